@@ -1,0 +1,5 @@
+"""`python -m hvaudit` works as `hvaudit` does."""
+
+from .cli import main
+
+main()

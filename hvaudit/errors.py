@@ -1,0 +1,32 @@
+"""Errors that end a command with one line and a documented exit code (see README)."""
+
+from __future__ import annotations
+
+#: Exit codes. `detect` follows systemd-detect-virt: 0 virtualized, 1 not.
+EXIT_OK = 0
+EXIT_NOT_VIRTUALIZED = 1
+EXIT_BAD_INPUT = 2  # a capture that cannot be used, a bad option, an output that would overwrite
+EXIT_CANNOT_WRITE = 3  # the report or capture could not be written
+EXIT_INTERNAL = 4  # a defect in hvaudit: please report it
+
+
+class HvauditError(Exception):
+    """An error the user can act on; its message is one line."""
+
+    exit_code = EXIT_INTERNAL
+
+
+class CaptureError(HvauditError):
+    """The capture cannot be read as a capture at all."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class UsageError(HvauditError):
+    exit_code = EXIT_BAD_INPUT
+
+
+class OutputError(HvauditError):
+    """The output could not be written (or would replace something it must not)."""
+
+    exit_code = EXIT_CANNOT_WRITE

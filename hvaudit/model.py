@@ -1,0 +1,241 @@
+"""The records every layer of hvaudit passes along: reads, evidence, layers, findings, checks.
+
+All are frozen dataclasses. "Not seen" is a value (an errno name), never an exception,
+so that what could not be read travels into the report beside what was read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+
+class Strength(IntEnum):
+    """How far one observation can be trusted to say what it claims."""
+
+    HINT = 1  # circumstantial: a name, a default, a guess that fits
+    WEAK = 2  # a claim anyone can plant: marker files, vendor strings without a cross-check
+    STRONG = 3  # the kernel or firmware says it, but another explanation exists
+    DEFINITIVE = 4  # the CPU, hypervisor or kernel states exactly this
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Read:
+    """What asking a source about one path gave: its bytes, or the errno name of the failure."""
+
+    where: str
+    data: Optional[bytes] = None
+    error: Optional[str] = None  # "ENOENT", "EACCES", "EFBIG", "ETIMEDOUT", "ENOTCAPTURED" ...
+
+    @property
+    def seen(self) -> bool:
+        return self.error is None
+
+    @property
+    def text(self) -> Optional[str]:
+        if self.data is None:
+            return None
+        return self.data.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The names in a folder (hidden bookkeeping entries removed), or why they are unknown."""
+
+    where: str
+    names: Optional[Tuple[str, ...]] = None
+    error: Optional[str] = None
+
+    @property
+    def seen(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What one observation says about one facet of the machine.
+
+    facet: "vm" (the hypervisor), "vmm" (the VM monitor product above it), "cloud",
+    "xen_mode", "container" (the runtime), "orchestrator", "sandbox", "wsl", "chroot".
+    value: a technology id; "*" means "there is one, which is unknown"; "none" means "there is none".
+    """
+
+    facet: str
+    value: str
+
+    @property
+    def positive(self) -> bool:
+        return self.value != "none"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One observation: where it was made, the raw value, what it points to and how strongly."""
+
+    probe: str
+    where: str  # a path, "cpuid:0x40000000", "cmd:dmidecode", "uname"
+    raw: str  # the value as read (shortened), or what was missing
+    claim: Optional[Claim] = None
+    strength: Strength = Strength.HINT
+    note: str = ""  # why this observation means what it claims
+    error: Optional[str] = None  # set when the observation could not be made (errno name)
+
+    @property
+    def seen(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "probe": self.probe,
+            "where": self.where,
+            "raw": self.raw,
+            "claim": {"facet": self.claim.facet, "value": self.claim.value} if self.claim else None,
+            "strength": self.strength.label,
+            "note": self.note,
+            "error": self.error,
+        }
+
+
+def unseen(probe: str, where: str, error: str, note: str = "") -> Evidence:
+    """Evidence that an observation could not be made, and why."""
+    return Evidence(probe, where, raw="", error=error, note=note)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One level of the stack, from the hardware up: hardware, vm, container or chroot."""
+
+    kind: str
+    tech: str  # precise technology id: "kvm", "firecracker", "docker", "x86_64"
+    name: str  # for people: "KVM", "Docker"
+    confidence: Strength
+    details: Mapping[str, Any] = field(default_factory=dict)
+    evidence: Tuple[Evidence, ...] = ()
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "tech": self.tech,
+            "name": self.name,
+            "confidence": self.confidence.label,
+            "details": dict(self.details),
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+
+SEVERITIES = ("info", "warning", "error")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A conclusion with a stable public id, its evidence and what contradicts it."""
+
+    id: str
+    severity: str  # one of SEVERITIES
+    title: str
+    evidence: Tuple[Evidence, ...] = ()
+    contradicted_by: Tuple[Evidence, ...] = ()
+    fields: Mapping[str, str] = field(default_factory=dict)  # fills the explanation's placeholders
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "id": self.id,
+            "severity": self.severity,
+            "title": self.title,
+            "fields": dict(self.fields),
+            "evidence": [e.to_dict() for e in self.evidence],
+            "contradicted_by": [e.to_dict() for e in self.contradicted_by],
+        }
+
+
+CHECK_STATUSES = ("pass", "warn", "fail", "unknown", "info")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One capability of the machine: can it host VMs or containers, and how well."""
+
+    id: str
+    status: str  # one of CHECK_STATUSES
+    summary: str
+    evidence: Tuple[Evidence, ...] = ()
+    remedy: Optional[str] = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": self.status,
+            "summary": self.summary,
+            "remedy": self.remedy,
+            "details": dict(self.details),
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Where and when the audited observations were made."""
+
+    hvaudit_version: str
+    source: str  # "live" or "capture"
+    capture_path: Optional[str] = None
+    captured_at: Optional[str] = None
+    audited_at: Optional[str] = None
+    uname: Mapping[str, str] = field(default_factory=dict)
+    user: Mapping[str, Any] = field(default_factory=dict)  # uid/euid of the observer
+    redacted: bool = False
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "hvaudit_version": self.hvaudit_version,
+            "source": self.source,
+            "capture_path": self.capture_path,
+            "captured_at": self.captured_at,
+            "audited_at": self.audited_at,
+            "uname": dict(self.uname),
+            "user": dict(self.user),
+            "redacted": self.redacted,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one audit concluded. `to_dict()` is the JSON report (see hvaudit/schema)."""
+
+    meta: Meta
+    vm: str  # systemd-detect-virt identifier of the innermost VM, "none" if none
+    container: str  # systemd-detect-virt identifier of the container, "none" if none
+    classification: str
+    layers: Tuple[Layer, ...]
+    findings: Tuple[Finding, ...]
+    checks: Tuple[Check, ...] = ()
+    evidence: Tuple[Evidence, ...] = ()
+    chroot: Optional[bool] = None  # None: could not tell
+    cvm: str = "none"
+
+    @property
+    def unseen(self) -> List[Evidence]:
+        return [e for e in self.evidence if not e.seen]
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "schema": "https://hvaudit.invalid/schema/report-1.json",
+            "meta": self.meta.to_dict(),
+            "vm": self.vm,
+            "container": self.container,
+            "classification": self.classification,
+            "chroot": self.chroot,
+            "cvm": self.cvm,
+            "layers": [layer.to_dict() for layer in self.layers],
+            "findings": [f.to_dict() for f in self.findings],
+            "capabilities": [c.to_dict() for c in self.checks],
+            "evidence": [e.to_dict() for e in self.evidence],
+            "unseen": [{"where": e.where, "error": e.error, "probe": e.probe, "note": e.note}
+                       for e in self.unseen],
+        }

@@ -1,0 +1,106 @@
+"""Lines of /proc: status, cgroup, mountinfo, environ, namespace links, uid_map."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+
+def parse_status(text: str) -> Dict[str, str]:
+    """/proc/PID/status: "Key:\tvalue" lines (proc(5))."""
+    out: Dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key and key not in out:
+            out[key.strip()] = value.strip()
+    return out
+
+
+@dataclass(frozen=True)
+class CgroupLine:
+    hierarchy: str
+    controllers: Tuple[str, ...]
+    path: str
+
+
+def parse_cgroup(text: str) -> List[CgroupLine]:
+    """/proc/PID/cgroup: "hierarchy-ID:controller-list:cgroup-path" (cgroups(7))."""
+    out: List[CgroupLine] = []
+    for line in text.splitlines():
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        out.append(CgroupLine(parts[0], tuple(c for c in parts[1].split(",") if c), parts[2]))
+    return out
+
+
+@dataclass(frozen=True)
+class Mount:
+    mount_id: str
+    root: str
+    mount_point: str
+    options: str
+    fstype: str
+    source: str
+    super_options: str
+
+
+def _unescape(field: str) -> str:
+    # mountinfo escapes space, tab, newline and backslash as octal (\040 ...)
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
+
+
+def parse_mountinfo(text: str) -> List[Mount]:
+    """/proc/PID/mountinfo (proc(5)): fields, optional fields, "-", fstype, source, options."""
+    out: List[Mount] = []
+    for line in text.splitlines():
+        left, sep, right = line.partition(" - ")
+        if not sep:
+            continue
+        lf, rf = left.split(), right.split()
+        if len(lf) < 6 or len(rf) < 2:
+            continue
+        out.append(Mount(lf[0], _unescape(lf[3]), _unescape(lf[4]), lf[5], rf[0], _unescape(rf[1]),
+                         rf[2] if len(rf) > 2 else ""))
+    return out
+
+
+def parse_environ(data: bytes) -> Dict[str, str]:
+    out: Dict[str, str] = {}
+    for entry in data.split(b"\0"):
+        name, sep, value = entry.partition(b"=")
+        if sep:
+            out[name.decode("utf-8", "replace")] = value.decode("utf-8", "replace")
+    return out
+
+
+_NS_LINK = re.compile(r"^([a-z_]+):\[(\d+)\]$")
+
+
+def parse_ns_link(text: str) -> Optional[Tuple[str, int]]:
+    """A namespace link target, "pid:[4026531836]" -> ("pid", 4026531836)."""
+    match = _NS_LINK.match(text.strip())
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+def parse_id_map(text: str) -> List[Tuple[int, int, int]]:
+    """/proc/PID/uid_map lines: inside-ID outside-ID length (user_namespaces(7))."""
+    out: List[Tuple[int, int, int]] = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            out.append((int(parts[0]), int(parts[1]), int(parts[2])))
+    return out
+
+
+def is_identity_map(entries: List[Tuple[int, int, int]]) -> bool:
+    """The initial user namespace maps every id to itself: "0 0 4294967295"."""
+    return entries == [(0, 0, 4294967295)]
+
+
+def parse_hex_mask(text: str) -> Optional[int]:
+    try:
+        return int(text.strip(), 16)
+    except ValueError:
+        return None

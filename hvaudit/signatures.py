@@ -1,0 +1,276 @@
+"""What each documented signal names, as data. Probes look values up here; they never
+branch on vendor strings themselves. Every table says where its values come from."""
+
+from __future__ import annotations
+
+from typing import Dict, FrozenSet, Mapping, Optional, Tuple
+
+# --------------------------------------------------------------------------------------
+# CPUID hypervisor leaves (0x40000000 + n*0x100): EBX, ECX, EDX as 12 little-endian bytes.
+# Sources: Intel SDM vol. 2A (leaves 0x40000000-0x4FFFFFFF reserved for hypervisors);
+# Microsoft Hypervisor TLFS 6.0 §2.4 (vendor-neutral interface at 0x40000000, a hypervisor
+# may put its native interface at 0x40000100); Documentation/virt/kvm/x86/cpuid.rst;
+# systemd src/basic/virt.c and lscpu's tables for the other vendors' strings.
+# --------------------------------------------------------------------------------------
+CPUID_SIGNATURES: Mapping[str, str] = {
+    "KVMKVMKVM": "kvm",
+    "Linux KVM Hv": "kvm",  # KVM's own Hyper-V-compatible leaf (systemd virt.c)
+    "TCGTCGTCGTCG": "qemu",  # QEMU's software CPU (TCG), no KVM
+    "XenVMMXenVMM": "xen",
+    "Microsoft Hv": "microsoft",
+    "VMwareVMware": "vmware",
+    "VBoxVBoxVBox": "virtualbox",  # VirtualBox with the "minimal" paravirt provider
+    "bhyve bhyve ": "bhyve",
+    "BHyVE BHyVE ": "bhyve",
+    "QNXQVMBSQG": "qnx",
+    "ACRNACRNACRN": "acrn",
+    "SRESRESRESRE": "sre",
+    "Apple VZ": "apple",  # Virtualization.framework on Intel Macs (systemd PR #31007)
+    "LKVMLKVMLKVM": "kvm",  # kvmtool
+    "OpenBSDVMM58": "openbsd-vmm",
+    " lrpepyh  vr": "parallels",
+    "prl hyperv  ": "parallels",
+    "Jailhouse": "jailhouse",
+    "UnisysSpar64": "unisys-spar",
+}
+
+#: Signatures that also name the VM monitor product, not only the hypervisor.
+CPUID_PRODUCTS: Mapping[str, str] = {"LKVMLKVMLKVM": "kvmtool", "TCGTCGTCGTCG": "qemu"}
+
+#: Hypervisors known to present another hypervisor's CPUID interface to their guests, so
+#: that a guest's enlightened drivers work. When evidence for both meets, the one that
+#: presents the other's interface is the real hypervisor. Sources: VirtualBox manual §10.4
+#: (paravirtualization providers: Hyper-V, KVM); Parallels exports a KVM leaf (virt-what);
+#: QEMU docs/system/i386/hyperv.rst (hv-* enlightenments on KVM); Xen "viridian" option.
+PRESENTS_INTERFACE_OF: Mapping[str, FrozenSet[str]] = {
+    "virtualbox": frozenset({"kvm", "microsoft"}),
+    "parallels": frozenset({"kvm", "microsoft"}),
+    "kvm": frozenset({"microsoft"}),
+    "xen": frozenset({"microsoft"}),
+    "qemu": frozenset({"microsoft"}),
+    "bhyve": frozenset({"microsoft"}),
+}
+
+
+def signature_text(ebx: int, ecx: int, edx: int) -> str:
+    """The 12 signature bytes as text, trailing NULs removed (non-ASCII kept as escapes)."""
+    raw = b"".join(r.to_bytes(4, "little") for r in (ebx, ecx, edx))
+    return raw.rstrip(b"\0").decode("latin-1")
+
+
+def plausible_signature(text: str) -> bool:
+    """A hypervisor writes a readable vendor name; the leftovers that bare CPUs (and old
+    CPUID helpers) return for these leaves are not. Never take junk for a signature."""
+    stripped = text.strip()
+    return (len(stripped) >= 4 and all(32 <= ord(c) < 127 for c in text)
+            and len(set(stripped)) > 1)
+
+
+# --------------------------------------------------------------------------------------
+# DMI/SMBIOS identity strings (/sys/class/dmi/id/*, dmidecode). Prefix match, as systemd
+# virt.c does; each row: (field, prefix) -> claims. Vendor strings are claims anyone's
+# firmware can carry (an Oracle server says "Oracle Corporation"), so the classifier
+# weighs them below the CPUID hypervisor bit and the SMBIOS VM bit.
+# Sources: systemd virt.c dmi_vendor_table; virt-what; cloud-init ds-identify (asset tags);
+# cloud-hypervisor smbios.rs; Apple Virtualization.framework (systemd PR #24419).
+# --------------------------------------------------------------------------------------
+DmiRule = Tuple[str, str, Tuple[Tuple[str, str], ...]]
+
+DMI_RULES: Tuple[DmiRule, ...] = (
+    ("product_name", "KVM", (("vm", "kvm"),)),
+    ("product_name", "OpenStack", (("vm", "kvm"), ("vmm", "openstack"))),
+    ("sys_vendor", "OpenStack", (("vm", "kvm"), ("vmm", "openstack"))),
+    ("product_name", "KubeVirt", (("vm", "kvm"), ("vmm", "kubevirt"))),
+    ("sys_vendor", "KubeVirt", (("vm", "kvm"), ("vmm", "kubevirt"))),
+    ("sys_vendor", "Amazon EC2", (("cloud", "aws"),)),
+    ("bios_vendor", "Amazon EC2", (("cloud", "aws"),)),
+    ("sys_vendor", "QEMU", (("vm", "qemu"), ("vmm", "qemu"))),
+    ("product_name", "VMware", (("vm", "vmware"),)),
+    ("sys_vendor", "VMware", (("vm", "vmware"),)),
+    ("bios_vendor", "VMware", (("vm", "vmware"),)),
+    ("sys_vendor", "VMW", (("vm", "vmware"),)),
+    ("sys_vendor", "innotek GmbH", (("vm", "virtualbox"),)),
+    ("bios_vendor", "innotek GmbH", (("vm", "virtualbox"),)),
+    ("product_name", "VirtualBox", (("vm", "virtualbox"),)),
+    ("board_vendor", "Oracle Corporation", (("vm", "virtualbox"),)),
+    ("sys_vendor", "Oracle Corporation", (("vm", "virtualbox"),)),
+    ("sys_vendor", "Xen", (("vm", "xen"),)),
+    ("bios_vendor", "Xen", (("vm", "xen"),)),
+    ("product_name", "HVM domU", (("vm", "xen"), ("xen_mode", "hvm"))),
+    ("sys_vendor", "Bochs", (("vm", "bochs"),)),
+    ("bios_vendor", "Bochs", (("vm", "bochs"),)),
+    ("sys_vendor", "Parallels", (("vm", "parallels"),)),
+    ("bios_vendor", "Parallels", (("vm", "parallels"),)),
+    ("product_name", "Parallels", (("vm", "parallels"),)),
+    ("sys_vendor", "BHYVE", (("vm", "bhyve"),)),
+    ("bios_vendor", "BHYVE", (("vm", "bhyve"),)),
+    ("product_name", "BHYVE", (("vm", "bhyve"),)),
+    ("product_version", "Hyper-V", (("vm", "microsoft"),)),
+    ("product_name", "Apple Virtualization", (("vm", "apple"),)),
+    ("product_name", "Google Compute Engine", (("cloud", "gcp"), ("vm", "kvm"))),
+    ("sys_vendor", "Google", (("cloud", "gcp"),)),
+    ("bios_vendor", "Google", (("cloud", "gcp"),)),
+    ("sys_vendor", "Alibaba Cloud", (("cloud", "alibaba"), ("vm", "kvm"))),
+    ("sys_vendor", "UpCloud", (("cloud", "upcloud"), ("vm", "kvm"))),
+    ("sys_vendor", "Nutanix", (("cloud", "nutanix"), ("vmm", "nutanix-ahv"))),
+    ("product_name", "AHV", (("vm", "kvm"), ("vmm", "nutanix-ahv"))),
+    ("product_name", "RHEV Hypervisor", (("vm", "kvm"), ("vmm", "rhev"))),
+    ("sys_vendor", "oVirt", (("vm", "kvm"), ("vmm", "ovirt"))),
+    ("sys_vendor", "DigitalOcean", (("cloud", "digitalocean"), ("vm", "kvm"))),
+    ("sys_vendor", "Hetzner", (("cloud", "hetzner"), ("vm", "kvm"))),
+    ("sys_vendor", "Cloud Hypervisor", (("vmm", "cloud-hypervisor"),)),
+    ("bios_vendor", "cloud-hypervisor", (("vmm", "cloud-hypervisor"),)),
+    ("chassis_asset_tag", "7783-7084-3265-9085-8269-3286-77", (("cloud", "azure"),)),  # cloud-init: Azure
+    ("chassis_asset_tag", "OracleCloud.com", (("cloud", "oracle"),)),  # cloud-init: Oracle Cloud
+)
+
+#: "Microsoft Corporation" + "Virtual Machine" is Hyper-V's (or Virtual PC's) firmware;
+#: "Microsoft Corporation" alone is also every Surface laptop (systemd #21468).
+DMI_PAIRS: Tuple[Tuple[str, str, str, str, Tuple[Tuple[str, str], ...]], ...] = (
+    ("sys_vendor", "Microsoft Corporation", "product_name", "Virtual Machine", (("vm", "microsoft"),)),
+    ("sys_vendor", "HITACHI", "product_name", "LPAR", (("vm", "virtage"),)),
+)
+
+# --------------------------------------------------------------------------------------
+# ACPI: the OEM ID in every table header is written by whoever built the tables. Sources:
+# Firecracker src/vmm/src/acpi (OEM "FIRECK", FADT hypervisor vendor "FIRECKVM"); QEMU
+# hw/acpi (OEM "BOCHS ", table ids "BXPC"); Hyper-V (OEM "VRTUAL", table "MICROSFT");
+# VirtualBox ("VBOX  "); VMware ("VMWARE"); Xen hvmloader ("Xen"); cloud-hypervisor
+# ("CLOUDH").
+# --------------------------------------------------------------------------------------
+ACPI_OEM_IDS: Mapping[str, Tuple[Tuple[str, str], ...]] = {
+    "FIRECK": (("vm", "kvm"), ("vmm", "firecracker")),
+    "BOCHS": (("vmm", "qemu"),),
+    "VRTUAL": (("vm", "microsoft"),),
+    "VBOX": (("vm", "virtualbox"),),
+    "VMWARE": (("vm", "vmware"),),
+    "Xen": (("vm", "xen"),),
+    "CLOUDH": (("vmm", "cloud-hypervisor"),),
+}
+FADT_HYPERVISOR_VENDORS: Mapping[str, Tuple[Tuple[str, str], ...]] = {
+    "FIRECKVM": (("vm", "kvm"), ("vmm", "firecracker")),
+}
+
+# --------------------------------------------------------------------------------------
+# PCI vendor ids that only virtual hardware carries (pci.ids). Cloud NIC vendors (Amazon
+# 0x1d0f, Google 0x1ae0) appear on bare-metal instances too: they name the cloud only.
+# --------------------------------------------------------------------------------------
+PCI_VENDORS: Mapping[str, Tuple[Tuple[str, str], ...]] = {
+    "0x15ad": (("vm", "vmware"),),
+    "0x80ee": (("vm", "virtualbox"),),
+    "0x5853": (("vm", "xen"),),
+    "0x1414": (("vm", "microsoft"),),
+    "0x1ab8": (("vm", "parallels"),),
+    "0x1d0f": (("cloud", "aws"),),
+    "0x1ae0": (("cloud", "gcp"),),
+}
+PARAVIRTUAL_PCI_VENDORS: Mapping[str, str] = {"0x1af4": "virtio", "0x1b36": "qemu-pci"}
+
+#: Clock sources a kernel registers only when it runs on that hypervisor
+#: (arch/x86/kernel/kvmclock.c, drivers/clocksource/hyperv_timer.c, arch/x86/xen/time.c).
+CLOCKSOURCES: Mapping[str, str] = {
+    "kvm-clock": "kvm",
+    "hyperv_clocksource_tsc_page": "microsoft",
+    "hyperv_clocksource_msr": "microsoft",
+    "xen": "xen",
+}
+
+# --------------------------------------------------------------------------------------
+# Hypervisor type (the notes' "Tipo I" / "Tipo II"), with the reason shown in reports.
+# --------------------------------------------------------------------------------------
+HYPERVISOR_TYPES: Mapping[str, Tuple[Optional[str], str]] = {
+    "kvm": ("type-1", "KVM is part of the host's Linux kernel, which runs directly on the hardware: "
+                      "the kernel itself is the hypervisor"),
+    "xen": ("type-1", "Xen runs directly on the hardware; even dom0 is one of its domains"),
+    "microsoft": ("type-1", "Hyper-V runs directly on the hardware, below the Windows root partition"),
+    "vmware": (None, "the same CPUID and DMI identity is shown by ESXi (type I) and by "
+                     "Workstation/Fusion (type II); a guest cannot tell them apart"),
+    "virtualbox": ("type-2", "VirtualBox is an application on a host operating system"),
+    "parallels": ("type-2", "Parallels Desktop is an application on macOS"),
+    "qemu": ("type-2", "QEMU without KVM emulates the CPU in a user process on a host OS"),
+    "bochs": ("type-2", "Bochs is an emulator running as an application"),
+    "uml": ("type-2", "User-mode Linux is a Linux kernel running as a process of another Linux"),
+    "bhyve": ("type-1", "bhyve is part of the FreeBSD kernel, as KVM is of Linux"),
+    "powervm": ("type-1", "PowerVM is firmware on IBM Power servers"),
+    "zvm": ("type-1", "z/VM runs in a logical partition directly on the mainframe"),
+    "ldoms": ("type-1", "Oracle VM Server for SPARC is a firmware hypervisor"),
+    "acrn": ("type-1", "ACRN is a bare-metal hypervisor for embedded systems"),
+    "qnx": ("type-1", "QNX Hypervisor runs directly on the hardware"),
+    "apple": ("type-2", "Virtualization.framework runs guests as processes of macOS"),
+    "openbsd-vmm": ("type-1", "vmm(4) is part of the OpenBSD kernel, as KVM is of Linux"),
+    "virtualpc": ("type-2", "Virtual PC was an application on Windows"),
+    "jailhouse": ("type-1", "Jailhouse is a partitioning hypervisor below Linux"),
+    "virtage": ("type-1", "Hitachi Virtage is firmware partitioning"),
+    "sre": (None, "the type of this hypervisor is not documented"),
+    "lx86": (None, "PowerVM Lx86 translates x86 binaries on Linux on POWER, itself inside PowerVM"),
+    "unisys-spar": ("type-1", "s-Par partitions run directly on the hardware"),
+}
+
+#: systemd-detect-virt identifiers (`systemd-detect-virt --list`, systemd 252).
+SYSTEMD_VM_IDS = ("kvm", "amazon", "qemu", "bochs", "xen", "uml", "vmware", "oracle", "microsoft", "zvm",
+                  "parallels", "bhyve", "qnx", "acrn", "powervm", "apple", "sre", "google", "vm-other")
+SYSTEMD_CONTAINER_IDS = ("systemd-nspawn", "lxc-libvirt", "lxc", "openvz", "docker", "podman", "rkt", "wsl",
+                         "proot", "pouch", "container-other")
+
+#: Our technology id -> systemd's identifier, where systemd has one (else vm-other).
+VM_TECH_TO_SYSTEMD: Mapping[str, str] = {
+    "kvm": "kvm", "qemu": "qemu", "bochs": "bochs", "xen": "xen", "uml": "uml", "vmware": "vmware",
+    "virtualbox": "oracle", "microsoft": "microsoft", "virtualpc": "microsoft", "zvm": "zvm",
+    "parallels": "parallels", "bhyve": "bhyve", "qnx": "qnx", "acrn": "acrn", "powervm": "powervm",
+    "apple": "apple", "sre": "sre",
+}
+#: Clouds whose name systemd reports instead of the hypervisor (virt.c: "Amazon EC2", GCE).
+CLOUD_TO_SYSTEMD: Mapping[str, str] = {"aws": "amazon", "gcp": "google"}
+
+CONTAINER_TECH_TO_SYSTEMD: Mapping[str, str] = {
+    "systemd-nspawn": "systemd-nspawn", "lxc-libvirt": "lxc-libvirt", "lxc": "lxc", "openvz": "openvz",
+    "docker": "docker", "podman": "podman", "rkt": "rkt", "wsl1": "wsl", "wsl2": "wsl", "wsl": "wsl",
+    "proot": "proot", "pouch": "pouch",
+}
+
+#: The `container=` value runtimes set (systemd's Container Interface) -> our id.
+CONTAINER_ENV_NAMES: Mapping[str, str] = {
+    "systemd-nspawn": "systemd-nspawn", "lxc": "lxc", "lxc-libvirt": "lxc-libvirt", "docker": "docker",
+    "podman": "podman", "rkt": "rkt", "pouch": "pouch", "crio": "cri-o", "oci": "oci", "wsl": "wsl",
+    "proot": "proot", "zone": "illumos-lx", "flatpak": "flatpak",
+}
+
+NAMES: Mapping[str, str] = {
+    "kvm": "KVM", "qemu": "QEMU (software emulation)", "xen": "Xen", "microsoft": "Microsoft Hyper-V",
+    "vmware": "VMware", "virtualbox": "Oracle VirtualBox", "parallels": "Parallels", "bhyve": "bhyve",
+    "qnx": "QNX Hypervisor", "acrn": "ACRN", "powervm": "IBM PowerVM", "zvm": "IBM z/VM",
+    "uml": "User-mode Linux", "apple": "Apple Virtualization.framework", "sre": "SRE", "bochs": "Bochs",
+    "firecracker": "Firecracker", "cloud-hypervisor": "Cloud Hypervisor", "kvmtool": "kvmtool (lkvm)",
+    "ldoms": "Oracle VM Server for SPARC (LDoms)", "openbsd-vmm": "OpenBSD vmm", "virtualpc": "Microsoft Virtual PC",
+    "jailhouse": "Jailhouse", "virtage": "Hitachi Virtage", "lx86": "IBM PowerVM Lx86",
+    "unisys-spar": "Unisys s-Par", "openstack": "OpenStack", "kubevirt": "KubeVirt",
+    "nutanix-ahv": "Nutanix AHV", "rhev": "Red Hat Virtualization", "ovirt": "oVirt",
+    "docker": "Docker", "podman": "Podman", "lxc": "LXC", "lxc-libvirt": "libvirt LXC",
+    "systemd-nspawn": "systemd-nspawn", "openvz": "OpenVZ", "rkt": "rkt", "wsl1": "WSL 1", "wsl2": "WSL 2",
+    "wsl": "WSL", "proot": "PRoot", "pouch": "PouchContainer", "cri-o": "CRI-O", "containerd": "containerd",
+    "kubernetes": "Kubernetes", "gvisor": "gVisor", "kata": "Kata Containers", "apptainer": "Apptainer/Singularity",
+    "flatpak": "Flatpak", "linux-vserver": "Linux-VServer", "illumos-lx": "illumos LX zone", "chroot": "chroot",
+    "userns-sandbox": "user-namespace sandbox", "namespace-sandbox": "namespace sandbox", "oci": "OCI container",
+    "aws": "Amazon Web Services", "gcp": "Google Cloud", "azure": "Microsoft Azure", "alibaba": "Alibaba Cloud",
+    "oracle": "Oracle Cloud", "upcloud": "UpCloud", "nutanix": "Nutanix", "digitalocean": "DigitalOcean",
+    "hetzner": "Hetzner", "*": "an unidentified hypervisor",
+}
+
+
+def name_of(tech: str) -> str:
+    return NAMES.get(tech, tech)
+
+
+def dmi_claims(fields: Mapping[str, str]) -> Dict[Tuple[str, str], Tuple[str, str]]:
+    """(facet, value) -> (field, raw value) for every DMI rule the fields match."""
+    out: Dict[Tuple[str, str], Tuple[str, str]] = {}
+    for field_name, prefix, claims in DMI_RULES:
+        value = fields.get(field_name, "")
+        if value.startswith(prefix):
+            for claim in claims:
+                out.setdefault(claim, (field_name, value))
+    for f1, v1, f2, v2, claims in DMI_PAIRS:
+        if fields.get(f1, "").startswith(v1) and v2 in fields.get(f2, ""):
+            for claim in claims:
+                out.setdefault(claim, (f1 + "+" + f2, fields[f1] + " / " + fields[f2]))
+    return out

@@ -1,0 +1,94 @@
+"""Sources answer every question a probe asks; probes never touch the OS directly.
+
+The live machine and a capture folder are two sources behind one protocol, which is what
+makes them one code path, and what lets `collect` record a capture as a by-product
+(see RecordingSource). The methods mirror the capture format one to one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional, Protocol, Tuple
+
+from ..model import Listing, Read
+
+#: Bytes read from one file at most unless a probe asks for more; larger files are EFBIG.
+DEFAULT_LIMIT = 1 << 20
+
+Registers = Tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class StatInfo:
+    """Identity and ownership of a path (for chroot and permission reasoning)."""
+
+    where: str
+    dev: Optional[int] = None
+    ino: Optional[int] = None
+    mode: Optional[int] = None
+    uid: Optional[int] = None
+    gid: Optional[int] = None
+    error: Optional[str] = None
+
+    @property
+    def seen(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """What was learnt from a device node: type, numbers, mode, what opening it gave, and
+    for /dev/kvm what the KVM API answered (see capture-format, `devices`)."""
+
+    where: str
+    info: Mapping[str, Any] = field(default_factory=dict)
+    error: Optional[str] = None  # ENOENT when the node does not exist
+
+    @property
+    def seen(self) -> bool:
+        return self.error is None
+
+
+class Source(Protocol):
+    """Everything a probe may ask. Implementations: LiveSource, CaptureSource, RecordingSource."""
+
+    kind: str  # "live" or "capture"
+
+    def read(self, path: str, limit: int = DEFAULT_LIMIT) -> Read: ...
+
+    def listdir(self, path: str) -> Listing: ...
+
+    def readlink(self, path: str) -> Read: ...
+
+    def stat(self, path: str) -> StatInfo: ...
+
+    def device(self, path: str) -> DeviceInfo: ...
+
+    def cpuid(self, leaf: int, subleaf: int = 0) -> Optional[Registers]: ...
+
+    def cpuid_error(self) -> Optional[str]: ...
+
+    def msr(self, cpu: int, index: int) -> Tuple[Optional[int], Optional[str]]: ...
+
+    def command(self, name: str) -> Read: ...
+
+    def uname(self) -> Mapping[str, str]: ...
+
+    def meta(self) -> Mapping[str, Any]: ...
+
+
+def open_source(capture: Optional[Path] = None) -> Source:
+    """The live machine, or the capture folder given."""
+    if capture is None:
+        from .live import LiveSource
+
+        return LiveSource()
+    from .capture import CaptureSource
+
+    return CaptureSource(capture)
+
+
+def cpuid_key(leaf: int, subleaf: int = 0) -> str:
+    """The capture's name for a CPUID leaf: "0x40000000", or "0x7.0x1" for a subleaf."""
+    return "0x%x" % leaf if subleaf == 0 else "0x%x.0x%x" % (leaf, subleaf)

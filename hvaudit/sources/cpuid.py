@@ -1,0 +1,99 @@
+"""Execute the CPUID instruction in this process (x86-64 only).
+
+A 33-byte routine is placed in an anonymous page, made executable with mprotect
+(W^X: never writable and executable at once) and called through ctypes. This is the
+technique py-cpuinfo's CPUID facility uses; it is done here directly because importing
+py-cpuinfo runs `file` and `uname -p` as subprocesses (platform.architecture,
+platform.uname) and costs 34 ms on a 2-core VM, the whole budget of `hvaudit detect`.
+
+Where executing it is impossible (another architecture, executable memory denied by
+SELinux execmem or a hardened kernel, CPUID faulting enabled for this process), the
+reason is kept and every call answers None.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Optional, Tuple
+
+Registers = Tuple[int, int, int, int]
+
+# System V AMD64 ABI: leaf in edi, subleaf in esi, out pointer in rdx; rbx is callee-saved.
+_ROUTINE = bytes.fromhex(
+    "53"          # push rbx
+    "89f8"        # mov eax, edi
+    "89f1"        # mov ecx, esi
+    "4989d0"      # mov r8, rdx
+    "0fa2"        # cpuid
+    "418900"      # mov [r8], eax
+    "41895804"    # mov [r8+4], ebx
+    "41894808"    # mov [r8+8], ecx
+    "4189500c"    # mov [r8+12], edx
+    "5b"          # pop rbx
+    "c3"          # ret
+)
+
+_ARCH_GET_CPUID = 0x1011  # arch_prctl(2): 1 if CPUID runs, 0 if it faults (SIGSEGV)
+_SYS_ARCH_PRCTL = 158  # x86-64 syscall number
+
+
+class CpuidExecutor:
+    """Calls CPUID; builds the routine on first use so that paths that never ask pay nothing."""
+
+    def __init__(self, machine: Optional[str] = None) -> None:
+        self._machine = machine if machine is not None else os.uname().machine
+        self._call: Optional[Callable[[int, int], Registers]] = None
+        self.error: Optional[str] = None
+        self._keep: Any = None  # the page and the ctypes objects must outlive every call
+
+    def __call__(self, leaf: int, subleaf: int = 0) -> Optional[Registers]:
+        if self.unavailable() is not None or self._call is None:
+            return None
+        return self._call(leaf & 0xFFFFFFFF, subleaf & 0xFFFFFFFF)
+
+    def unavailable(self) -> Optional[str]:
+        """None when CPUID can be executed here, else why not."""
+        if self._call is None and self.error is None:
+            self._build()
+        return self.error
+
+    def _build(self) -> None:
+        if self._machine not in ("x86_64", "amd64", "AMD64"):
+            self.error = "ENOSYS: CPUID is an x86 instruction; this machine is %s" % self._machine
+            return
+        try:
+            import ctypes
+            import mmap
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            state = ctypes.c_ulong(1)
+            if libc.syscall(_SYS_ARCH_PRCTL, _ARCH_GET_CPUID, ctypes.byref(state)) == 0 and state.value == 0:
+                self.error = "EPERM: CPUID faulting is enabled for this process"
+                return
+            page = mmap.mmap(-1, mmap.PAGESIZE, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+            page.write(_ROUTINE)
+            address = ctypes.addressof(ctypes.c_char.from_buffer(page))
+            libc.mprotect.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+            if libc.mprotect(address, mmap.PAGESIZE, mmap.PROT_READ | mmap.PROT_EXEC) != 0:
+                err = ctypes.get_errno()
+                self.error = "%s: executable memory denied (SELinux execmem or a hardened kernel)" % (
+                    _errname(err))
+                return
+            out_type = ctypes.c_uint32 * 4
+            func = ctypes.CFUNCTYPE(None, ctypes.c_uint32, ctypes.c_uint32, ctypes.POINTER(out_type))(address)
+            out = out_type()
+
+            def call(leaf: int, subleaf: int) -> Registers:
+                func(leaf, subleaf, ctypes.byref(out))
+                return (out[0], out[1], out[2], out[3])
+
+            self._keep = (page, func, out, libc)
+            self._call = call
+        except (OSError, ValueError, AttributeError) as exc:
+            self.error = "%s: %s" % (_errname(getattr(exc, "errno", None)), exc)
+
+
+def _errname(number: Optional[int]) -> str:
+    import errno
+
+    return errno.errorcode.get(number or 0, "EIO")
