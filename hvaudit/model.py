@@ -1,14 +1,14 @@
 """The records every layer of hvaudit passes along: reads, evidence, layers, findings, checks.
 
-All are frozen dataclasses. "Not seen" is a value (an errno name), never an exception,
-so that what could not be read travels into the report beside what was read.
+All are immutable NamedTuples (cheaper to define than dataclasses, which matters to a
+command that scripts call in loops). "Not seen" is a value (an errno name), never an
+exception, so that what could not be read travels into the report beside what was read.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 
 class Strength(IntEnum):
@@ -24,8 +24,7 @@ class Strength(IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True)
-class Read:
+class Read(NamedTuple):
     """What asking a source about one path gave: its bytes, or the errno name of the failure."""
 
     where: str
@@ -43,8 +42,7 @@ class Read:
         return self.data.decode("utf-8", "replace")
 
 
-@dataclass(frozen=True)
-class Listing:
+class Listing(NamedTuple):
     """The names in a folder (hidden bookkeeping entries removed), or why they are unknown."""
 
     where: str
@@ -56,8 +54,7 @@ class Listing:
         return self.error is None
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(NamedTuple):
     """What one observation says about one facet of the machine.
 
     facet: "vm" (the hypervisor), "vmm" (the VM monitor product above it), "cloud",
@@ -73,8 +70,7 @@ class Claim:
         return self.value != "none"
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     """One observation: where it was made, the raw value, what it points to and how strongly."""
 
     probe: str
@@ -106,15 +102,14 @@ def unseen(probe: str, where: str, error: str, note: str = "") -> Evidence:
     return Evidence(probe, where, raw="", error=error, note=note)
 
 
-@dataclass(frozen=True)
-class Layer:
+class Layer(NamedTuple):
     """One level of the stack, from the hardware up: hardware, vm, container or chroot."""
 
     kind: str
     tech: str  # precise technology id: "kvm", "firecracker", "docker", "x86_64"
     name: str  # for people: "KVM", "Docker"
     confidence: Strength
-    details: Mapping[str, Any] = field(default_factory=dict)
+    details: Mapping[str, Any] = {}
     evidence: Tuple[Evidence, ...] = ()
 
     def to_dict(self) -> Dict[str, Any]:
@@ -131,8 +126,7 @@ class Layer:
 SEVERITIES = ("info", "warning", "error")
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """A conclusion with a stable public id, its evidence and what contradicts it."""
 
     id: str
@@ -140,7 +134,7 @@ class Finding:
     title: str
     evidence: Tuple[Evidence, ...] = ()
     contradicted_by: Tuple[Evidence, ...] = ()
-    fields: Mapping[str, str] = field(default_factory=dict)  # fills the explanation's placeholders
+    fields: Mapping[str, str] = {}  # fills the explanation's placeholders
 
     def to_dict(self) -> Dict[str, Any]:
         return {
@@ -156,8 +150,7 @@ class Finding:
 CHECK_STATUSES = ("pass", "warn", "fail", "unknown", "info")
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):
     """One capability of the machine: can it host VMs or containers, and how well."""
 
     id: str
@@ -165,7 +158,7 @@ class Check:
     summary: str
     evidence: Tuple[Evidence, ...] = ()
     remedy: Optional[str] = None
-    details: Mapping[str, Any] = field(default_factory=dict)
+    details: Mapping[str, Any] = {}
 
     def to_dict(self) -> Dict[str, Any]:
         return {
@@ -178,8 +171,7 @@ class Check:
         }
 
 
-@dataclass(frozen=True)
-class Meta:
+class Meta(NamedTuple):
     """Where and when the audited observations were made."""
 
     hvaudit_version: str
@@ -187,8 +179,8 @@ class Meta:
     capture_path: Optional[str] = None
     captured_at: Optional[str] = None
     audited_at: Optional[str] = None
-    uname: Mapping[str, str] = field(default_factory=dict)
-    user: Mapping[str, Any] = field(default_factory=dict)  # uid/euid of the observer
+    uname: Mapping[str, str] = {}
+    user: Mapping[str, Any] = {}  # uid/euid of the observer
     redacted: bool = False
 
     def to_dict(self) -> Dict[str, Any]:
@@ -204,8 +196,7 @@ class Meta:
         }
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
     """Everything one audit concluded. `to_dict()` is the JSON report (see hvaudit/schema)."""
 
     meta: Meta

@@ -124,6 +124,20 @@ DMI_RULES: Tuple[DmiRule, ...] = (
     ("chassis_asset_tag", "OracleCloud.com", (("cloud", "oracle"),)),  # cloud-init: Oracle Cloud
 )
 
+#: Substrings (not prefixes) that name a cloud: Xen-era EC2 firmware versions end in
+#: ".amazon" (e.g. "4.2.amazon"; Ohai's ec2 plugin, virt-what).
+DMI_SUBSTRINGS: Tuple[DmiRule, ...] = (
+    ("bios_version", ".amazon", (("cloud", "aws"),)),
+)
+
+#: Strings that firmware shows on more than one kind of machine, so they only hint:
+#: SeaBIOS's defaults appear on QEMU and KVM guests, not only in the Bochs emulator, and
+#: Oracle's name is on its bare-metal servers too (systemd #21100).
+DMI_HINTS: FrozenSet[Tuple[str, str]] = frozenset({
+    ("sys_vendor", "Bochs"), ("bios_vendor", "Bochs"),
+    ("sys_vendor", "Oracle Corporation"), ("board_vendor", "Oracle Corporation"),
+})
+
 #: "Microsoft Corporation" + "Virtual Machine" is Hyper-V's (or Virtual PC's) firmware;
 #: "Microsoft Corporation" alone is also every Surface laptop (systemd #21468).
 DMI_PAIRS: Tuple[Tuple[str, str, str, str, Tuple[Tuple[str, str], ...]], ...] = (
@@ -261,16 +275,24 @@ def name_of(tech: str) -> str:
     return NAMES.get(tech, tech)
 
 
-def dmi_claims(fields: Mapping[str, str]) -> Dict[Tuple[str, str], Tuple[str, str]]:
-    """(facet, value) -> (field, raw value) for every DMI rule the fields match."""
-    out: Dict[Tuple[str, str], Tuple[str, str]] = {}
+def dmi_claims(fields: Mapping[str, str]) -> Dict[Tuple[str, str], Tuple[str, str, bool]]:
+    """(facet, value) -> (field, raw value, only a hint) for every DMI rule the fields match;
+    a claim made by a hint-only string and by a real one counts as real."""
+    out: Dict[Tuple[str, str], Tuple[str, str, bool]] = {}
     for field_name, prefix, claims in DMI_RULES:
         value = fields.get(field_name, "")
         if value.startswith(prefix):
+            hint = (field_name, prefix) in DMI_HINTS
             for claim in claims:
-                out.setdefault(claim, (field_name, value))
+                if claim not in out or (out[claim][2] and not hint):
+                    out[claim] = (field_name, value, hint)
+    for field_name, part, claims in DMI_SUBSTRINGS:
+        value = fields.get(field_name, "")
+        if part in value:
+            for claim in claims:
+                out.setdefault(claim, (field_name, value, False))
     for f1, v1, f2, v2, claims in DMI_PAIRS:
         if fields.get(f1, "").startswith(v1) and v2 in fields.get(f2, ""):
             for claim in claims:
-                out.setdefault(claim, (f1 + "+" + f2, fields[f1] + " / " + fields[f2]))
+                out.setdefault(claim, (f1 + "+" + f2, fields[f1] + " / " + fields[f2], False))
     return out

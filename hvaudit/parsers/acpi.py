@@ -3,15 +3,13 @@ Hypervisor Vendor Identity (5.2.9, offset 268, FADT revision 6 and later)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 HEADER_LENGTH = 36
 FADT_HYPERVISOR_VENDOR_OFFSET = 268
 
 
-@dataclass(frozen=True)
-class TableHeader:
+class TableHeader(NamedTuple):
     signature: str
     length: int
     revision: int

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, List
+from typing import Dict, FrozenSet, List, NamedTuple
 
 
-@dataclass(frozen=True)
-class CpuInfo:
+class CpuInfo(NamedTuple):
     """The first processor's fields, its feature flags, and the count of processors."""
 
-    fields: Dict[str, str] = field(default_factory=dict)
+    fields: Dict[str, str] = {}
     flags: FrozenSet[str] = frozenset()
     vmx_flags: FrozenSet[str] = frozenset()
     processors: int = 0

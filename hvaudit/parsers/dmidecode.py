@@ -8,18 +8,16 @@ indented by two tabs.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 _HANDLE = re.compile(r"^Handle 0x[0-9A-Fa-f]+, DMI type (\d+), \d+ bytes")
 
 
-@dataclass(frozen=True)
-class DmiStructure:
+class DmiStructure(NamedTuple):
     type: int
     title: str
-    fields: Dict[str, str] = field(default_factory=dict)
-    lists: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
+    fields: Dict[str, str] = {}
+    lists: Dict[str, Tuple[str, ...]] = {}
 
 
 def parse_dmidecode(text: str) -> List[DmiStructure]:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 
 def parse_status(text: str) -> Dict[str, str]:
@@ -17,8 +16,7 @@ def parse_status(text: str) -> Dict[str, str]:
     return out
 
 
-@dataclass(frozen=True)
-class CgroupLine:
+class CgroupLine(NamedTuple):
     hierarchy: str
     controllers: Tuple[str, ...]
     path: str
@@ -35,8 +33,7 @@ def parse_cgroup(text: str) -> List[CgroupLine]:
     return out
 
 
-@dataclass(frozen=True)
-class Mount:
+class Mount(NamedTuple):
     mount_id: str
     root: str
     mount_point: str

@@ -7,11 +7,12 @@ makes them one code path, and what lets `collect` record a capture as a by-produ
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Mapping, Optional, Protocol, Tuple
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Optional, Protocol, Tuple, Union
 
 from ..model import Listing, Read
+
+if TYPE_CHECKING:
+    from os import PathLike
 
 #: Bytes read from one file at most unless a probe asks for more; larger files are EFBIG.
 DEFAULT_LIMIT = 1 << 20
@@ -19,8 +20,7 @@ DEFAULT_LIMIT = 1 << 20
 Registers = Tuple[int, int, int, int]
 
 
-@dataclass(frozen=True)
-class StatInfo:
+class StatInfo(NamedTuple):
     """Identity and ownership of a path (for chroot and permission reasoning)."""
 
     where: str
@@ -36,13 +36,12 @@ class StatInfo:
         return self.error is None
 
 
-@dataclass(frozen=True)
-class DeviceInfo:
+class DeviceInfo(NamedTuple):
     """What was learnt from a device node: type, numbers, mode, what opening it gave, and
     for /dev/kvm what the KVM API answered (see capture-format, `devices`)."""
 
     where: str
-    info: Mapping[str, Any] = field(default_factory=dict)
+    info: Mapping[str, Any] = {}
     error: Optional[str] = None  # ENOENT when the node does not exist
 
     @property
@@ -55,7 +54,8 @@ class Source(Protocol):
 
     kind: str  # "live" or "capture"
 
-    def read(self, path: str, limit: int = DEFAULT_LIMIT) -> Read: ...
+    def read(self, path: str, limit: int = DEFAULT_LIMIT, partial: bool = False) -> Read:
+        """The file's bytes; more than `limit` is EFBIG, or with `partial` the first `limit`."""
 
     def listdir(self, path: str) -> Listing: ...
 
@@ -78,7 +78,7 @@ class Source(Protocol):
     def meta(self) -> Mapping[str, Any]: ...
 
 
-def open_source(capture: Optional[Path] = None) -> Source:
+def open_source(capture: Optional[Union[str, PathLike[str]]] = None) -> Source:
     """The live machine, or the capture folder given."""
     if capture is None:
         from .live import LiveSource

@@ -152,7 +152,7 @@ class CaptureSource:
             os.close(fd)
             raise
 
-    def read(self, path: str, limit: int = DEFAULT_LIMIT) -> Read:
+    def read(self, path: str, limit: int = DEFAULT_LIMIT, partial: bool = False) -> Read:
         if path in self._errors:
             return Read(path, error=self._errors[path])
         if path in self._unread:
@@ -175,7 +175,9 @@ class CaptureSource:
         finally:
             os.close(fd)
         if len(data) > limit:
-            return Read(path, error="EFBIG")
+            if not partial:
+                return Read(path, error="EFBIG")
+            data = data[:limit]
         if ENVIRON_PATH.match(path):
             data = filter_environ(data)
         return Read(path, data=data)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat as statmod
-import subprocess
-from datetime import datetime, timezone
+import time
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from ..model import Listing, Read
@@ -43,7 +42,7 @@ class LiveSource:
         self._cpuid = CpuidExecutor()
         self._cpuid_cache: Dict[Tuple[int, int], Optional[Registers]] = {}
 
-    def read(self, path: str, limit: int = DEFAULT_LIMIT) -> Read:
+    def read(self, path: str, limit: int = DEFAULT_LIMIT, partial: bool = False) -> Read:
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
         except OSError as exc:
@@ -66,9 +65,11 @@ class LiveSource:
             return Read(path, error=errname(exc))
         finally:
             os.close(fd)
-        if size > limit:
-            return Read(path, error="EFBIG")
         data = b"".join(chunks)
+        if size > limit:
+            if not partial:
+                return Read(path, error="EFBIG")
+            data = data[:limit]
         if ENVIRON_PATH.match(path):
             data = filter_environ(data)
         return Read(path, data=data)
@@ -168,6 +169,15 @@ class LiveSource:
         where = "cmd:" + name
         if argv is None:
             return Read(where, error="EINVAL")
+        if name == "dmidecode":
+            # dmidecode reads the SMBIOS tables the kernel exports (root only); without them
+            # there is nothing to decode, and running it would only cost time.
+            if not os.path.exists("/sys/firmware/dmi/tables/DMI"):
+                return Read(where, error="ENODATA")
+            if os.geteuid() != 0:
+                return Read(where, error="EACCES")
+        import subprocess  # only when a helper is run
+
         env = {"PATH": COMMAND_PATH, "LANG": "C", "LC_ALL": "C"}
         try:
             proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
@@ -189,7 +199,7 @@ class LiveSource:
 
     def meta(self) -> Mapping[str, Any]:
         return {
-            "captured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "captured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "user": {"uid": os.getuid(), "euid": os.geteuid()},
             "path": None,
         }

@@ -1,0 +1,52 @@
+"""One public entry: run_audit(source) -> Report. Live machine and capture alike."""
+
+from __future__ import annotations
+
+import time
+from typing import List, Optional
+
+from . import __version__
+from .classify import classify
+from .model import Check, Finding, Meta, Report
+from .probes import run_probes
+from .sources import Source
+
+
+def run_audit(source: Source, checks: bool = True) -> Report:
+    """Probe the source, classify what was seen, and (unless `checks` is False) run the
+    capability checks."""
+    evidence = run_probes(source)
+    uname = source.uname()
+    result = classify(evidence, uname)
+    findings: List[Finding] = list(result.findings)
+    damage = getattr(source, "damage", None)
+    if damage:
+        findings.append(Finding("capture.damaged", "warning",
+                                "The capture is damaged in %d places; the audit used the rest" % len(damage),
+                                fields={"value": "; ".join(damage[:20])}))
+    capabilities: List[Check] = []
+    if checks:
+        from .capabilities import run_checks
+
+        capabilities = run_checks(source, evidence)
+    cvm = next((c.details.get("cvm", "none") for c in capabilities if c.id == "cvm-guest"), "none")
+    meta = source.meta()
+    report_meta = Meta(
+        hvaudit_version=__version__,
+        source=source.kind,
+        capture_path=meta.get("path"),
+        captured_at=meta.get("captured_at"),
+        audited_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        uname=dict(uname),
+        user=dict(meta.get("user") or {}),
+    )
+    return Report(meta=report_meta, vm=result.vm, container=result.container,
+                  classification=result.classification, layers=tuple(result.layers), findings=tuple(findings),
+                  checks=tuple(capabilities), evidence=tuple(evidence), chroot=result.chroot, cvm=str(cvm))
+
+
+def innermost(report: Report) -> Optional[str]:
+    """systemd-detect-virt's default answer: the container if any, else the VM."""
+    if report.container != "none":
+        return report.container
+    return report.vm

@@ -1,0 +1,400 @@
+"""Evidence -> layers, identifiers and findings. Pure: no I/O.
+
+Each facet (is there a VM? which hypervisor? which container runtime? ...) is decided by
+weighing the claims made about it: the strongest wins, and what it outweighed is kept and
+reported as contradicting evidence. Order of probes never decides anything.
+
+Presence and identity are decided apart: the CPUID hypervisor bit can prove that there is a
+hypervisor while only a vendor string names it; a vendor string alone never makes a VM.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+
+from .model import Evidence, Finding, Layer, Strength
+from .signatures import (
+    CLOUD_TO_SYSTEMD,
+    CONTAINER_TECH_TO_SYSTEMD,
+    HYPERVISOR_TYPES,
+    PRESENTS_INTERFACE_OF,
+    VM_TECH_TO_SYSTEMD,
+    name_of,
+)
+
+#: Hypervisors whose guests on x86 and Arm run on the CPU's virtualization extensions.
+HARDWARE_ASSISTED = frozenset({"kvm", "microsoft", "vmware", "virtualbox", "parallels", "bhyve", "apple", "acrn",
+                               "qnx", "openbsd-vmm", "zvm", "jailhouse", "sre", "unisys-spar"})
+#: Probes that report the hypervisor *this kernel* runs on; CPUID can report an outer one
+#: (a paravirtualized or user-mode kernel executes CPUID on the real CPU of the VM below).
+KERNEL_INTERFACE_PROBES = frozenset({"xen.interfaces", "cpu.kernel-view"})
+
+
+class Decision(NamedTuple):
+    """How one facet was decided."""
+
+    value: Optional[str]  # None: nothing claimed anything
+    strength: Strength = Strength.HINT
+    support: Tuple[Evidence, ...] = ()
+    against: Tuple[Evidence, ...] = ()
+    conflict: bool = False  # equally strong claims disagreed and nothing explained why
+    presented: Tuple[Evidence, ...] = ()  # interfaces another hypervisor presents
+
+
+class Classification:
+    """What classify() concluded; filled in step by step, then frozen into the Report."""
+
+    def __init__(self) -> None:
+        self.layers: List[Layer] = []
+        self.findings: List[Finding] = []
+        self.vm = "none"
+        self.container = "none"
+        self.classification = "bare-metal-host"
+        self.chroot: Optional[bool] = None
+
+
+def claims(evidence: Iterable[Evidence], facet: str) -> List[Evidence]:
+    return [e for e in evidence if e.seen and e.claim is not None and e.claim.facet == facet]
+
+
+def strongest(items: Sequence[Evidence]) -> Strength:
+    return max((e.strength for e in items), default=Strength.HINT)
+
+
+def decide_presence(items: Sequence[Evidence]) -> Decision:
+    """Is there such a layer at all? Positive claims against "none"; a tie goes to presence,
+    because a layer that hides is more common than one that is invented."""
+    positive = [e for e in items if e.claim and e.claim.positive]
+    negative = [e for e in items if e.claim and not e.claim.positive]
+    if not positive and not negative:
+        return Decision(None)
+    p, n = (strongest(positive) if positive else 0), (strongest(negative) if negative else 0)
+    if positive and p >= n:
+        return Decision("*", Strength(p), tuple(positive), tuple(negative), conflict=bool(negative) and p == n)
+    return Decision("none", Strength(n), tuple(negative), tuple(positive))
+
+
+def decide_value(items: Sequence[Evidence]) -> Decision:
+    """Which technology, among positive specific claims: the strongest, unless a weaker
+    claim names a hypervisor known to present the stronger one's interface (VirtualBox
+    and Parallels answer CPUID as KVM; KVM and Xen can answer as Hyper-V)."""
+    specific = [e for e in items if e.claim and e.claim.positive and e.claim.value != "*"]
+    if not specific:
+        return Decision(None)
+    top = strongest(specific)
+    leaders = sorted({e.claim.value for e in specific if e.strength == top})  # type: ignore[union-attr]
+    presenters = {e.claim.value for e in specific if e.strength >= Strength.WEAK  # type: ignore[union-attr]
+                  and any(v in PRESENTS_INTERFACE_OF.get(e.claim.value, ()) for v in leaders)}  # type: ignore[union-attr]
+    conflict = False
+    if presenters:
+        chosen = sorted(presenters)[0]
+    elif len(leaders) == 1:
+        chosen = leaders[0]
+    else:
+        counts = Counter(e.claim.value for e in specific if e.strength == top)  # type: ignore[union-attr]
+        chosen = sorted(leaders, key=lambda v: (-counts[v], v))[0]
+        conflict = True
+    support = tuple(e for e in specific if e.claim.value == chosen)  # type: ignore[union-attr]
+    presented = tuple(e for e in specific if e.claim.value in PRESENTS_INTERFACE_OF.get(chosen, ())  # type: ignore[union-attr]
+                      and e.claim.value != chosen)  # type: ignore[union-attr]
+    against = tuple(e for e in specific if e.claim.value != chosen and e not in presented)  # type: ignore[union-attr]
+    return Decision(chosen, strongest(support), support, against, conflict, presented)
+
+
+def decide_simple(evidence: Sequence[Evidence], facet: str) -> Decision:
+    return decide_value(claims(evidence, facet))
+
+
+def _fields(**kwargs: Optional[str]) -> Dict[str, str]:
+    return {k: v for k, v in kwargs.items() if v}
+
+
+def _vm_systemd_id(tech: str, cloud: Optional[str]) -> str:
+    if tech in ("kvm", "*") and cloud in CLOUD_TO_SYSTEMD:
+        return CLOUD_TO_SYSTEMD[cloud]  # type: ignore[index]
+    return VM_TECH_TO_SYSTEMD.get(tech, "vm-other")
+
+
+def _mode(tech: str, xen_mode: Optional[str]) -> Optional[str]:
+    if tech == "xen":
+        return {"pv": "paravirtualized", "hvm": "hardware-assisted", "pvh": "hardware-assisted"}.get(xen_mode or "")
+    if tech in ("uml", "powervm"):
+        return "paravirtualized"
+    if tech in ("qemu", "bochs", "virtualpc"):
+        return "full"
+    if tech in HARDWARE_ASSISTED:
+        return "hardware-assisted"
+    return None
+
+
+def classify(evidence: Sequence[Evidence], uname: Mapping[str, str]) -> Classification:
+    out = Classification()
+    out.layers.append(_hardware_layer(evidence, uname))
+    _classify_vms(evidence, out)
+    _classify_containers(evidence, out)
+    _classify_chroot(evidence, out)
+    _evidence_findings(evidence, out)
+    kinds = [layer.kind for layer in out.layers]
+    if "container" in kinds:
+        out.classification = "container"
+    else:
+        guests = [layer for layer in out.layers if layer.kind == "vm" and layer.details.get("role") != "control-domain"]
+        if guests:
+            hv_type = guests[-1].details.get("hypervisor_type")
+            out.classification = {"type-1": "type-1-guest", "type-2": "type-2-guest"}.get(hv_type or "", "vm-guest")
+    return out
+
+
+def _hardware_layer(evidence: Sequence[Evidence], uname: Mapping[str, str]) -> Layer:
+    machine = uname.get("machine", "") or "unknown"
+    identity = [e for e in evidence if e.probe == "dmi.identity" and e.claim is None and e.seen and e.raw]
+    details: Dict[str, str] = {"machine": machine}
+    if identity:
+        details["firmware_identity"] = identity[0].raw
+    return Layer("hardware", machine, "Hardware (%s)" % machine, Strength.DEFINITIVE, details, tuple(identity[:1]))
+
+
+def _classify_vms(evidence: Sequence[Evidence], out: Classification) -> None:
+    vm_claims = claims(evidence, "vm")
+    presence = decide_presence(vm_claims)
+    role = decide_simple(evidence, "role")
+    if presence.value != "*":
+        dmi_like = [e for e in vm_claims if e.claim and e.claim.positive and e.strength <= Strength.WEAK]
+        if presence.value == "none" and dmi_like:
+            out.findings.append(Finding(
+                "vm.dmi-vendor-without-vm", "info",
+                "Firmware names %s, but this is not a virtual machine" % name_of(dmi_like[0].claim.value),  # type: ignore[union-attr]
+                tuple(presence.support), tuple(dmi_like),
+                _fields(tech=name_of(dmi_like[0].claim.value), value=dmi_like[0].raw)))  # type: ignore[union-attr]
+        out.findings.append(Finding("host.bare-metal", "info", "No hypervisor below this operating system",
+                                    tuple(presence.support)))
+        cloud = decide_simple(evidence, "cloud")
+        if cloud.value:  # a bare-metal cloud instance (EC2 *.metal, GCE bare metal)
+            hardware = out.layers[0]
+            out.layers[0] = hardware._replace(details=dict(hardware.details, cloud=cloud.value))
+            out.findings.append(Finding("vm.cloud", "info", "Cloud provider: %s (bare-metal instance)"
+                                        % name_of(cloud.value), cloud.support, cloud.against,
+                                        _fields(value=name_of(cloud.value))))
+        return
+    techs = decide_value(vm_claims)
+    # A paravirtualized or user-mode kernel names its own hypervisor, while CPUID answers
+    # for the VM below it: two VM layers, not a contradiction (systemd #17754, #20971).
+    kernel = {e.claim.value for e in vm_claims if e.probe in KERNEL_INTERFACE_PROBES  # type: ignore[union-attr]
+              and e.strength == Strength.DEFINITIVE and e.claim.value != "*"}  # type: ignore[union-attr]
+    cpu = {e.claim.value for e in vm_claims if e.probe == "cpu.hypervisor-leaves"  # type: ignore[union-attr]
+           and e.strength == Strength.DEFINITIVE and e.claim.value != "*"}  # type: ignore[union-attr]
+    stack: List[Decision] = []
+    if len(kernel) == 1 and len(cpu) == 1 and kernel != cpu:
+        inner, outer = next(iter(kernel)), next(iter(cpu))
+        if inner not in PRESENTS_INTERFACE_OF.get(outer, ()) and outer not in PRESENTS_INTERFACE_OF.get(inner, ()):
+            stack = [decide_value([e for e in vm_claims if e.claim and e.claim.value == outer]),
+                     decide_value([e for e in vm_claims if e.claim and e.claim.value == inner])]
+            out.findings.append(Finding("vm.nested", "info",
+                                        "%s runs inside %s" % (name_of(inner), name_of(outer)),
+                                        stack[0].support + stack[1].support,
+                                        fields=_fields(tech=name_of(inner), product=name_of(outer))))
+    if not stack:
+        stack = [techs if techs.value else Decision("*", presence.strength, presence.support)]
+    for i, decision in enumerate(stack):
+        innermost = i == len(stack) - 1
+        out.layers.append(_vm_layer(evidence, decision, presence, role if innermost else Decision(None),
+                                    innermost, out))
+    inner_layer = out.layers[-1]
+    if inner_layer.details.get("role") == "control-domain":
+        outer_guests = [layer for layer in out.layers if layer.kind == "vm" and layer is not inner_layer]
+        out.vm = outer_guests[-1].details["systemd_id"] if outer_guests else "none"
+    else:
+        out.vm = inner_layer.details["systemd_id"]
+
+
+def _vm_layer(evidence: Sequence[Evidence], decision: Decision, presence: Decision, role: Decision,
+              innermost: bool, out: Classification) -> Layer:
+    tech = decision.value or "*"
+    vmm = decide_simple(evidence, "vmm") if innermost else Decision(None)
+    cloud = decide_simple(evidence, "cloud") if innermost else Decision(None)
+    xen_mode = decide_simple(evidence, "xen_mode")
+    mode_value = xen_mode.value
+    if tech == "xen" and innermost:
+        if role.value == "control-domain":
+            mode_value = "dom0"
+        elif mode_value is None:
+            has_signature = any(e.probe == "cpu.hypervisor-leaves" and e.claim and e.claim.value == "xen"
+                                for e in decision.support)
+            mode_value = "hvm" if has_signature else "pv" if any(e.where == "/proc/xen" for e in evidence) else None
+    hv_type, type_reason = HYPERVISOR_TYPES.get(tech, (None, "this hypervisor's type is not known to hvaudit"))
+    mode = _mode(tech, mode_value if mode_value != "dom0" else
+                 (xen_mode.value if xen_mode.value != "dom0" else "pv"))
+    pv_devices = sorted({e.claim.value for e in claims(evidence, "pv_device")}) if innermost else []  # type: ignore[union-attr]
+    clock = decide_simple(evidence, "clocksource") if innermost else Decision(None)
+    interfaces = [e for e in claims(evidence, "interface")] + list(decision.presented)
+    details: Dict[str, object] = {
+        "systemd_id": _vm_systemd_id(tech, cloud.value),
+        "hypervisor": tech,
+        "hypervisor_type": hv_type,
+        "hypervisor_type_reason": type_reason,
+        "mode": mode,
+    }
+    if vmm.value:
+        details["product"] = vmm.value
+    if cloud.value:
+        details["cloud"] = cloud.value
+    if tech == "xen" and mode_value:
+        details["xen_mode"] = mode_value
+    if role.value and innermost:
+        details["role"] = "control-domain" if role.value in ("control-domain", "root-partition") else role.value
+    if pv_devices:
+        details["paravirtual_devices"] = pv_devices
+    if clock.value:
+        details["clocksource"] = clock.value
+    lpar = decide_simple(evidence, "lpar")
+    if lpar.value and tech == "powervm":
+        details["lpar_processors"] = lpar.value
+    name = name_of(tech) if tech != "*" else "Unidentified hypervisor"
+    if vmm.value and vmm.value != tech:
+        name += " (%s)" % name_of(vmm.value)
+    support = decision.support + tuple(e for e in presence.support if e not in decision.support)
+    layer = Layer("vm", tech, name, max(decision.strength, presence.strength), details, support)
+    _vm_findings(layer, decision, presence, vmm, cloud, role, interfaces, innermost, out)
+    return layer
+
+
+def _vm_findings(layer: Layer, decision: Decision, presence: Decision, vmm: Decision, cloud: Decision,
+                 role: Decision, interfaces: List[Evidence], innermost: bool, out: Classification) -> None:
+    tech, details = layer.tech, layer.details
+    fields = _fields(tech=name_of(tech), product=name_of(vmm.value) if vmm.value else None,
+                     value=str(details.get("systemd_id")))
+    against = decision.against + (presence.against if innermost else ())
+    if tech == "*":
+        raw = next((e.raw for e in presence.support if e.probe == "cpu.hypervisor-leaves" and e.raw), "")
+        out.findings.append(Finding("vm.signature-unknown", "warning",
+                                    "A hypervisor is present, but hvaudit cannot tell which",
+                                    presence.support, against, _fields(value=raw)))
+    else:
+        out.findings.append(Finding("vm.detected", "info", "Guest of %s" % layer.name, decision.support, against,
+                                    fields))
+    if details.get("role") == "control-domain":
+        out.findings.append(Finding("vm.xen-control-domain", "info",
+                                    "This system is the control domain (host) of %s" % name_of(tech),
+                                    role.support, fields=fields))
+    out.findings.append(Finding("vm.hypervisor-type", "info",
+                                {"type-1": "%s is a Type I hypervisor", "type-2": "%s is a Type II hypervisor"}.get(
+                                    str(details.get("hypervisor_type")), "The type of %s cannot be known from here")
+                                % name_of(tech), decision.support, fields=dict(fields, value=str(
+                                    details.get("hypervisor_type_reason")))))
+    if details.get("mode"):
+        out.findings.append(Finding("vm.mode", "info", "Virtualization mode: %s" % details["mode"],
+                                    decision.support, fields=dict(fields, value=str(details["mode"]))))
+    if details.get("paravirtual_devices"):
+        devices = ", ".join(details["paravirtual_devices"])  # type: ignore[arg-type]
+        out.findings.append(Finding("vm.paravirtual-devices", "info", "Paravirtual devices: %s" % devices,
+                                    fields=dict(fields, value=devices)))
+    if interfaces:
+        shown = sorted({e.claim.value for e in interfaces if e.claim})  # type: ignore[union-attr]
+        out.findings.append(Finding("vm.hyperv-enlightenments", "info",
+                                    "%s also presents the interface of %s" % (
+                                        name_of(tech), ", ".join(name_of(s) for s in shown)),
+                                    tuple(interfaces), fields=dict(fields, value=", ".join(shown))))
+    if cloud.value:
+        out.findings.append(Finding("vm.cloud", "info", "Cloud provider: %s" % name_of(cloud.value), cloud.support,
+                                    cloud.against, dict(fields, value=name_of(cloud.value))))
+    if decision.conflict or presence.conflict and innermost:
+        out.findings.append(Finding("evidence.conflict", "warning",
+                                    "Equally strong evidence disagrees about the hypervisor",
+                                    decision.support or presence.support, decision.against or presence.against, fields))
+
+
+def _classify_containers(evidence: Sequence[Evidence], out: Classification) -> None:
+    container_claims = claims(evidence, "container")
+    presence = decide_presence(container_claims)
+    markers = [e for e in container_claims if e.claim and e.claim.positive and e.strength <= Strength.WEAK
+               and e.claim.value != "*"]
+    if presence.value != "*":
+        if presence.value == "none" and markers:
+            out.findings.append(Finding(
+                "container.marker-outweighed", "warning",
+                "Container marker %s is present, but this process shares the machine's namespaces" % markers[0].where,
+                presence.support, tuple(markers), _fields(tech=name_of(markers[0].claim.value),  # type: ignore[union-attr]
+                                                          where=markers[0].where)))
+        return
+    tech = decide_value(container_claims)
+    value = tech.value or "*"
+    if value == "wsl":
+        value = "wsl2" if any(layer.kind == "vm" and layer.tech == "microsoft" for layer in out.layers) else "wsl1"
+    orchestrator = decide_simple(evidence, "orchestrator")
+    sandbox = decide_simple(evidence, "sandbox")
+    private = sorted({e.claim.value for e in claims(evidence, "namespace")})  # type: ignore[union-attr]
+    userns = decide_simple(evidence, "userns")
+    if value == "*":
+        value = "userns-sandbox" if private == ["user"] or (userns.value and "pid" not in private) else (
+            "namespace-sandbox" if not sandbox.value and not orchestrator.value else "*")
+    systemd_id = CONTAINER_TECH_TO_SYSTEMD.get(value, "container-other")
+    details: Dict[str, object] = {"systemd_id": systemd_id, "runtime": value}
+    if orchestrator.value:
+        details["orchestrator"] = orchestrator.value
+    if sandbox.value:
+        details["sandbox"] = sandbox.value
+    if private:
+        details["private_namespaces"] = private
+    if userns.value:
+        details["user_ids"] = "mapped"
+    if value in ("wsl1", "wsl2"):
+        details["wsl_version"] = value[-1]
+    name = name_of(value) if value != "*" else "Unidentified container"
+    if orchestrator.value:
+        name += " (%s)" % name_of(orchestrator.value)
+    support = tech.support + tuple(e for e in presence.support if e not in tech.support)
+    if sandbox.value == "gvisor":
+        out.layers.append(Layer("sandbox", "gvisor", name_of("gvisor"), sandbox.strength,
+                                {"kind": "user-space kernel"}, sandbox.support))
+    layer = Layer("container", value, name, max(presence.strength, tech.strength), details, support)
+    out.layers.append(layer)
+    out.container = systemd_id
+    fields = _fields(tech=name, value=systemd_id)
+    out.findings.append(Finding("container.detected", "info", "Inside a container: %s" % name,
+                                support, tech.against + presence.against, fields))
+    if private:
+        out.findings.append(Finding("container.namespaces", "info",
+                                    "Private namespaces: %s" % ", ".join(private),
+                                    tuple(e for e in evidence if e.claim and e.claim.facet == "namespace"),
+                                    fields=dict(fields, value=", ".join(private))))
+    if userns.value:
+        out.findings.append(Finding("container.rootless", "info",
+                                    "User ids are mapped: root in here is not root on the machine",
+                                    userns.support, fields=dict(fields, value=userns.support[0].raw)))
+    if orchestrator.value:
+        out.findings.append(Finding("container.orchestrator", "info",
+                                    "Orchestrated by %s" % name_of(orchestrator.value), orchestrator.support,
+                                    fields=dict(fields, product=name_of(orchestrator.value))))
+    if sandbox.value:
+        out.findings.append(Finding("container.sandbox", "info",
+                                    "Sandboxed by %s" % name_of(sandbox.value), sandbox.support,
+                                    fields=dict(fields, product=name_of(sandbox.value))))
+    if value in ("wsl1", "wsl2"):
+        out.findings.append(Finding("container.wsl", "info", "Windows Subsystem for Linux, version %s" % value[-1],
+                                    tech.support, fields=dict(fields, value=value[-1])))
+    if tech.conflict:
+        out.findings.append(Finding("evidence.conflict", "warning",
+                                    "Equally strong evidence disagrees about the container runtime",
+                                    tech.support, tech.against, fields))
+
+
+def _classify_chroot(evidence: Sequence[Evidence], out: Classification) -> None:
+    decision = decide_presence(claims(evidence, "chroot"))
+    if decision.value is None:
+        return
+    out.chroot = decision.value != "none"
+    if out.chroot:
+        out.layers.append(Layer("chroot", "chroot", "chroot", decision.strength, {}, decision.support))
+
+
+def _evidence_findings(evidence: Sequence[Evidence], out: Classification) -> None:
+    denied = [e for e in evidence if e.error in ("EACCES", "EPERM")]
+    if denied:
+        out.findings.append(Finding("evidence.unreadable", "info",
+                                    "%d sources could not be read with this user's privileges" % len(denied),
+                                    tuple(denied), fields=_fields(value=str(len(denied)))))
+    failed = [e for e in evidence if e.error == "EPROBE"]
+    if failed:
+        out.findings.append(Finding("evidence.probe-error", "error", "%d probes failed" % len(failed), tuple(failed),
+                                    fields=_fields(value=str(len(failed)))))

@@ -1,0 +1,340 @@
+"""Is this process in a container, which one, and how isolated?
+
+Kernel facts (namespace inodes, id maps, cgroup paths, mounts, PID 2) are evidence; files
+that runtimes leave in the image (/.dockerenv, /run/systemd/container) are only claims,
+because an image can carry them anywhere (moby/moby#18355).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator, List, Mapping, Optional, Tuple
+
+from ..model import Evidence, Strength
+from ..parsers.procfs import (
+    is_identity_map,
+    parse_cgroup,
+    parse_environ,
+    parse_id_map,
+    parse_mountinfo,
+    parse_ns_link,
+    parse_status,
+)
+from ..signatures import CONTAINER_ENV_NAMES
+from ..sources import Source
+from . import ev, missing, probe
+
+#: The inode numbers of the initial namespaces, fixed since Linux 3.8 (include/linux/proc_ns.h).
+INITIAL_NS_INODES: Mapping[str, int] = {
+    "ipc": 0xEFFFFFFF, "uts": 0xEFFFFFFE, "user": 0xEFFFFFFD, "pid": 0xEFFFFFFC,
+    "cgroup": 0xEFFFFFFB, "time": 0xEFFFFFFA,
+}
+#: How much a private namespace of each kind says about being in a container: a PID
+#: namespace is what containers are made of; systemd services also get private UTS, IPC
+#: and mount namespaces (ProtectHostname=, PrivateIPC=, PrivateTmp=) on ordinary hosts.
+NS_WEIGHT: Mapping[str, Strength] = {
+    "pid": Strength.DEFINITIVE, "user": Strength.STRONG, "cgroup": Strength.STRONG,
+    "uts": Strength.WEAK, "ipc": Strength.WEAK, "time": Strength.WEAK,
+}
+
+
+@probe("container.namespaces")
+def namespaces(src: Source) -> Iterator[Evidence]:
+    """/proc/self/ns/* against the initial namespaces' fixed inodes; PID 2 (kthreadd only in
+    the initial PID namespace); the user namespace's uid_map; the mount namespace of PID 1."""
+    pid_ = "container.namespaces"
+    private: List[str] = []
+    initial: List[str] = []
+    for kind in ("pid", "user", "cgroup", "uts", "ipc", "time"):
+        path = "/proc/self/ns/" + kind
+        link = src.readlink(path)
+        if not link.seen:
+            yield from missing(pid_, path, link.error)
+            continue
+        parsed = parse_ns_link(link.text or "")
+        if parsed is None:
+            continue
+        if parsed[1] == INITIAL_NS_INODES[kind]:
+            initial.append(kind)
+        else:
+            private.append(kind)
+            yield ev(pid_, path, link.text or "", "container", "*", NS_WEIGHT[kind],
+                     "not the initial %s namespace (inode 0x%X)" % (kind, INITIAL_NS_INODES[kind]))
+            yield ev(pid_, path, link.text or "", "namespace", kind, Strength.DEFINITIVE,
+                     "a private %s namespace" % kind)
+    if "pid" in initial and not private:
+        # Same mount namespace as PID 1 too? Readable by root (or the owner of PID 1) only.
+        mine, init = src.readlink("/proc/self/ns/mnt"), src.readlink("/proc/1/ns/mnt")
+        same_mnt: Optional[bool] = None
+        if mine.seen and init.seen:
+            same_mnt = mine.text == init.text
+            if not same_mnt:
+                yield ev(pid_, "/proc/1/ns/mnt", "%s vs %s" % (mine.text, init.text), "container", "*", Strength.WEAK,
+                         "a private mount namespace: a sandbox, or a service with PrivateTmp=")
+        else:
+            yield from missing(pid_, "/proc/1/ns/mnt", init.error or mine.error,
+                               "comparing mount namespaces with PID 1 needs root")
+        yield ev(pid_, "/proc/self/ns", "initial: " + " ".join(initial), "container", "none",
+                 Strength.DEFINITIVE if same_mnt else Strength.STRONG,
+                 "this process shares the machine's own namespaces, as no container does")
+    comm = src.read("/proc/2/comm", limit=256)
+    if comm.seen:
+        name = (comm.text or "").strip()
+        if name == "kthreadd":
+            yield ev(pid_, "/proc/2/comm", name, "container", "none", Strength.STRONG,
+                     "kthreadd is PID 2 only in the initial PID namespace")
+        else:
+            yield ev(pid_, "/proc/2/comm", name, "container", "*", Strength.STRONG,
+                     "PID 2 is not kthreadd: a PID namespace of its own")
+    uid_map = src.read("/proc/self/uid_map", limit=65536)
+    if uid_map.seen:
+        entries = parse_id_map(uid_map.text or "")
+        if entries and not is_identity_map(entries):
+            yield ev(pid_, "/proc/self/uid_map", (uid_map.text or "").strip(), "userns", "mapped", Strength.DEFINITIVE,
+                     "user ids are mapped: root here is not root on the machine")
+    else:
+        yield from missing(pid_, "/proc/self/uid_map", uid_map.error)
+
+
+#: /proc/self/cgroup path patterns of containers' own cgroups (not the daemons').
+#: Sources: Docker (cgroupfs "/docker/<id>", systemd driver "docker-<id>.scope"), Podman
+#: ("libpod-<id>.scope"), CRI-O ("crio-<id>.scope"), containerd CRI ("cri-containerd-<id>.scope"),
+#: kubelet ("kubepods"), LXC ("/lxc/<name>", "lxc.payload.<name>"), libvirt-lxc and
+#: systemd-machined ("machine-lxc\x2d...", "machine-<name>.scope").
+CGROUP_PATTERNS: Tuple[Tuple[str, str, str], ...] = (
+    (r"/docker[/-][0-9a-f]{64}", "container", "docker"),
+    (r"libpod-(?:conmon-)?[0-9a-f]{64}", "container", "podman"),
+    (r"crio-(?:conmon-)?[0-9a-f]{64}", "container", "cri-o"),
+    (r"cri-containerd-[0-9a-f]{64}", "container", "containerd"),
+    (r"/kubepods", "orchestrator", "kubernetes"),
+    (r"/lxc/[^/]+|/lxc\.payload[./][^/]+", "container", "lxc"),
+    (r"/machine\.slice/machine-lxc", "container", "lxc-libvirt"),
+    (r"/machine\.slice/machine-rkt", "container", "rkt"),
+)
+
+
+@probe("container.cgroup")
+def cgroup(src: Source) -> Iterator[Evidence]:
+    """/proc/self/cgroup: the kernel reports which cgroup this process is in, and runtimes
+    name their containers' cgroups. With cgroup v2 and a private cgroup namespace the
+    path is "/" and says nothing (systemd PR #35382)."""
+    pid_ = "container.cgroup"
+    read = src.read("/proc/self/cgroup", limit=65536)
+    if not read.seen:
+        yield from missing(pid_, "/proc/self/cgroup", read.error)
+        return
+    reported = set()
+    for line in parse_cgroup(read.text or ""):
+        for pattern, facet, value in CGROUP_PATTERNS:
+            if (facet, value) not in reported and re.search(pattern, line.path):
+                reported.add((facet, value))
+                yield ev(pid_, "/proc/self/cgroup", line.path, facet, value, Strength.STRONG,
+                         "the kernel reports this process in a cgroup that %s names" % value)
+
+
+#: Where container storage lives on the host, as the root mount's overlay options or the
+#: source of /etc/hostname and friends show it (Docker, containers/storage, containerd, kubelet).
+STORAGE_PATTERNS: Tuple[Tuple[str, str, str, str], ...] = (
+    (r"/var/lib/docker/", "container", "docker", "Docker's storage"),
+    (r"/containers/storage/", "container", "*", "containers/storage, used by Podman and CRI-O"),
+    (r"/var/lib/containerd/|/run/containerd/|/k3s/agent/containerd/", "container", "containerd", "containerd's storage"),
+    (r"/var/lib/kubelet/pods/", "orchestrator", "kubernetes", "the kubelet's pod folders"),
+    (r"/var/lib/lxc/|/var/lib/lxd/|/var/lib/incus/", "container", "lxc", "LXC/LXD storage"),
+)
+
+
+@probe("container.mounts")
+def mounts(src: Source) -> Iterator[Evidence]:
+    """/proc/self/mountinfo: what the root file system is (overlay from a runtime's storage,
+    Kata's shared virtio-fs, WSL 1's lxfs/wslfs), where /etc/hostname comes from, lxcfs."""
+    pid_ = "container.mounts"
+    read = src.read("/proc/self/mountinfo", limit=4 << 20)
+    if not read.seen:
+        yield from missing(pid_, "/proc/self/mountinfo", read.error)
+        return
+    where = "/proc/self/mountinfo"
+    reported = set()
+    for m in parse_mountinfo(read.text or ""):
+        if m.mount_point == "/":
+            raw = "/ %s %s %s" % (m.fstype, m.source, m.super_options)
+            if m.fstype in ("virtiofs", "9p") and "kataShared" in (m.source, m.root):
+                yield ev(pid_, where, raw, "sandbox", "kata", Strength.STRONG,
+                         "Kata Containers share the container's root into its VM as 'kataShared'")
+                yield ev(pid_, where, raw, "container", "*", Strength.STRONG, "a container inside a Kata VM")
+            elif m.fstype in ("lxfs", "wslfs"):
+                yield ev(pid_, where, raw, "container", "wsl1", Strength.STRONG,
+                         "lxfs/wslfs is the root file system of WSL 1 (systemd #25298)")
+            elif m.fstype == "overlay":
+                matched = False
+                for pattern, facet, value, what in STORAGE_PATTERNS:
+                    if re.search(pattern, m.super_options):
+                        matched = True
+                        yield ev(pid_, where, raw, facet, value, Strength.STRONG, "the root is an overlay from " + what)
+                if not matched:
+                    yield ev(pid_, where, raw, "container", "*", Strength.HINT,
+                             "an overlay root; live systems use one too, so alone it proves nothing")
+        elif m.mount_point in ("/etc/hostname", "/etc/hosts", "/etc/resolv.conf"):
+            for pattern, facet, value, what in STORAGE_PATTERNS:
+                if (facet, value) not in reported and re.search(pattern, m.root):
+                    reported.add((facet, value))
+                    yield ev(pid_, where, "%s from %s" % (m.mount_point, m.root), facet, value, Strength.STRONG,
+                             "the runtime bind-mounts %s from %s" % (m.mount_point, what))
+        elif m.fstype == "fuse.lxcfs" and "lxcfs" not in reported:
+            reported.add("lxcfs")
+            yield ev(pid_, where, "%s %s" % (m.mount_point, m.fstype), "container", "lxc", Strength.WEAK,
+                     "lxcfs virtualises /proc files for LXC/LXD containers (other runtimes can use it)")
+
+
+@probe("container.environ")
+def environ(src: Source) -> Iterator[Evidence]:
+    """The `container=` variable that runtimes give PID 1 (systemd's Container Interface),
+    and the variables of WSL, Kubernetes, Apptainer and Flatpak. PID 1's environment needs
+    root; this process's own is inherited and so weaker."""
+    pid_ = "container.environ"
+    for path, base in (("/proc/1/environ", Strength.STRONG), ("/proc/self/environ", Strength.WEAK)):
+        read = src.read(path, limit=1 << 20)
+        if not read.seen:
+            yield from missing(pid_, path, read.error, "PID 1's environment is readable by root only")
+            continue
+        env = parse_environ(read.data or b"")
+        value = env.get("container")
+        if value is not None:
+            tech = CONTAINER_ENV_NAMES.get(value, "*") if value else "none"
+            # "oci" is written into images (UBI's ENV container oci): it names no runtime.
+            strength = Strength.WEAK if value == "oci" else base
+            yield ev(pid_, path, "container=" + value, "container", tech, strength,
+                     "the runtime's name in the environment (systemd Container Interface)")
+        if "KUBERNETES_SERVICE_HOST" in env:
+            yield ev(pid_, path, "KUBERNETES_SERVICE_HOST", "orchestrator", "kubernetes", base,
+                     "the kubelet injects the API service address into every pod")
+        if "WSL_DISTRO_NAME" in env or "WSL_INTEROP" in env:
+            yield ev(pid_, path, "WSL_DISTRO_NAME=" + env.get("WSL_DISTRO_NAME", ""), "container", "wsl", base,
+                     "WSL's init sets this in every process of a distribution")
+        for name in ("APPTAINER_CONTAINER", "SINGULARITY_CONTAINER"):
+            if name in env:
+                yield ev(pid_, path, name, "container", "apptainer", base, "set by Apptainer/Singularity at run time")
+                break
+        if "FLATPAK_ID" in env:
+            yield ev(pid_, path, "FLATPAK_ID=" + env["FLATPAK_ID"], "container", "flatpak", base,
+                     "set by flatpak run")
+
+
+#: Marker files: (path, kind of test, facet, value, note). All are claims (WEAK): images
+#: carry them wherever they are copied, and some runtimes do not write them at all.
+MARKERS: Tuple[Tuple[str, str, str, str, str], ...] = (
+    ("/.dockerenv", "file", "container", "docker", "Docker creates it; images can carry it (moby/moby#18355)"),
+    ("/.dockerinit", "file", "container", "docker", "written by Docker before 1.11"),
+    ("/run/.containerenv", "file", "container", "podman", "Podman creates it in every container"),
+    ("/.singularity.d", "dir", "container", "apptainer", "the metadata folder of Singularity/Apptainer images"),
+    ("/.apptainer.d", "dir", "container", "apptainer", "the metadata folder of Apptainer images"),
+    ("/.flatpak-info", "file", "container", "flatpak", "flatpak run places it in the sandbox"),
+    ("/run/WSL", "dir", "container", "wsl", "WSL's init creates it"),
+    ("/proc/sys/fs/binfmt_misc/WSLInterop", "file", "container", "wsl", "WSL registers Windows binaries here"),
+    ("/var/run/secrets/kubernetes.io/serviceaccount", "dir", "orchestrator", "kubernetes",
+     "the kubelet mounts the pod's service account here (contents never read)"),
+    ("/run/secrets/kubernetes.io/serviceaccount", "dir", "orchestrator", "kubernetes",
+     "the kubelet mounts the pod's service account here (contents never read)"),
+)
+
+
+@probe("container.markers")
+def markers(src: Source) -> Iterator[Evidence]:
+    """Files runtimes leave: /.dockerenv, /run/.containerenv, /run/systemd/container,
+    /run/host/container-manager, Apptainer's and Flatpak's, WSL's, Kubernetes' service
+    account folder (listed, never read). Claims, to be weighed against kernel facts."""
+    pid_ = "container.markers"
+    for path, kind, facet, value, note in MARKERS:
+        if kind == "dir":
+            listing = src.listdir(path)
+            present, error = listing.seen, listing.error
+        else:
+            read = src.read(path, limit=4096)
+            present, error = read.seen or read.error == "EFBIG", read.error
+        if present:
+            strength = Strength.WEAK if facet == "container" else Strength.STRONG
+            yield ev(pid_, path, "present", facet, value, strength, note)
+        else:
+            yield from missing(pid_, path, error if error not in ("EISDIR", "ENOTDIR") else None)
+    for path, note in (("/run/systemd/container", "written by systemd as PID 1 of a container; "
+                                                  "an image can carry a stale copy"),
+                       ("/run/host/container-manager", "written by the container manager (nspawn, podman)")):
+        read = src.read(path, limit=4096)
+        if read.seen:
+            name = (read.text or "").strip()
+            if name:
+                yield ev(pid_, path, name, "container", CONTAINER_ENV_NAMES.get(name, "*"), Strength.WEAK, note)
+    lxd = src.device("/dev/lxd/sock")
+    if lxd.seen:
+        yield ev(pid_, "/dev/lxd/sock", "present", "container", "lxc", Strength.WEAK, "LXD's guest API socket")
+
+
+#: gVisor's Sentry presents a fixed kernel version (pkg/sentry/fs/proc and its successors).
+GVISOR_VERSION = "#1 SMP Sun Jan 10 15:06:54 PST 2016"
+
+
+@probe("container.kernel-interfaces")
+def kernel_interfaces(src: Source) -> Iterator[Evidence]:
+    """Kernels that are themselves container systems: OpenVZ (/proc/vz without /proc/bc),
+    Linux-VServer (VxID), WSL (the kernel release), gVisor (its fixed version), illumos LX
+    zones (BrandZ), and PRoot (a ptrace tracer named proot)."""
+    pid_ = "container.kernel-interfaces"
+    vz, bc = src.listdir("/proc/vz"), src.listdir("/proc/bc")
+    if vz.seen and not bc.seen:
+        yield ev(pid_, "/proc/vz", "present, /proc/bc absent", "container", "openvz", Strength.DEFINITIVE,
+                 "an OpenVZ container: the host node also has /proc/bc")
+    elif vz.seen and bc.seen:
+        yield ev(pid_, "/proc/bc", "present", "role", "openvz-host", Strength.DEFINITIVE, "the OpenVZ host node")
+    status = src.read("/proc/self/status", limit=65536)
+    fields = parse_status(status.text or "") if status.seen else {}
+    if not status.seen:
+        yield from missing(pid_, "/proc/self/status", status.error)
+    for key, tech in (("VxID", "linux-vserver"), ("s_context", "linux-vserver"), ("envID", "openvz")):
+        value = fields.get(key)
+        if value is not None and value.isdigit():
+            if int(value) > 0:
+                yield ev(pid_, "/proc/self/status " + key, value, "container", tech, Strength.DEFINITIVE,
+                         "the kernel reports a guest context id")
+            break
+    tracer = fields.get("TracerPid", "0")
+    if tracer.isdigit() and int(tracer) > 0:
+        comm = src.read("/proc/%s/comm" % tracer, limit=256)
+        if comm.seen and (comm.text or "").startswith("proot"):
+            yield ev(pid_, "/proc/%s/comm" % tracer, (comm.text or "").strip(), "container", "proot",
+                     Strength.DEFINITIVE, "PRoot emulates a chroot by tracing this process")
+    release_read = src.read("/proc/sys/kernel/osrelease", limit=4096)
+    release = (release_read.text or "").strip() if release_read.seen else src.uname().get("release", "")
+    where = "/proc/sys/kernel/osrelease" if release_read.seen else "uname"
+    if "Microsoft" in release:
+        yield ev(pid_, where, release, "container", "wsl1", Strength.DEFINITIVE,
+                 "WSL 1 reports a kernel release ending in -Microsoft")
+    elif "WSL2" in release:
+        yield ev(pid_, where, release, "container", "wsl2", Strength.DEFINITIVE,
+                 "Microsoft's WSL 2 kernel names itself in its release")
+    elif "microsoft-standard" in release:
+        yield ev(pid_, where, release, "container", "wsl2", Strength.STRONG,
+                 "the microsoft-standard kernel flavour is WSL 2's")
+    version = src.read("/proc/version", limit=4096)
+    text = (version.text or "") if version.seen else src.uname().get("version", "")
+    if "BrandZ virtual linux" in text:
+        yield ev(pid_, "/proc/version", text.strip(), "container", "illumos-lx", Strength.DEFINITIVE,
+                 "an illumos LX branded zone emulates Linux")
+    if GVISOR_VERSION in text or src.uname().get("version", "") == GVISOR_VERSION:
+        yield ev(pid_, "/proc/version", text.strip() or GVISOR_VERSION, "sandbox", "gvisor", Strength.STRONG,
+                 "gVisor's user-space kernel reports this fixed version")
+        yield ev(pid_, "/proc/version", text.strip() or GVISOR_VERSION, "container", "*", Strength.STRONG,
+                 "gVisor runs containers")
+
+
+@probe("container.chroot")
+def chroot(src: Source) -> Iterator[Evidence]:
+    """Whether this process's root is PID 1's root (as `systemd-detect-virt --chroot`
+    checks): needs access to /proc/1/root, so root only."""
+    pid_ = "container.chroot"
+    mine, init = src.stat("/"), src.stat("/proc/1/root")
+    if not (mine.seen and init.seen):
+        yield from missing(pid_, "/proc/1/root", init.error or mine.error, "needs root")
+        return
+    same = (mine.dev, mine.ino) == (init.dev, init.ino)
+    yield ev(pid_, "/proc/1/root", "/ is %s:%s, PID 1's root is %s:%s" % (mine.dev, mine.ino, init.dev, init.ino),
+             "chroot", "none" if same else "chroot", Strength.DEFINITIVE,
+             "the same root as PID 1" if same else "a different root than PID 1: a chroot")

@@ -1,0 +1,138 @@
+"""The CPU's two views: the raw CPUID instruction, and the kernel's /proc/cpuinfo."""
+
+from __future__ import annotations
+
+from typing import Iterator, List, Optional, Tuple
+
+from ..model import Evidence, Strength
+from ..parsers.cpuinfo import parse_cpuinfo
+from ..signatures import CPUID_PRODUCTS, CPUID_SIGNATURES, plausible_signature, signature_text
+from ..sources import Source, cpuid_key
+from . import ev, missing, probe
+
+HYPERVISOR_BASE = 0x40000000
+HYPERVISOR_STEP = 0x100
+HYPERVISOR_LEAVES = 256  # 0x40000000 .. 0x4000FF00
+HYPERV_FEATURES = 0x40000003  # TLFS: EBX bit 12 = CpuManagement (root partition)
+
+X86_MACHINES = ("x86_64", "i386", "i486", "i586", "i686", "amd64")
+
+
+@probe("cpu.kernel-view")
+def kernel_view(src: Source) -> Iterator[Evidence]:
+    """/proc/cpuinfo: the `hypervisor` flag (the kernel's copy of CPUID.1:ECX[31]) and the
+    vendor and model strings that name User-mode Linux, PowerVM Lx86, QEMU and POWER LPARs."""
+    pid = "cpu.kernel-view"
+    read = src.read("/proc/cpuinfo")
+    if not read.seen:
+        yield from missing(pid, "/proc/cpuinfo", read.error)
+        return
+    info = parse_cpuinfo(read.text or "")
+    where = "/proc/cpuinfo"
+    machine = src.uname().get("machine", "")
+    vendor, model = info.get("vendor_id"), info.get("model name")
+    x86 = machine in X86_MACHINES or vendor in ("GenuineIntel", "AuthenticAMD", "HygonGenuine", "CentaurHauls")
+    if "hypervisor" in info.flags:
+        yield ev(pid, where + " flags", "hypervisor", "vm", "*", Strength.STRONG,
+                 "the kernel sets this flag from CPUID.1:ECX[31], which CPUs leave clear and hypervisors set")
+    elif x86 and info.flags:
+        yield ev(pid, where + " flags", "no 'hypervisor' flag", "vm", "none", Strength.STRONG,
+                 "CPUID.1:ECX[31] is clear; a hypervisor can hide it, which few do")
+    if vendor == "User Mode Linux":
+        yield ev(pid, where + " vendor_id", vendor, "vm", "uml", Strength.DEFINITIVE,
+                 "the kernel is the user-mode port of Linux")
+    elif "PowerVM Lx86" in vendor:
+        yield ev(pid, where + " vendor_id", vendor, "vm", "lx86", Strength.STRONG,
+                 "PowerVM Lx86 translates x86 binaries inside a PowerVM partition")
+    elif vendor == "IBM/S390":
+        yield ev(pid, where + " vendor_id", vendor, note="IBM Z: the hypervisor is named by /proc/sysinfo")
+    if "QEMU Virtual CPU" in model:
+        yield ev(pid, where + " model name", model, "vmm", "qemu", Strength.STRONG,
+                 "QEMU's default CPU model name (with or without KVM)")
+        yield ev(pid, where + " model name", model, "vm", "qemu", Strength.WEAK,
+                 "QEMU's CPU model: the hypervisor is QEMU itself unless KVM shows")
+    elif "Common KVM processor" in model:
+        yield ev(pid, where + " model name", model, "vm", "kvm", Strength.WEAK, "QEMU's kvm64 CPU model name")
+    platform = info.get("platform")
+    if platform:
+        cpu_model = info.get("model")
+        if platform == "pSeries" and "emulated by qemu" in cpu_model:
+            yield ev(pid, where + " platform/model", "%s / %s" % (platform, cpu_model), "vm", "kvm",
+                     Strength.STRONG, "a pSeries machine emulated by QEMU: KVM on POWER (or QEMU)")
+        elif platform == "pSeries":
+            yield ev(pid, where + " platform", platform, "vm", "powervm", Strength.STRONG,
+                     "the pSeries platform is a logical partition of PowerVM")
+        elif platform == "PowerNV":
+            yield ev(pid, where + " platform", platform, "vm", "none", Strength.STRONG,
+                     "PowerNV: Linux runs directly on OPAL firmware, no hypervisor below")
+
+
+def hypervisor_leaves(src: Source) -> List[Tuple[int, str, Tuple[int, int, int, int]]]:
+    """(base, signature, registers) for every plausible signature in the hypervisor range."""
+    found: List[Tuple[int, str, Tuple[int, int, int, int]]] = []
+    seen_texts = set()
+    for n in range(HYPERVISOR_LEAVES):
+        base = HYPERVISOR_BASE + n * HYPERVISOR_STEP
+        regs = src.cpuid(base)
+        if regs is None:
+            continue
+        text = signature_text(regs[1], regs[2], regs[3])
+        if not plausible_signature(text) or text in seen_texts:
+            continue
+        seen_texts.add(text)
+        found.append((base, text, regs))
+    return found
+
+
+@probe("cpu.hypervisor-leaves")
+def cpuid_view(src: Source) -> Iterator[Evidence]:
+    """CPUID.1:ECX[31] and every vendor signature in leaves 0x40000000-0x4000FF00. A
+    hypervisor that offers another's interface puts it at 0x40000000 and its own above
+    (TLFS §2.4): KVM with Hyper-V enlightenments sits at 0x40000100, Xen behind Viridian too."""
+    pid = "cpu.hypervisor-leaves"
+    error = src.cpuid_error()
+    if error is not None:
+        yield Evidence(pid, "cpuid", raw="", error=error.split(":")[0], note=error)
+        return
+    leaf1 = src.cpuid(1)
+    hypervisor_bit: Optional[bool] = None
+    if leaf1 is not None:
+        hypervisor_bit = bool(leaf1[2] >> 31 & 1)
+        if hypervisor_bit:
+            yield ev(pid, "cpuid:0x1", "ECX=0x%08x (bit 31 set)" % leaf1[2], "vm", "*", Strength.DEFINITIVE,
+                     "CPUID.1:ECX[31] is reserved for hypervisors to set (Intel SDM, AMD APM)")
+        else:
+            yield ev(pid, "cpuid:0x1", "ECX=0x%08x (bit 31 clear)" % leaf1[2], "vm", "none", Strength.STRONG,
+                     "no hypervisor announces itself; one could hide (e.g. KVM's kvm=off)")
+    if hypervisor_bit is False:
+        regs = src.cpuid(HYPERVISOR_BASE)
+        if regs is not None:
+            text = signature_text(regs[1], regs[2], regs[3])
+            if text in CPUID_SIGNATURES:  # a hypervisor that clears the bit but still answers
+                yield ev(pid, "cpuid:0x40000000", text, "vm", CPUID_SIGNATURES[text], Strength.STRONG,
+                         "a hypervisor signature answers although the hypervisor bit is clear")
+        return
+    signatures = hypervisor_leaves(src)
+    known = [s for s in signatures if s[1] in CPUID_SIGNATURES]
+    native_base = known[-1][0] if known else None
+    for base, text, regs in signatures:
+        where = "cpuid:%s" % cpuid_key(base)
+        tech = CPUID_SIGNATURES.get(text)
+        if tech is None:
+            yield ev(pid, where, text, "vm", "*", Strength.WEAK,
+                     "a readable signature that hvaudit does not know (EAX=0x%08x)" % regs[0])
+        elif base == native_base:
+            yield ev(pid, where, text, "vm", tech, Strength.DEFINITIVE, "the hypervisor's own signature")
+            if text in CPUID_PRODUCTS:
+                yield ev(pid, where, text, "vmm", CPUID_PRODUCTS[text], Strength.DEFINITIVE,
+                         "this signature is specific to one VM monitor")
+        else:
+            yield ev(pid, where, text, "interface", tech, Strength.STRONG,
+                     "a compatibility interface: the native signature sits higher, at %s" % cpuid_key(native_base or 0))
+    if any(s[1] == "Microsoft Hv" for s in known):
+        base = next(s[0] for s in known if s[1] == "Microsoft Hv")
+        features = src.cpuid(base + 3)
+        if features is not None and features[1] >> 12 & 1:
+            yield ev(pid, "cpuid:%s" % cpuid_key(base + 3), "EBX=0x%08x (CpuManagement, bit 12)" % features[1],
+                     "role", "root-partition", Strength.DEFINITIVE,
+                     "the root partition of Hyper-V holds the CpuManagement privilege (TLFS §2.4.3)")

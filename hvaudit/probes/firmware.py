@@ -1,0 +1,128 @@
+"""What the firmware says: SMBIOS/DMI identity and the VM bit, and ACPI table makers.
+
+Firmware strings are written by whoever built the machine or the VM. They name vendors
+well, but a vendor is not a verdict: Oracle and Microsoft sell bare-metal hardware too.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Iterator, List, Optional
+
+from ..model import Evidence, Strength
+from ..parsers.acpi import fadt_hypervisor_vendor, parse_header
+from ..parsers.dmidecode import DmiStructure, dmi_fields, parse_dmidecode, smbios_raw_vm_bit, vm_bit
+from ..signatures import ACPI_OEM_IDS, FADT_HYPERVISOR_VENDORS, dmi_claims
+from ..sources import Source
+from . import ev, missing, probe
+
+DMI_DIR = "/sys/class/dmi/id"
+DMI_FIELDS = ("sys_vendor", "product_name", "product_version", "product_family", "board_vendor", "board_name",
+              "bios_vendor", "bios_version", "chassis_vendor", "chassis_asset_tag")
+SMBIOS_TYPE0 = "/sys/firmware/dmi/entries/0-0/raw"
+ACPI_DIR = "/sys/firmware/acpi/tables"
+
+
+def _sysfs_dmi(src: Source, pid: str) -> tuple[Dict[str, str], List[Evidence]]:
+    fields: Dict[str, str] = {}
+    problems: List[Evidence] = []
+    for name in DMI_FIELDS:
+        read = src.read("%s/%s" % (DMI_DIR, name), limit=4096)
+        if read.seen:
+            value = (read.text or "").strip()
+            if value:
+                fields[name] = value
+        else:
+            problems.extend(missing(pid, "%s/%s" % (DMI_DIR, name), read.error))
+    return fields, problems
+
+
+@probe("dmi.identity")
+def dmi_identity(src: Source) -> Iterator[Evidence]:
+    """DMI vendor and product strings (/sys/class/dmi/id, else `dmidecode`), matched against
+    the vendor table, and the SMBIOS "System is a virtual machine" bit (type 0, byte 0x13
+    bit 4), which only VMs' firmware sets."""
+    pid = "dmi.identity"
+    fields, problems = _sysfs_dmi(src, pid)
+    structures: Optional[List[DmiStructure]] = None
+    origin = DMI_DIR
+    if not fields:
+        read = src.command("dmidecode")
+        if read.seen:
+            structures = parse_dmidecode(read.text or "")
+            fields = dmi_fields(structures)
+            origin = "cmd:dmidecode"
+            if not structures:
+                yield ev(pid, origin, (read.text or "").strip().splitlines()[0] if (read.text or "").strip() else "",
+                         note="dmidecode found no SMBIOS structures")
+        elif read.error not in ("ENOENT", "ENODATA"):
+            yield Evidence(pid, "cmd:dmidecode", raw="", error=read.error,
+                           note="DMI could not be read through sysfs or dmidecode")
+    yield from problems if not fields else ()
+    if fields:
+        summary = ", ".join("%s=%s" % (k, fields[k]) for k in ("sys_vendor", "product_name", "bios_vendor")
+                            if k in fields)
+        yield ev(pid, origin, summary, note="the machine's identity as its firmware states it")
+    product = fields.get("product_name", "")
+    for (facet, value), (field_name, raw, hint) in dmi_claims(fields).items():
+        strength = Strength.HINT if hint else Strength.WEAK if facet == "vm" else Strength.STRONG
+        yield ev(pid, "%s %s" % (origin, field_name), raw, facet, value, strength,
+                 "a default string that several kinds of machine show" if hint else
+                 "a vendor string: it names the vendor, not whether this is a VM")
+    if fields.get("sys_vendor", "").startswith("Amazon EC2") and (
+            product.endswith(".metal") or ".metal-" in product):
+        yield ev(pid, origin + " product_name", product, "vm", "none", Strength.WEAK,
+                 "EC2 names bare-metal instance types *.metal")
+    # The VM bit: raw SMBIOS entry (root only), else dmidecode's decoded characteristics.
+    raw = src.read(SMBIOS_TYPE0, limit=4096)
+    bit: Optional[bool] = None
+    where = SMBIOS_TYPE0
+    if raw.seen and raw.data is not None:
+        bit = smbios_raw_vm_bit(raw.data)
+    else:
+        yield from missing(pid, SMBIOS_TYPE0, raw.error, "the SMBIOS VM bit is readable by root only")
+        if structures is None and not fields:
+            structures = []
+        if structures:
+            bit, where = vm_bit(structures), "cmd:dmidecode BIOS Characteristics"
+    if bit is True:
+        yield ev(pid, where, "System is a virtual machine", "vm", "*", Strength.STRONG,
+                 "SMBIOS BIOS characteristics: only a VM's firmware sets this bit (DSP0134 7.1.2.2)")
+    elif bit is False:
+        yield ev(pid, where, "VM bit clear", "vm", "none", Strength.HINT,
+                 "many hypervisors leave this bit clear too (GCE does)")
+
+
+@probe("acpi.tables")
+def acpi_tables(src: Source) -> Iterator[Evidence]:
+    """ACPI table headers (OEM ID, table ID, creator) and the FADT Hypervisor Vendor
+    Identity: Firecracker, QEMU, Hyper-V, VirtualBox, VMware and Xen sign their tables."""
+    pid = "acpi.tables"
+    listing = src.listdir(ACPI_DIR)
+    if not listing.seen:
+        yield from missing(pid, ACPI_DIR, listing.error)
+        return
+    names = set(listing.names or ())
+    for table in ("FACP", "DSDT"):
+        if table not in names:
+            continue
+        path = "%s/%s" % (ACPI_DIR, table)
+        read = src.read(path, limit=512, partial=True)
+        if not read.seen or read.data is None:
+            yield from missing(pid, path, read.error, "ACPI tables are readable by root only")
+            continue
+        header = parse_header(read.data)
+        if header is None:
+            continue
+        raw = "OEM ID %s, table %s, creator %s" % (header.oem_id, header.oem_table_id, header.creator_id)
+        claims = ACPI_OEM_IDS.get(header.oem_id, ())
+        if not claims:
+            yield ev(pid, path, raw, note="the firmware that built the ACPI tables")
+        for facet, value in claims:
+            yield ev(pid, path, raw, facet, value, Strength.STRONG if facet == "vmm" else Strength.WEAK,
+                     "the ACPI tables were written by a VM monitor")
+        if table == "FACP":
+            vendor = fadt_hypervisor_vendor(read.data)
+            if vendor:
+                for facet, value in FADT_HYPERVISOR_VENDORS.get(vendor, (("vm", "*"),)):
+                    yield ev(pid, path + " hypervisor vendor", vendor, facet, value, Strength.DEFINITIVE,
+                             "the FADT's Hypervisor Vendor Identity field (ACPI 6.0, offset 268)")

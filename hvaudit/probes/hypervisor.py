@@ -1,0 +1,233 @@
+"""What the kernel learnt from the hypervisor: Xen's interfaces, paravirtual buses and
+clocks, virtual PCI vendors, device trees (Arm, POWER), IBM Z sysinfo and SPARC LDoms."""
+
+from __future__ import annotations
+
+from typing import Iterator, Set
+
+from ..model import Evidence, Strength
+from ..parsers.procfs import parse_hex_mask
+from ..signatures import CLOCKSOURCES, PARAVIRTUAL_PCI_VENDORS, PCI_VENDORS
+from ..sources import Source
+from . import ev, missing, probe
+
+XENFEAT_DOM0 = 11  # xen/include/public/features.h
+
+
+def _text(src: Source, path: str, limit: int = 4096) -> tuple[str | None, str | None]:
+    read = src.read(path, limit=limit)
+    return (read.text, None) if read.seen else (None, read.error)
+
+
+@probe("xen.interfaces")
+def xen_interfaces(src: Source) -> Iterator[Evidence]:
+    """/sys/hypervisor/{type,guest_type,properties/features}, /proc/xen and its
+    capabilities (`control_d` in dom0), and the xen buses: the Linux Xen drivers publish
+    these only when the kernel runs on Xen."""
+    pid = "xen.interfaces"
+    htype, err = _text(src, "/sys/hypervisor/type")
+    if htype is not None and htype.strip():
+        value = htype.strip()
+        yield ev(pid, "/sys/hypervisor/type", value, "vm", "xen" if value == "xen" else "*", Strength.DEFINITIVE,
+                 "the kernel's hypervisor interface names the hypervisor it runs on")
+    else:
+        yield from missing(pid, "/sys/hypervisor/type", err)
+    uuid, _ = _text(src, "/sys/hypervisor/uuid")
+    if uuid and uuid.strip().lower().startswith("ec2"):
+        yield ev(pid, "/sys/hypervisor/uuid", uuid.strip(), "cloud", "aws", Strength.STRONG,
+                 "EC2's Xen instances have domain UUIDs beginning with ec2")
+    guest_type, _ = _text(src, "/sys/hypervisor/guest_type")
+    if guest_type and guest_type.strip() in ("PV", "HVM", "PVH"):
+        yield ev(pid, "/sys/hypervisor/guest_type", guest_type.strip(), "xen_mode", guest_type.strip().lower(),
+                 Strength.DEFINITIVE, "the Xen guest type as the kernel booted it (Linux 4.13+)")
+    features, _ = _text(src, "/sys/hypervisor/properties/features")
+    mask = parse_hex_mask(features) if features else None
+    if mask is not None and mask >> XENFEAT_DOM0 & 1:
+        yield ev(pid, "/sys/hypervisor/properties/features", features.strip() if features else "",
+                 "role", "control-domain", Strength.DEFINITIVE, "XENFEAT_dom0: this is Xen's control domain")
+    proc_xen = src.listdir("/proc/xen")
+    if proc_xen.seen:
+        yield ev(pid, "/proc/xen", " ".join(proc_xen.names or ()) or "(empty)", "vm", "xen", Strength.DEFINITIVE,
+                 "xenfs exists only in a kernel running on Xen")
+        caps, _ = _text(src, "/proc/xen/capabilities")
+        if caps is not None:
+            if "control_d" in caps:
+                yield ev(pid, "/proc/xen/capabilities", caps.strip(), "role", "control-domain", Strength.DEFINITIVE,
+                         "control_d: this domain controls the others (dom0)")
+            else:
+                yield ev(pid, "/proc/xen/capabilities", caps.strip() or "(empty)", "role", "guest", Strength.STRONG,
+                         "no control_d: an unprivileged domain (domU)")
+    bus = src.listdir("/sys/bus/xen")
+    if bus.seen:
+        backend = src.listdir("/sys/bus/xen-backend")
+        yield ev(pid, "/sys/bus/xen", " ".join(bus.names or ()), "vm", "xen", Strength.STRONG,
+                 "the xen bus is registered by Xen front-end drivers")
+        if not backend.seen and not proc_xen.seen:
+            yield ev(pid, "/sys/bus/xen-backend", "absent", "xen_mode", "hvm", Strength.HINT,
+                     "front-end drivers without xenfs or back-ends: PV drivers in an HVM guest")
+
+
+@probe("paravirt.buses")
+def paravirt_buses(src: Source) -> Iterator[Evidence]:
+    """Paravirtual device buses: VMBus exists only under Hyper-V; virtio and xenbus devices
+    are the paravirtual drivers of KVM-family VMMs and Xen."""
+    pid = "paravirt.buses"
+    for path, device, claim in (("/sys/bus/vmbus/devices", "vmbus", "microsoft"),
+                                ("/sys/bus/virtio/devices", "virtio", None),
+                                ("/sys/bus/xen/devices", "xenbus", "xen")):
+        listing = src.listdir(path)
+        if not listing.seen:
+            yield from missing(pid, path, listing.error)
+            continue
+        if not listing.names:
+            continue
+        raw = "%d devices" % len(listing.names)
+        yield ev(pid, path, raw, "pv_device", device, Strength.STRONG, "paravirtual devices the guest drives")
+        if claim:
+            yield ev(pid, path, raw, "vm", claim, Strength.STRONG,
+                     "only this hypervisor offers devices on this bus")
+
+
+@probe("paravirt.clocksource")
+def clocksource(src: Source) -> Iterator[Evidence]:
+    """Clock sources the kernel registered: kvm-clock, Hyper-V's TSC page and xen appear only
+    when the hypervisor offers them."""
+    pid = "paravirt.clocksource"
+    base = "/sys/devices/system/clocksource/clocksource0"
+    available, err = _text(src, base + "/available_clocksource")
+    current, _ = _text(src, base + "/current_clocksource")
+    if available is None:
+        yield from missing(pid, base + "/available_clocksource", err)
+        return
+    names = available.split()
+    if current and current.strip():
+        yield ev(pid, base + "/current_clocksource", current.strip(), "clocksource", current.strip(), Strength.STRONG,
+                 "the clock the kernel keeps time with")
+    for name in names:
+        tech = CLOCKSOURCES.get(name)
+        if tech:
+            yield ev(pid, base + "/available_clocksource", name, "vm", tech, Strength.STRONG,
+                     "a paravirtual clock the kernel registers only on this hypervisor")
+
+
+@probe("pci.vendors")
+def pci_vendors(src: Source) -> Iterator[Evidence]:
+    """PCI vendor ids of emulated or paravirtual devices (pci.ids): VMware's SVGA, VirtualBox's
+    guest device, Xen's platform device, Hyper-V's, virtio's."""
+    pid = "pci.vendors"
+    listing = src.listdir("/sys/bus/pci/devices")
+    if not listing.seen:
+        yield from missing(pid, "/sys/bus/pci/devices", listing.error)
+        return
+    seen: Set[str] = set()
+    for name in listing.names or ():
+        read = src.read("/sys/bus/pci/devices/%s/vendor" % name, limit=64)
+        vendor = (read.text or "").strip().lower() if read.seen else ""
+        if not vendor or vendor in seen:
+            continue
+        seen.add(vendor)
+        where = "/sys/bus/pci/devices/%s/vendor" % name
+        for facet, value in PCI_VENDORS.get(vendor, ()):
+            yield ev(pid, where, vendor, facet, value, Strength.WEAK, "a PCI vendor id only virtual hardware carries")
+        if vendor in PARAVIRTUAL_PCI_VENDORS:
+            yield ev(pid, where, vendor, "pv_device", PARAVIRTUAL_PCI_VENDORS[vendor], Strength.STRONG,
+                     "a paravirtual PCI device")
+
+
+def _dt_strings(src: Source, path: str) -> list[str]:
+    read = src.read(path, limit=4096)
+    if not read.seen or read.data is None:
+        return []
+    strings = (s.strip().decode("utf-8", "replace") for s in read.data.split(b"\0"))
+    return [s for s in strings if s]
+
+
+@probe("devicetree.hypervisor")
+def device_tree(src: Source) -> Iterator[Evidence]:
+    """Device tree (Arm, POWER, RISC-V): the /hypervisor node's compatible, QEMU's fw-cfg
+    node, the virtual board "linux,dummy-virt", and PowerVM's partition properties."""
+    pid = "devicetree.hypervisor"
+    root = src.listdir("/proc/device-tree")
+    if not root.seen:
+        yield from missing(pid, "/proc/device-tree", root.error)
+        return
+    names = set(root.names or ())
+    compatible = _dt_strings(src, "/proc/device-tree/hypervisor/compatible")
+    if compatible:
+        joined = " ".join(compatible)
+        tech = "kvm" if "linux,kvm" in compatible else "xen" if "xen" in joined else (
+            "vmware" if "vmware" in joined else "*")
+        yield ev(pid, "/proc/device-tree/hypervisor/compatible", joined, "vm", tech, Strength.STRONG,
+                 "the VMM describes itself in the device tree's /hypervisor node")
+    fw_cfg = sorted(n for n in names if n.startswith("fw-cfg"))
+    board = _dt_strings(src, "/proc/device-tree/compatible")
+    if fw_cfg:
+        yield ev(pid, "/proc/device-tree/" + fw_cfg[0], fw_cfg[0], "vmm", "qemu", Strength.STRONG,
+                 "fw-cfg is QEMU's firmware configuration device")
+        yield ev(pid, "/proc/device-tree/" + fw_cfg[0], fw_cfg[0], "vm", "qemu", Strength.WEAK,
+                 "QEMU, accelerated by KVM or not: nothing here tells")
+    if "linux,dummy-virt" in board:
+        yield ev(pid, "/proc/device-tree/compatible", " ".join(board), "vm", "*", Strength.STRONG,
+                 "linux,dummy-virt is a virtual board (QEMU's virt machine, kvmtool)")
+        if not fw_cfg:
+            yield ev(pid, "/proc/device-tree/compatible", " ".join(board), "vmm", "kvmtool", Strength.WEAK,
+                     "a virtual board without QEMU's fw-cfg: kvmtool, which always uses KVM")
+            yield ev(pid, "/proc/device-tree/compatible", " ".join(board), "vm", "kvm", Strength.WEAK,
+                     "kvmtool runs guests on KVM only")
+    if "qemu,pseries" in board:
+        yield ev(pid, "/proc/device-tree/compatible", " ".join(board), "vm", "qemu", Strength.WEAK,
+                 "a pSeries machine emulated by QEMU")
+    if "ibm,powernv" in board:
+        yield ev(pid, "/proc/device-tree/compatible", " ".join(board), "vm", "none", Strength.STRONG,
+                 "PowerNV: Linux on OPAL firmware, no hypervisor")
+    if "ibm,partition-name" in names and "hmc-managed?" in names:
+        chosen = src.listdir("/proc/device-tree/chosen")
+        if not (chosen.seen and "qemu,graphic-width" in (chosen.names or ())):
+            yield ev(pid, "/proc/device-tree/ibm,partition-name", "hmc-managed partition", "vm", "powervm",
+                     Strength.STRONG, "an HMC-managed logical partition of PowerVM")
+
+
+@probe("s390.sysinfo")
+def s390_sysinfo(src: Source) -> Iterator[Evidence]:
+    """IBM Z: /proc/sysinfo lists the hypervisors the guest runs under, outermost first:
+    LPAR (PR/SM), then "VM00 Control Program: z/VM" or "KVM/Linux"."""
+    pid = "s390.sysinfo"
+    text, err = _text(src, "/proc/sysinfo", limit=65536)
+    if text is None:
+        yield from missing(pid, "/proc/sysinfo", err)
+        return
+    programs = [line.split(":", 1)[1].strip() for line in text.splitlines()
+                if line.startswith("VM") and "Control Program:" in line]
+    for program in programs[-1:]:  # the innermost level is listed last
+        tech = "zvm" if "z/VM" in program else "kvm" if "KVM" in program else "*"
+        yield ev(pid, "/proc/sysinfo", program, "vm", tech, Strength.DEFINITIVE,
+                 "the control program this guest runs under")
+    if not programs and any(line.startswith("LPAR") for line in text.splitlines()):
+        yield ev(pid, "/proc/sysinfo", "LPAR", "vm", "none", Strength.STRONG,
+                 "Linux in a logical partition (PR/SM) with no hypervisor of its own: the mainframe's "
+                 "native mode, which systemd also reports as none")
+
+
+@probe("powervm.lparcfg")
+def lparcfg(src: Source) -> Iterator[Evidence]:
+    """/proc/ppc64/lparcfg: how a PowerVM partition gets its processors."""
+    pid = "powervm.lparcfg"
+    text, err = _text(src, "/proc/ppc64/lparcfg", limit=65536)
+    if text is None:
+        yield from missing(pid, "/proc/ppc64/lparcfg", err)
+        return
+    shared = "shared_processor_mode=1" in text.split()
+    yield ev(pid, "/proc/ppc64/lparcfg", "shared_processor_mode=%d" % shared, "lpar",
+             "shared" if shared else "dedicated", Strength.STRONG, "the partition's processor mode")
+
+
+@probe("sparc.ldoms")
+def ldoms(src: Source) -> Iterator[Evidence]:
+    """SPARC: /dev/mdesc, the machine description that the LDoms hypervisor gives each domain."""
+    pid = "sparc.ldoms"
+    if not src.uname().get("machine", "").startswith("sparc"):
+        return
+    node = src.device("/dev/mdesc")
+    if node.seen:
+        yield ev(pid, "/dev/mdesc", "present", "vm", "ldoms", Strength.STRONG,
+                 "the hypervisor's machine description device of Oracle VM Server for SPARC")
