@@ -24,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("-c", "--container", action="store_true", help="only detect whether we run in a container")
     mode.add_argument("-v", "--vm", action="store_true", help="only detect whether we run in a VM")
-    mode.add_argument("-r", "--chroot", action="store_true", help="detect whether we run in a chroot (exit status only)")
+    mode.add_argument("-r", "--chroot", action="store_true",
+                      help="detect whether we run in a chroot (exit status only)")
     mode.add_argument("--private-users", action="store_true", help="detect whether we run in a user namespace")
     mode.add_argument("--cvm", action="store_true", help="only detect whether we run in a confidential VM")
     mode.add_argument("--list", action="store_true", help="list all known and detectable types of virtualization")

@@ -137,7 +137,8 @@ def cgroup(src: Source) -> Iterator[Evidence]:
 STORAGE_PATTERNS: Tuple[Tuple[str, str, str, str], ...] = (
     (r"/var/lib/docker/", "container", "docker", "Docker's storage"),
     (r"/containers/storage/", "container", "*", "containers/storage, used by Podman and CRI-O"),
-    (r"/var/lib/containerd/|/run/containerd/|/k3s/agent/containerd/", "container", "containerd", "containerd's storage"),
+    (r"/var/lib/containerd/|/run/containerd/|/k3s/agent/containerd/", "container", "containerd",
+     "containerd's storage"),
     (r"/var/lib/kubelet/pods/", "orchestrator", "kubernetes", "the kubelet's pod folders"),
     (r"/var/lib/lxc/|/var/lib/lxd/|/var/lib/incus/", "container", "lxc", "LXC/LXD storage"),
 )

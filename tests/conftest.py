@@ -1,0 +1,35 @@
+"""Shared paths and helpers for the test suite."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+#: The shared conformance corpus lives beside the checkout (read-only in CI); absent elsewhere.
+SHARED = Path(os.environ.get("HVAUDIT_SHARED", ROOT.parent / "shared"))
+CORPUS = SHARED / "corpus"
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def hvaudit_command() -> list:
+    """Run hvaudit as a real process, from this checkout, with this interpreter."""
+    return [sys.executable, "-m", "hvaudit"]
+
+
+def process_env() -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.pop("NO_COLOR", None)
+    return env
+
+
+@pytest.fixture
+def run_env() -> dict:
+    return process_env()
