@@ -1,67 +1,111 @@
 """`hvaudit detect`: a drop-in for systemd-detect-virt, with the same identifiers,
 options and exit codes (0 when virtualized, 1 when not), plus --capture and --json.
 
-It parses its own options with argparse, not click: it is the command scripts call in
-loops, and click's import alone would cost most of its time budget.
+Options are parsed with getopt, as systemd-detect-virt parses them with getopt_long (and,
+as there, when several modes are given the last one counts). It is the command scripts call
+in loops: click's or argparse's import alone would cost a large part of its time budget.
 """
 
 from __future__ import annotations
 
-import argparse
+import getopt
 import sys
 from typing import List, Optional, Sequence
 
-from .errors import EXIT_NOT_VIRTUALIZED, EXIT_OK, HvauditError
+from .errors import EXIT_NOT_VIRTUALIZED, EXIT_OK, HvauditError, UsageError
 from .signatures import SYSTEMD_CONTAINER_IDS, SYSTEMD_VM_IDS
 
 CVM_IDS = ("none", "sev", "sev-es", "sev-snp", "tdx", "protvirt", "cca")
 
+HELP = """\
+hvaudit detect [OPTIONS...]
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="hvaudit detect",
-        description="Detect execution in a virtualized environment (systemd-detect-virt compatible).")
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("-c", "--container", action="store_true", help="only detect whether we run in a container")
-    mode.add_argument("-v", "--vm", action="store_true", help="only detect whether we run in a VM")
-    mode.add_argument("-r", "--chroot", action="store_true",
-                      help="detect whether we run in a chroot (exit status only)")
-    mode.add_argument("--private-users", action="store_true", help="detect whether we run in a user namespace")
-    mode.add_argument("--cvm", action="store_true", help="only detect whether we run in a confidential VM")
-    mode.add_argument("--list", action="store_true", help="list all known and detectable types of virtualization")
-    mode.add_argument("--list-cvm", action="store_true", help="list all known confidential VM types")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing, only set the exit status")
-    parser.add_argument("--json", action="store_true", help="print a JSON object (vm, container, layers, ...)")
-    parser.add_argument("--capture", metavar="DIR", help="detect from a capture, not this machine")
-    return parser
+Detect execution in a virtualized environment (systemd-detect-virt compatible).
+
+  -h --help             Show this help
+  -c --container        Only detect whether we are run in a container
+  -v --vm               Only detect whether we are run in a VM
+  -r --chroot           Detect whether we are run in a chroot() environment
+     --private-users    Only detect whether we are running in a user namespace
+     --cvm              Only detect whether we are run in a confidential VM
+  -q --quiet            Don't output anything, just set return value
+     --list             List all known and detectable types of virtualization
+     --list-cvm         List all known and detectable types of confidential virtualization
+     --json             Print a JSON object: vm, container, classification, layers, findings
+     --capture DIR      Detect from a capture made by `hvaudit collect`, not this machine
+
+Exit status: 0 if virtualization (or a chroot, user namespace, CVM) was found, 1 if not,
+2 on a bad option or an unusable capture.
+"""
+
+SHORT = "hcvrq"
+LONG = ["help", "container", "vm", "chroot", "private-users", "cvm", "quiet", "list", "list-cvm", "json", "capture="]
+MODES = {"-c": "container", "--container": "container", "-v": "vm", "--vm": "vm", "-r": "chroot",
+         "--chroot": "chroot", "--private-users": "private-users", "--cvm": "cvm", "--list": "list",
+         "--list-cvm": "list-cvm"}
+
+
+class Options:
+    def __init__(self) -> None:
+        self.mode = "any"
+        self.quiet = False
+        self.json = False
+        self.capture: Optional[str] = None
+        self.help = False
+
+
+def parse(argv: Sequence[str]) -> Options:
+    try:
+        pairs, rest = getopt.gnu_getopt(list(argv), SHORT, LONG)
+    except getopt.GetoptError as exc:
+        raise UsageError("detect: %s (see `hvaudit detect --help`)" % exc) from None
+    if rest:
+        raise UsageError("detect: unexpected argument %r (see `hvaudit detect --help`)" % rest[0])
+    options = Options()
+    for flag, value in pairs:
+        if flag in MODES:
+            options.mode = MODES[flag]
+        elif flag in ("-q", "--quiet"):
+            options.quiet = True
+        elif flag == "--json":
+            options.json = True
+        elif flag == "--capture":
+            options.capture = value
+        elif flag in ("-h", "--help"):
+            options.help = True
+    return options
 
 
 def main(argv: Sequence[str]) -> int:
-    args = build_parser().parse_args(list(argv))
-    if args.list or args.list_cvm:
-        ids: List[str] = list(CVM_IDS) if args.list_cvm else ["none", *SYSTEMD_VM_IDS, *SYSTEMD_CONTAINER_IDS]
-        if not args.quiet:
+    options = parse(argv)
+    if options.help:
+        sys.stdout.write(HELP)
+        return EXIT_OK
+    if options.mode in ("list", "list-cvm"):
+        ids: List[str] = list(CVM_IDS) if options.mode == "list-cvm" else [
+            "none", *SYSTEMD_VM_IDS, *SYSTEMD_CONTAINER_IDS]
+        if not options.quiet:
             print("\n".join(ids))
         return EXIT_OK
     from .audit import innermost, run_audit
     from .sources import open_source
 
-    report = run_audit(open_source(args.capture), checks=bool(args.cvm or args.json))
+    report = run_audit(open_source(options.capture), checks=options.mode == "cvm" or options.json)
     answer: Optional[str]
-    if args.chroot:
+    if options.mode == "chroot":
         answer, virtualized = None, bool(report.chroot)
-    elif args.private_users:
+    elif options.mode == "private-users":
         answer = None
         virtualized = any(layer.details.get("user_ids") == "mapped" for layer in report.layers)
     else:
-        answer = (report.container if args.container else report.vm if args.vm
-                  else report.cvm if args.cvm else innermost(report))
+        answer = {"container": report.container, "vm": report.vm, "cvm": report.cvm}.get(options.mode,
+                                                                                    innermost(report))
         virtualized = answer not in (None, "none")
-    if args.json:
+    if options.json:
         import json
 
         print(json.dumps(summary(report), indent=2))
-    elif answer is not None and not args.quiet:
+    elif answer is not None and not options.quiet:
         print(answer)
     return EXIT_OK if virtualized else EXIT_NOT_VIRTUALIZED
 
