@@ -21,6 +21,7 @@ from .signatures import (
     PRESENTS_INTERFACE_OF,
     VM_TECH_TO_SYSTEMD,
     name_of,
+    product_name,
 )
 
 #: Hypervisors whose guests on x86 and Arm run on the CPU's virtualization extensions.
@@ -29,6 +30,11 @@ HARDWARE_ASSISTED = frozenset({"kvm", "microsoft", "vmware", "virtualbox", "para
 #: Probes that report the hypervisor *this kernel* runs on; CPUID can report an outer one
 #: (a paravirtualized or user-mode kernel executes CPUID on the real CPU of the VM below).
 KERNEL_INTERFACE_PROBES = frozenset({"xen.interfaces", "cpu.kernel-view"})
+#: Container technologies that do not put their processes in a private PID (or user, or
+#: cgroup) namespace: the machine's own namespaces say nothing against them. Apptainer
+#: shares the host's PID namespace unless asked (--pid); PRoot works by ptrace; WSL 1 is
+#: the NT kernel; OpenVZ, Linux-VServer and illumos LX zones isolate by their own kernels.
+WITHOUT_PID_NAMESPACE = frozenset({"apptainer", "proot", "wsl1", "openvz", "linux-vserver", "illumos-lx"})
 
 
 class Decision(NamedTuple):
@@ -252,7 +258,7 @@ def _vm_layer(evidence: Sequence[Evidence], decision: Decision, presence: Decisi
         details["lpar_processors"] = lpar.value
     name = name_of(tech) if tech != "*" else "Unidentified hypervisor"
     if vmm.value and vmm.value != tech:
-        name += " (%s)" % name_of(vmm.value)
+        name += " (%s)" % product_name(vmm.value)
     support = decision.support + tuple(e for e in presence.support if e not in decision.support)
     layer = Layer("vm", tech, name, max(decision.strength, presence.strength), details, support)
     _vm_findings(layer, decision, presence, vmm, cloud, role, interfaces, innermost, out)
@@ -262,9 +268,11 @@ def _vm_layer(evidence: Sequence[Evidence], decision: Decision, presence: Decisi
 def _vm_findings(layer: Layer, decision: Decision, presence: Decision, vmm: Decision, cloud: Decision,
                  role: Decision, interfaces: List[Evidence], innermost: bool, out: Classification) -> None:
     tech, details = layer.tech, layer.details
-    fields = _fields(tech=name_of(tech), product=name_of(vmm.value) if vmm.value else None,
+    fields = _fields(tech=name_of(tech), product=product_name(vmm.value) if vmm.value else None,
                      value=str(details.get("systemd_id")))
-    against = decision.against + (presence.against if innermost else ())
+    # Hints that lost are defaults, not contradictions (they stay in the report's evidence).
+    against = tuple(e for e in decision.against + (presence.against if innermost else ())
+                    if e.strength >= Strength.WEAK)
     if tech == "*":
         raw = next((e.raw for e in presence.support if e.probe == "cpu.hypervisor-leaves" and e.raw), "")
         out.findings.append(Finding("vm.signature-unknown", "warning",
@@ -306,6 +314,9 @@ def _vm_findings(layer: Layer, decision: Decision, presence: Decision, vmm: Deci
 
 def _classify_containers(evidence: Sequence[Evidence], out: Classification) -> None:
     container_claims = claims(evidence, "container")
+    tech = decide_value(container_claims)
+    if tech.value in WITHOUT_PID_NAMESPACE:
+        container_claims = [e for e in container_claims if e.claim and e.claim.positive]
     presence = decide_presence(container_claims)
     markers = [e for e in container_claims if e.claim and e.claim.positive and e.strength <= Strength.WEAK
                and e.claim.value != "*"]
@@ -317,7 +328,6 @@ def _classify_containers(evidence: Sequence[Evidence], out: Classification) -> N
                 presence.support, tuple(markers), _fields(tech=name_of(markers[0].claim.value),  # type: ignore[union-attr]
                                                           where=markers[0].where)))
         return
-    tech = decide_value(container_claims)
     value = tech.value or "*"
     if value == "wsl":
         value = "wsl2" if any(layer.kind == "vm" and layer.tech == "microsoft" for layer in out.layers) else "wsl1"
@@ -340,9 +350,10 @@ def _classify_containers(evidence: Sequence[Evidence], out: Classification) -> N
         details["user_ids"] = "mapped"
     if value in ("wsl1", "wsl2"):
         details["wsl_version"] = value[-1]
-    name = name_of(value) if value != "*" else "Unidentified container"
-    if orchestrator.value:
-        name += " (%s)" % name_of(orchestrator.value)
+    around = [name_of(v) for v in (orchestrator.value, sandbox.value) if v]
+    name = name_of(value) if value != "*" else ("Container" if around else "Unidentified container")
+    if around:
+        name += " (%s)" % ", ".join(around)
     support = tech.support + tuple(e for e in presence.support if e not in tech.support)
     if sandbox.value == "gvisor":
         out.layers.append(Layer("sandbox", "gvisor", name_of("gvisor"), sandbox.strength,

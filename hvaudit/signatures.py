@@ -78,11 +78,11 @@ DmiRule = Tuple[str, str, Tuple[Tuple[str, str], ...]]
 
 DMI_RULES: Tuple[DmiRule, ...] = (
     ("product_name", "KVM", (("vm", "kvm"),)),
-    ("product_name", "OpenStack", (("vm", "kvm"), ("vmm", "openstack"))),
-    ("sys_vendor", "OpenStack", (("vm", "kvm"), ("vmm", "openstack"))),
+    ("product_name", "OpenStack", (("vm", "kvm"), ("cloud", "openstack"))),
+    ("sys_vendor", "OpenStack", (("vm", "kvm"), ("cloud", "openstack"))),
     ("product_name", "KubeVirt", (("vm", "kvm"), ("vmm", "kubevirt"))),
     ("sys_vendor", "KubeVirt", (("vm", "kvm"), ("vmm", "kubevirt"))),
-    ("sys_vendor", "Amazon EC2", (("cloud", "aws"),)),
+    ("sys_vendor", "Amazon EC2", (("cloud", "aws"), ("vm", "kvm"))),
     ("bios_vendor", "Amazon EC2", (("cloud", "aws"),)),
     ("sys_vendor", "QEMU", (("vm", "qemu"), ("vmm", "qemu"))),
     ("product_name", "VMware", (("vm", "vmware"),)),
@@ -110,6 +110,7 @@ DMI_RULES: Tuple[DmiRule, ...] = (
     ("product_name", "Google Compute Engine", (("cloud", "gcp"), ("vm", "kvm"))),
     ("sys_vendor", "Google", (("cloud", "gcp"),)),
     ("bios_vendor", "Google", (("cloud", "gcp"),)),
+    ("sys_vendor", "Microsoft Corporation", (("vm", "microsoft"),)),
     ("sys_vendor", "Alibaba Cloud", (("cloud", "alibaba"), ("vm", "kvm"))),
     ("sys_vendor", "UpCloud", (("cloud", "upcloud"), ("vm", "kvm"))),
     ("sys_vendor", "Nutanix", (("cloud", "nutanix"), ("vmm", "nutanix-ahv"))),
@@ -136,6 +137,12 @@ DMI_SUBSTRINGS: Tuple[DmiRule, ...] = (
 DMI_HINTS: FrozenSet[Tuple[str, str]] = frozenset({
     ("sys_vendor", "Bochs"), ("bios_vendor", "Bochs"),
     ("sys_vendor", "Oracle Corporation"), ("board_vendor", "Oracle Corporation"),
+    # EC2's and Microsoft's names are on their bare-metal instances and laptops too
+    # (systemd PR #19403, #21468): they hint at their hypervisors, nothing more.
+    ("sys_vendor", "Amazon EC2"), ("sys_vendor", "Microsoft Corporation"),
+    # QEMU is the VM monitor of KVM guests too: its name says "QEMU without KVM" only
+    # when nothing shows KVM.
+    ("sys_vendor", "QEMU"),
 })
 
 #: "Microsoft Corporation" + "Virtual Machine" is Hyper-V's (or Virtual PC's) firmware;
@@ -271,28 +278,40 @@ NAMES: Mapping[str, str] = {
 }
 
 
+#: Names of VM monitor products where they differ from the hypervisor of the same id
+#: (QEMU as the product of a KVM guest is not QEMU's software emulation).
+PRODUCT_NAMES: Mapping[str, str] = {"qemu": "QEMU"}
+
+
 def name_of(tech: str) -> str:
     return NAMES.get(tech, tech)
+
+
+def product_name(product: str) -> str:
+    return PRODUCT_NAMES.get(product, name_of(product))
 
 
 def dmi_claims(fields: Mapping[str, str]) -> Dict[Tuple[str, str], Tuple[str, str, bool]]:
     """(facet, value) -> (field, raw value, only a hint) for every DMI rule the fields match;
     a claim made by a hint-only string and by a real one counts as real."""
     out: Dict[Tuple[str, str], Tuple[str, str, bool]] = {}
+
+    def add(claim: Tuple[str, str], field_name: str, value: str, hint: bool) -> None:
+        if claim not in out or (out[claim][2] and not hint):
+            out[claim] = (field_name, value, hint)
+
     for field_name, prefix, claims in DMI_RULES:
         value = fields.get(field_name, "")
         if value.startswith(prefix):
-            hint = (field_name, prefix) in DMI_HINTS
             for claim in claims:
-                if claim not in out or (out[claim][2] and not hint):
-                    out[claim] = (field_name, value, hint)
+                add(claim, field_name, value, (field_name, prefix) in DMI_HINTS)
     for field_name, part, claims in DMI_SUBSTRINGS:
         value = fields.get(field_name, "")
         if part in value:
             for claim in claims:
-                out.setdefault(claim, (field_name, value, False))
+                add(claim, field_name, value, False)
     for f1, v1, f2, v2, claims in DMI_PAIRS:
         if fields.get(f1, "").startswith(v1) and v2 in fields.get(f2, ""):
             for claim in claims:
-                out.setdefault(claim, (f1 + "+" + f2, fields[f1] + " / " + fields[f2], False))
+                add(claim, f1 + "+" + f2, fields[f1] + " / " + fields[f2], False)
     return out

@@ -211,12 +211,15 @@ def environ(src: Source) -> Iterator[Evidence]:
         if "WSL_DISTRO_NAME" in env or "WSL_INTEROP" in env:
             yield ev(pid_, path, "WSL_DISTRO_NAME=" + env.get("WSL_DISTRO_NAME", ""), "container", "wsl", base,
                      "WSL's init sets this in every process of a distribution")
+        # Unlike `container=`, which images can carry (ENV container oci), these are set by
+        # the runtime as it starts the process, so even an inherited copy is strong.
         for name in ("APPTAINER_CONTAINER", "SINGULARITY_CONTAINER"):
             if name in env:
-                yield ev(pid_, path, name, "container", "apptainer", base, "set by Apptainer/Singularity at run time")
+                yield ev(pid_, path, name, "container", "apptainer", Strength.STRONG,
+                         "set by Apptainer/Singularity as it starts the container")
                 break
         if "FLATPAK_ID" in env:
-            yield ev(pid_, path, "FLATPAK_ID=" + env["FLATPAK_ID"], "container", "flatpak", base,
+            yield ev(pid_, path, "FLATPAK_ID=" + env["FLATPAK_ID"], "container", "flatpak", Strength.STRONG,
                      "set by flatpak run")
 
 

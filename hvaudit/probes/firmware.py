@@ -64,9 +64,11 @@ def dmi_identity(src: Source) -> Iterator[Evidence]:
         yield ev(pid, origin, summary, note="the machine's identity as its firmware states it")
     product = fields.get("product_name", "")
     for (facet, value), (field_name, raw, hint) in dmi_claims(fields).items():
-        strength = Strength.HINT if hint else Strength.WEAK if facet == "vm" else Strength.STRONG
+        # Hint-only strings (SeaBIOS's "Bochs", "Amazon EC2" on metal) hint at a VM; the
+        # cloud or product they name is still plain.
+        strength = (Strength.HINT if hint else Strength.WEAK) if facet == "vm" else Strength.STRONG
         yield ev(pid, "%s %s" % (origin, field_name), raw, facet, value, strength,
-                 "a default string that several kinds of machine show" if hint else
+                 "a string that bare-metal machines show too" if hint and facet == "vm" else
                  "a vendor string: it names the vendor, not whether this is a VM")
     if fields.get("sys_vendor", "").startswith("Amazon EC2") and (
             product.endswith(".metal") or ".metal-" in product):
