@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
-from typing import List, Optional
 
 from . import __version__
 from .classify import classify
 from .model import Check, Finding, Meta, Report
 from .probes import run_probes
 from .sources import Source
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional
 
 
 def run_audit(source: Source, checks: bool = True) -> Report:

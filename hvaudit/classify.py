@@ -11,9 +11,9 @@ hypervisor while only a vendor string names it; a vendor string alone never make
 from __future__ import annotations
 
 from collections import Counter
-from typing import Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from .model import Evidence, Finding, Layer, Strength
+from .records import Record
 from .signatures import (
     CLOUD_TO_SYSTEMD,
     CONTAINER_TECH_TO_SYSTEMD,
@@ -23,6 +23,11 @@ from .signatures import (
     name_of,
     product_name,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
 
 #: Hypervisors whose guests on x86 and Arm run on the CPU's virtualization extensions.
 HARDWARE_ASSISTED = frozenset({"kvm", "microsoft", "vmware", "virtualbox", "parallels", "bhyve", "apple", "acrn",
@@ -37,7 +42,7 @@ KERNEL_INTERFACE_PROBES = frozenset({"xen.interfaces", "cpu.kernel-view"})
 WITHOUT_PID_NAMESPACE = frozenset({"apptainer", "proot", "wsl1", "openvz", "linux-vserver", "illumos-lx"})
 
 
-class Decision(NamedTuple):
+class Decision(Record):
     """How one facet was decided."""
 
     value: Optional[str]  # None: nothing claimed anything

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, List, Optional, Sequence
 
 from . import __version__
 from .errors import EXIT_INTERNAL, HvauditError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import List, Optional, Sequence
 
 FORMAT_CHOICES = ("text", "json", "markdown", "html")
 

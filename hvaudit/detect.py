@@ -1,19 +1,23 @@
 """`hvaudit detect`: a drop-in for systemd-detect-virt, with the same identifiers,
 options and exit codes (0 when virtualized, 1 when not), plus --capture and --json.
 
-Options are parsed with getopt, as systemd-detect-virt parses them with getopt_long (and,
-as there, when several modes are given the last one counts). It is the command scripts call
-in loops: click's or argparse's import alone would cost a large part of its time budget.
+Options follow systemd-detect-virt's getopt_long grammar (bundled short flags, --long,
+--capture DIR or --capture=DIR; when several modes are given the last one counts). They are
+parsed here by hand: this is the command scripts call in loops, and argparse, getopt (via
+gettext) and click all import `re` and more, a third of the time budget.
 """
 
 from __future__ import annotations
 
-import getopt
 import sys
-from typing import List, Optional, Sequence
 
 from .errors import EXIT_NOT_VIRTUALIZED, EXIT_OK, HvauditError, UsageError
 from .signatures import SYSTEMD_CONTAINER_IDS, SYSTEMD_VM_IDS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional, Sequence
+
 
 CVM_IDS = ("none", "sev", "sev-es", "sev-snp", "tdx", "protvirt", "cca")
 
@@ -38,11 +42,10 @@ Exit status: 0 if virtualization (or a chroot, user namespace, CVM) was found, 1
 2 on a bad option or an unusable capture.
 """
 
-SHORT = "hcvrq"
-LONG = ["help", "container", "vm", "chroot", "private-users", "cvm", "quiet", "list", "list-cvm", "json", "capture="]
-MODES = {"-c": "container", "--container": "container", "-v": "vm", "--vm": "vm", "-r": "chroot",
-         "--chroot": "chroot", "--private-users": "private-users", "--cvm": "cvm", "--list": "list",
-         "--list-cvm": "list-cvm"}
+SHORT_FLAGS = {"h": "--help", "c": "--container", "v": "--vm", "r": "--chroot", "q": "--quiet"}
+MODES = {"--container": "container", "--vm": "vm", "--chroot": "chroot", "--private-users": "private-users",
+         "--cvm": "cvm", "--list": "list", "--list-cvm": "list-cvm"}
+FLAGS = frozenset(MODES) | {"--help", "--quiet", "--json"}
 
 
 class Options:
@@ -54,25 +57,35 @@ class Options:
         self.help = False
 
 
+def _bad(message: str) -> UsageError:
+    return UsageError("detect: %s (see `hvaudit detect --help`)" % message)
+
+
 def parse(argv: Sequence[str]) -> Options:
-    try:
-        pairs, rest = getopt.gnu_getopt(list(argv), SHORT, LONG)
-    except getopt.GetoptError as exc:
-        raise UsageError("detect: %s (see `hvaudit detect --help`)" % exc) from None
-    if rest:
-        raise UsageError("detect: unexpected argument %r (see `hvaudit detect --help`)" % rest[0])
     options = Options()
-    for flag, value in pairs:
-        if flag in MODES:
-            options.mode = MODES[flag]
-        elif flag in ("-q", "--quiet"):
-            options.quiet = True
-        elif flag == "--json":
-            options.json = True
-        elif flag == "--capture":
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
+        if arg == "--capture" or arg.startswith("--capture="):
+            value = arg.partition("=")[2] if "=" in arg else (args.pop(0) if args else None)
+            if not value:
+                raise _bad("option --capture requires a folder")
             options.capture = value
-        elif flag in ("-h", "--help"):
-            options.help = True
+            continue
+        if arg.startswith("--"):
+            flags = [arg]
+        elif arg.startswith("-") and len(arg) > 1:
+            flags = [SHORT_FLAGS.get(c, "-" + c) for c in arg[1:]]
+        else:
+            raise _bad("unexpected argument %r" % arg)
+        for flag in flags:
+            if flag not in FLAGS:
+                raise _bad("unrecognized option %r" % flag)
+            if flag in MODES:
+                options.mode = MODES[flag]
+            options.quiet = options.quiet or flag == "--quiet"
+            options.json = options.json or flag == "--json"
+            options.help = options.help or flag == "--help"
     return options
 
 

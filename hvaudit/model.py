@@ -1,30 +1,58 @@
 """The records every layer of hvaudit passes along: reads, evidence, layers, findings, checks.
 
-All are immutable NamedTuples (cheaper to define than dataclasses, which matters to a
-command that scripts call in loops). "Not seen" is a value (an errno name), never an
-exception, so that what could not be read travels into the report beside what was read.
+All are immutable records (hvaudit.records: NamedTuple's syntax, collections.namedtuple at
+run time, because start-up time matters to a command that scripts call in loops). "Not
+seen" is a value (an errno name), never an exception, so that what could not be read
+travels into the report beside what was read.
 """
 
 from __future__ import annotations
 
-from enum import IntEnum
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
+from .records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, Dict, List, Mapping, Optional, Tuple
 
 
-class Strength(IntEnum):
-    """How far one observation can be trusted to say what it claims."""
+class Strength(int):
+    """How far one observation can be trusted to say what it claims (an ordered int, as an
+    IntEnum would be, without importing enum on the start-up path).
 
-    HINT = 1  # circumstantial: a name, a default, a guess that fits
-    WEAK = 2  # a claim anyone can plant: marker files, vendor strings without a cross-check
-    STRONG = 3  # the kernel or firmware says it, but another explanation exists
-    DEFINITIVE = 4  # the CPU, hypervisor or kernel states exactly this
+    HINT: circumstantial: a name, a default, a guess that fits.
+    WEAK: a claim anyone can plant: marker files, vendor strings without a cross-check.
+    STRONG: the kernel or firmware says it, but another explanation exists.
+    DEFINITIVE: the CPU, hypervisor or kernel states exactly this.
+    """
+
+    __slots__ = ()
+    LABELS = ("", "hint", "weak", "strong", "definitive")
+    HINT: ClassVar[Strength]
+    WEAK: ClassVar[Strength]
+    STRONG: ClassVar[Strength]
+    DEFINITIVE: ClassVar[Strength]
+
+    def __new__(cls, value: int) -> Strength:
+        if not 1 <= value <= 4:
+            raise ValueError("a strength is 1 to 4, not %r" % value)
+        return super().__new__(cls, value)
 
     @property
     def label(self) -> str:
-        return self.name.lower()
+        return self.LABELS[self]
+
+    @property
+    def name(self) -> str:
+        return self.label.upper()
+
+    def __repr__(self) -> str:
+        return "Strength." + self.name
 
 
-class Read(NamedTuple):
+Strength.HINT, Strength.WEAK, Strength.STRONG, Strength.DEFINITIVE = (Strength(i) for i in range(1, 5))
+
+
+class Read(Record):
     """What asking a source about one path gave: its bytes, or the errno name of the failure."""
 
     where: str
@@ -42,7 +70,7 @@ class Read(NamedTuple):
         return self.data.decode("utf-8", "replace")
 
 
-class Listing(NamedTuple):
+class Listing(Record):
     """The names in a folder (hidden bookkeeping entries removed), or why they are unknown."""
 
     where: str
@@ -54,7 +82,7 @@ class Listing(NamedTuple):
         return self.error is None
 
 
-class Claim(NamedTuple):
+class Claim(Record):
     """What one observation says about one facet of the machine.
 
     facet: "vm" (the hypervisor), "vmm" (the VM monitor product above it), "cloud",
@@ -70,7 +98,7 @@ class Claim(NamedTuple):
         return self.value != "none"
 
 
-class Evidence(NamedTuple):
+class Evidence(Record):
     """One observation: where it was made, the raw value, what it points to and how strongly."""
 
     probe: str
@@ -102,7 +130,7 @@ def unseen(probe: str, where: str, error: str, note: str = "") -> Evidence:
     return Evidence(probe, where, raw="", error=error, note=note)
 
 
-class Layer(NamedTuple):
+class Layer(Record):
     """One level of the stack, from the hardware up: hardware, vm, container or chroot."""
 
     kind: str
@@ -126,7 +154,7 @@ class Layer(NamedTuple):
 SEVERITIES = ("info", "warning", "error")
 
 
-class Finding(NamedTuple):
+class Finding(Record):
     """A conclusion with a stable public id, its evidence and what contradicts it."""
 
     id: str
@@ -150,7 +178,7 @@ class Finding(NamedTuple):
 CHECK_STATUSES = ("pass", "warn", "fail", "unknown", "info")
 
 
-class Check(NamedTuple):
+class Check(Record):
     """One capability of the machine: can it host VMs or containers, and how well."""
 
     id: str
@@ -171,7 +199,7 @@ class Check(NamedTuple):
         }
 
 
-class Meta(NamedTuple):
+class Meta(Record):
     """Where and when the audited observations were made."""
 
     hvaudit_version: str
@@ -196,7 +224,7 @@ class Meta(NamedTuple):
         }
 
 
-class Report(NamedTuple):
+class Report(Record):
     """Everything one audit concluded. `to_dict()` is the JSON report (see hvaudit/schema)."""
 
     meta: Meta

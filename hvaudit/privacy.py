@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 #: Environment variables that name a container runtime, a sandbox or WSL, and nothing else.
 #: Their values say which runtime runs this process; every other variable is dropped at
 #: the source, so no report and no capture can hold a token or a password.
@@ -16,7 +14,13 @@ RUNTIME_VARIABLES = frozenset({
     "FLATPAK_ID",
 })
 
-ENVIRON_PATH = re.compile(r"^/proc/(?:self|thread-self|\d+)/environ$")
+
+
+def is_environ_path(path: str) -> bool:
+    """/proc/self/environ, /proc/thread-self/environ or /proc/PID/environ."""
+    parts = path.split("/")
+    return (len(parts) == 4 and parts[0] == "" and parts[1] == "proc" and parts[3] == "environ"
+            and (parts[2] in ("self", "thread-self") or parts[2].isdigit()))
 
 
 def filter_environ(data: bytes) -> bytes:

@@ -1,9 +1,14 @@
 """What each documented signal names, as data. Probes look values up here; they never
+
 branch on vendor strings themselves. Every table says where its values come from."""
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Mapping, Optional, Tuple
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, FrozenSet, Mapping, Optional, Tuple
+
+    DmiRule = Tuple[str, str, Tuple[Tuple[str, str], ...]]
 
 # --------------------------------------------------------------------------------------
 # CPUID hypervisor leaves (0x40000000 + n*0x100): EBX, ECX, EDX as 12 little-endian bytes.
@@ -74,7 +79,6 @@ def plausible_signature(text: str) -> bool:
 # Sources: systemd virt.c dmi_vendor_table; virt-what; cloud-init ds-identify (asset tags);
 # cloud-hypervisor smbios.rs; Apple Virtualization.framework (systemd PR #24419).
 # --------------------------------------------------------------------------------------
-DmiRule = Tuple[str, str, Tuple[Tuple[str, str], ...]]
 
 DMI_RULES: Tuple[DmiRule, ...] = (
     ("product_name", "KVM", (("vm", "kvm"),)),

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from hvaudit.model import Listing, Read
-from hvaudit.sources import DEFAULT_LIMIT, DeviceInfo, Registers, StatInfo
+from hvaudit.sources import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo
+
+Registers = Tuple[int, int, int, int]
 
 
-class DictSource:
+class DictSource(Source):
     kind = "capture"
 
     def __init__(self, files: Optional[Mapping[str, Any]] = None, *, links: Optional[Mapping[str, str]] = None,

@@ -8,12 +8,16 @@ exactly as the live machine did.
 from __future__ import annotations
 
 import importlib
-from typing import Callable, List, Sequence
 
 from ..model import Check, Evidence
 from ..sources import Source
 
-CheckFunction = Callable[[Source, Sequence[Evidence]], Check]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, List, Sequence
+
+    CheckFunction = Callable[[Source, Sequence[Evidence]], Check]
+
 
 #: Modules whose checks run, in report order.
 MODULES: Sequence[str] = ()

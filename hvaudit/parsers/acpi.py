@@ -1,15 +1,20 @@
 """ACPI table headers (ACPI 6.5, 5.2.6 "System Description Table Header") and the FADT's
+
 Hypervisor Vendor Identity (5.2.9, offset 268, FADT revision 6 and later)."""
 
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from ..records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 HEADER_LENGTH = 36
 FADT_HYPERVISOR_VENDOR_OFFSET = 268
 
 
-class TableHeader(NamedTuple):
+class TableHeader(Record):
     signature: str
     length: int
     revision: int

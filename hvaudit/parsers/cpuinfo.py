@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, List, NamedTuple
+from ..records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, FrozenSet, List
 
 
-class CpuInfo(NamedTuple):
+class CpuInfo(Record):
     """The first processor's fields, its feature flags, and the count of processors."""
 
     fields: Dict[str, str] = {}

@@ -7,13 +7,25 @@ indented by two tabs.
 
 from __future__ import annotations
 
-import re
-from typing import Dict, List, NamedTuple, Optional, Tuple
+from ..records import Record
 
-_HANDLE = re.compile(r"^Handle 0x[0-9A-Fa-f]+, DMI type (\d+), \d+ bytes")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Tuple
 
 
-class DmiStructure(NamedTuple):
+
+
+def _structure_type(line: str) -> Optional[int]:
+    """The type in a structure's first line, "Handle 0x0001, DMI type 1, 27 bytes"."""
+    if not line.startswith("Handle 0x"):
+        return None
+    _, sep, rest = line.partition(", DMI type ")
+    number = rest.partition(",")[0]
+    return int(number) if sep and number.isdigit() and number.isascii() else None
+
+
+class DmiStructure(Record):
     type: int
     title: str
     fields: Dict[str, str] = {}
@@ -25,11 +37,11 @@ def parse_dmidecode(text: str) -> List[DmiStructure]:
     current: Optional[Dict[str, object]] = None
     list_key: Optional[str] = None
     for line in text.splitlines():
-        match = _HANDLE.match(line)
-        if match:
+        stype = _structure_type(line)
+        if stype is not None:
             if current is not None:
                 structures.append(_freeze(current))
-            current = {"type": int(match.group(1)), "title": None, "fields": {}, "lists": {}}
+            current = {"type": stype, "title": None, "fields": {}, "lists": {}}
             list_key = None
             continue
         if current is None or not line.strip():

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from typing import Dict, List, NamedTuple, Optional, Tuple
+from ..records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Tuple
 
 
 def parse_status(text: str) -> Dict[str, str]:
@@ -16,7 +19,7 @@ def parse_status(text: str) -> Dict[str, str]:
     return out
 
 
-class CgroupLine(NamedTuple):
+class CgroupLine(Record):
     hierarchy: str
     controllers: Tuple[str, ...]
     path: str
@@ -33,7 +36,7 @@ def parse_cgroup(text: str) -> List[CgroupLine]:
     return out
 
 
-class Mount(NamedTuple):
+class Mount(Record):
     mount_id: str
     root: str
     mount_point: str
@@ -43,9 +46,23 @@ class Mount(NamedTuple):
     super_options: str
 
 
+OCTAL_DIGITS = frozenset("01234567")
+
+
 def _unescape(field: str) -> str:
-    # mountinfo escapes space, tab, newline and backslash as octal (\040 ...)
-    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
+    """mountinfo escapes space, tab, newline and backslash as three octal digits (\\040)."""
+    if "\\" not in field:
+        return field
+    out, i = [], 0
+    while i < len(field):
+        code = field[i + 1:i + 4]
+        if field[i] == "\\" and len(code) == 3 and set(code) <= OCTAL_DIGITS:
+            out.append(chr(int(code, 8)))
+            i += 4
+        else:
+            out.append(field[i])
+            i += 1
+    return "".join(out)
 
 
 def parse_mountinfo(text: str) -> List[Mount]:
@@ -72,13 +89,14 @@ def parse_environ(data: bytes) -> Dict[str, str]:
     return out
 
 
-_NS_LINK = re.compile(r"^([a-z_]+):\[(\d+)\]$")
-
-
 def parse_ns_link(text: str) -> Optional[Tuple[str, int]]:
     """A namespace link target, "pid:[4026531836]" -> ("pid", 4026531836)."""
-    match = _NS_LINK.match(text.strip())
-    return (match.group(1), int(match.group(2))) if match else None
+    kind, sep, rest = text.strip().partition(":[")
+    number = rest[:-1]
+    if not (sep and rest.endswith("]") and number.isdigit() and number.isascii() and kind
+            and kind.replace("_", "").isalpha() and kind.islower()):
+        return None
+    return kind, int(number)
 
 
 def parse_id_map(text: str) -> List[Tuple[int, int, int]]:

@@ -8,18 +8,23 @@ that it failed, and the other probes still run.
 from __future__ import annotations
 
 import importlib
-from typing import Callable, Iterable, Iterator, List, NamedTuple, Optional
 
 from ..model import Claim, Evidence, Strength
+from ..records import Record
 from ..sources import Source
 
-ProbeFunction = Callable[[Source], Iterable[Evidence]]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Iterable, Iterator, List, Optional
+
+    ProbeFunction = Callable[[Source], Iterable[Evidence]]
+
 
 #: Modules whose probes run, in this order (the order only sets the order of evidence).
 MODULES = ("cpu", "firmware", "hypervisor", "container")
 
 
-class Probe(NamedTuple):
+class Probe(Record):
     id: str
     doc: str
     function: ProbeFunction

@@ -7,9 +7,6 @@ because an image can carry them anywhere (moby/moby#18355).
 
 from __future__ import annotations
 
-import re
-from typing import Iterator, List, Mapping, Optional, Tuple
-
 from ..model import Evidence, Strength
 from ..parsers.procfs import (
     is_identity_map,
@@ -23,6 +20,11 @@ from ..parsers.procfs import (
 from ..signatures import CONTAINER_ENV_NAMES
 from ..sources import Source
 from . import ev, missing, probe
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterator, List, Mapping, Optional, Tuple
+
 
 #: The inode numbers of the initial namespaces, fixed since Linux 3.8 (include/linux/proc_ns.h).
 INITIAL_NS_INODES: Mapping[str, int] = {
@@ -96,21 +98,38 @@ def namespaces(src: Source) -> Iterator[Evidence]:
         yield from missing(pid_, "/proc/self/uid_map", uid_map.error)
 
 
-#: /proc/self/cgroup path patterns of containers' own cgroups (not the daemons').
-#: Sources: Docker (cgroupfs "/docker/<id>", systemd driver "docker-<id>.scope"), Podman
-#: ("libpod-<id>.scope"), CRI-O ("crio-<id>.scope"), containerd CRI ("cri-containerd-<id>.scope"),
-#: kubelet ("kubepods"), LXC ("/lxc/<name>", "lxc.payload.<name>"), libvirt-lxc and
-#: systemd-machined ("machine-lxc\x2d...", "machine-<name>.scope").
-CGROUP_PATTERNS: Tuple[Tuple[str, str, str], ...] = (
-    (r"/docker[/-][0-9a-f]{64}", "container", "docker"),
-    (r"libpod-(?:conmon-)?[0-9a-f]{64}", "container", "podman"),
-    (r"crio-(?:conmon-)?[0-9a-f]{64}", "container", "cri-o"),
-    (r"cri-containerd-[0-9a-f]{64}", "container", "containerd"),
-    (r"/kubepods", "orchestrator", "kubernetes"),
-    (r"/lxc/[^/]+|/lxc\.payload[./][^/]+", "container", "lxc"),
-    (r"/machine\.slice/machine-lxc", "container", "lxc-libvirt"),
-    (r"/machine\.slice/machine-rkt", "container", "rkt"),
+#: /proc/self/cgroup: the names runtimes give their containers' cgroups (not the daemons'),
+#: as (token, followed by a 64-hex container id?, facet, value). Sources: Docker (cgroupfs
+#: "/docker/<id>", systemd driver "docker-<id>.scope"), Podman ("libpod-<id>.scope"), CRI-O
+#: ("crio-<id>.scope"), containerd CRI ("cri-containerd-<id>.scope"), kubelet ("kubepods"),
+#: LXC ("/lxc/<name>", "lxc.payload.<name>"), libvirt-lxc and machined ("machine-lxc\x2d…").
+CGROUP_TOKENS: Tuple[Tuple[str, bool, str, str], ...] = (
+    ("/docker/", True, "container", "docker"),
+    ("docker-", True, "container", "docker"),
+    ("libpod-", True, "container", "podman"),
+    ("libpod-conmon-", True, "container", "podman"),
+    ("crio-", True, "container", "cri-o"),
+    ("crio-conmon-", True, "container", "cri-o"),
+    ("cri-containerd-", True, "container", "containerd"),
+    ("/kubepods", False, "orchestrator", "kubernetes"),
+    ("/lxc/", False, "container", "lxc"),
+    ("/lxc.payload.", False, "container", "lxc"),
+    ("/lxc.payload/", False, "container", "lxc"),
+    ("/machine.slice/machine-lxc", False, "container", "lxc-libvirt"),
+    ("/machine.slice/machine-rkt", False, "container", "rkt"),
 )
+HEX_DIGITS = frozenset("0123456789abcdef")
+
+
+def has_token(text: str, token: str, with_id: bool) -> bool:
+    """Whether `token` occurs in `text` (followed by a 64-hex container id if `with_id`)."""
+    start = text.find(token)
+    while start >= 0:
+        rest = text[start + len(token):]
+        if not with_id or (len(rest) >= 64 and set(rest[:64]) <= HEX_DIGITS):
+            return True
+        start = text.find(token, start + 1)
+    return False
 
 
 @probe("container.cgroup")
@@ -125,22 +144,22 @@ def cgroup(src: Source) -> Iterator[Evidence]:
         return
     reported = set()
     for line in parse_cgroup(read.text or ""):
-        for pattern, facet, value in CGROUP_PATTERNS:
-            if (facet, value) not in reported and re.search(pattern, line.path):
+        for token, with_id, facet, value in CGROUP_TOKENS:
+            if (facet, value) not in reported and has_token(line.path, token, with_id):
                 reported.add((facet, value))
                 yield ev(pid_, "/proc/self/cgroup", line.path, facet, value, Strength.STRONG,
                          "the kernel reports this process in a cgroup that %s names" % value)
 
 
 #: Where container storage lives on the host, as the root mount's overlay options or the
-#: source of /etc/hostname and friends show it (Docker, containers/storage, containerd, kubelet).
-STORAGE_PATTERNS: Tuple[Tuple[str, str, str, str], ...] = (
-    (r"/var/lib/docker/", "container", "docker", "Docker's storage"),
-    (r"/containers/storage/", "container", "*", "containers/storage, used by Podman and CRI-O"),
-    (r"/var/lib/containerd/|/run/containerd/|/k3s/agent/containerd/", "container", "containerd",
+#: source of /etc/hostname and friends show it: (substrings, facet, value, what).
+STORAGE_PATHS: Tuple[Tuple[Tuple[str, ...], str, str, str], ...] = (
+    (("/var/lib/docker/",), "container", "docker", "Docker's storage"),
+    (("/containers/storage/",), "container", "*", "containers/storage, used by Podman and CRI-O"),
+    (("/var/lib/containerd/", "/run/containerd/", "/k3s/agent/containerd/"), "container", "containerd",
      "containerd's storage"),
-    (r"/var/lib/kubelet/pods/", "orchestrator", "kubernetes", "the kubelet's pod folders"),
-    (r"/var/lib/lxc/|/var/lib/lxd/|/var/lib/incus/", "container", "lxc", "LXC/LXD storage"),
+    (("/var/lib/kubelet/pods/",), "orchestrator", "kubernetes", "the kubelet's pod folders"),
+    (("/var/lib/lxc/", "/var/lib/lxd/", "/var/lib/incus/"), "container", "lxc", "LXC/LXD storage"),
 )
 
 
@@ -167,16 +186,16 @@ def mounts(src: Source) -> Iterator[Evidence]:
                          "lxfs/wslfs is the root file system of WSL 1 (systemd #25298)")
             elif m.fstype == "overlay":
                 matched = False
-                for pattern, facet, value, what in STORAGE_PATTERNS:
-                    if re.search(pattern, m.super_options):
+                for parts, facet, value, what in STORAGE_PATHS:
+                    if any(part in m.super_options for part in parts):
                         matched = True
                         yield ev(pid_, where, raw, facet, value, Strength.STRONG, "the root is an overlay from " + what)
                 if not matched:
                     yield ev(pid_, where, raw, "container", "*", Strength.HINT,
                              "an overlay root; live systems use one too, so alone it proves nothing")
         elif m.mount_point in ("/etc/hostname", "/etc/hosts", "/etc/resolv.conf"):
-            for pattern, facet, value, what in STORAGE_PATTERNS:
-                if (facet, value) not in reported and re.search(pattern, m.root):
+            for parts, facet, value, what in STORAGE_PATHS:
+                if (facet, value) not in reported and any(part in m.root for part in parts):
                     reported.add((facet, value))
                     yield ev(pid_, where, "%s from %s" % (m.mount_point, m.root), facet, value, Strength.STRONG,
                              "the runtime bind-mounts %s from %s" % (m.mount_point, what))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Iterator, List, Optional, Tuple
-
 from ..model import Evidence, Strength
 from ..parsers.cpuinfo import parse_cpuinfo
 from ..signatures import CPUID_PRODUCTS, CPUID_SIGNATURES, plausible_signature, signature_text
 from ..sources import Source, cpuid_key
 from . import ev, missing, probe
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterator, List, Optional, Tuple
+
 
 HYPERVISOR_BASE = 0x40000000
 HYPERVISOR_STEP = 0x100

@@ -6,14 +6,17 @@ well, but a vendor is not a verdict: Oracle and Microsoft sell bare-metal hardwa
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Optional
-
 from ..model import Evidence, Strength
 from ..parsers.acpi import fadt_hypervisor_vendor, parse_header
 from ..parsers.dmidecode import DmiStructure, dmi_fields, parse_dmidecode, smbios_raw_vm_bit, vm_bit
 from ..signatures import ACPI_OEM_IDS, FADT_HYPERVISOR_VENDORS, dmi_claims
 from ..sources import Source
 from . import ev, missing, probe
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, Iterator, List, Optional
+
 
 DMI_DIR = "/sys/class/dmi/id"
 DMI_FIELDS = ("sys_vendor", "product_name", "product_version", "product_family", "board_vendor", "board_name",

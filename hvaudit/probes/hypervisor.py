@@ -3,13 +3,16 @@ clocks, virtual PCI vendors, device trees (Arm, POWER), IBM Z sysinfo and SPARC 
 
 from __future__ import annotations
 
-from typing import Iterator, Set
-
 from ..model import Evidence, Strength
 from ..parsers.procfs import parse_hex_mask
 from ..signatures import CLOCKSOURCES, PARAVIRTUAL_PCI_VENDORS, PCI_VENDORS
 from ..sources import Source
 from . import ev, missing, probe
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterator, Set
+
 
 XENFEAT_DOM0 = 11  # xen/include/public/features.h
 

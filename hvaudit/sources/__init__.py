@@ -7,9 +7,15 @@ makes them one code path, and what lets `collect` record a capture as a by-produ
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Optional, Protocol, Tuple, Union
-
 from ..model import Listing, Read
+from ..records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping, Optional, Tuple, Union
+
+    Registers = Tuple[int, int, int, int]
+
 
 if TYPE_CHECKING:
     from os import PathLike
@@ -17,10 +23,8 @@ if TYPE_CHECKING:
 #: Bytes read from one file at most unless a probe asks for more; larger files are EFBIG.
 DEFAULT_LIMIT = 1 << 20
 
-Registers = Tuple[int, int, int, int]
 
-
-class StatInfo(NamedTuple):
+class StatInfo(Record):
     """Identity and ownership of a path (for chroot and permission reasoning)."""
 
     where: str
@@ -36,7 +40,7 @@ class StatInfo(NamedTuple):
         return self.error is None
 
 
-class DeviceInfo(NamedTuple):
+class DeviceInfo(Record):
     """What was learnt from a device node: type, numbers, mode, what opening it gave, and
     for /dev/kvm what the KVM API answered (see capture-format, `devices`)."""
 
@@ -49,33 +53,47 @@ class DeviceInfo(NamedTuple):
         return self.error is None
 
 
-class Source(Protocol):
-    """Everything a probe may ask. Implementations: LiveSource, CaptureSource, RecordingSource."""
+class Source:
+    """Everything a probe may ask. LiveSource, CaptureSource and RecordingSource implement
+    it; a probe that needs something else extends this interface (and the capture format)."""
 
-    kind: str  # "live" or "capture"
+    kind = "abstract"  # "live" or "capture"
 
     def read(self, path: str, limit: int = DEFAULT_LIMIT, partial: bool = False) -> Read:
         """The file's bytes; more than `limit` is EFBIG, or with `partial` the first `limit`."""
+        raise NotImplementedError
 
-    def listdir(self, path: str) -> Listing: ...
+    def listdir(self, path: str) -> Listing:
+        raise NotImplementedError
 
-    def readlink(self, path: str) -> Read: ...
+    def readlink(self, path: str) -> Read:
+        raise NotImplementedError
 
-    def stat(self, path: str) -> StatInfo: ...
+    def stat(self, path: str) -> StatInfo:
+        raise NotImplementedError
 
-    def device(self, path: str) -> DeviceInfo: ...
+    def device(self, path: str) -> DeviceInfo:
+        raise NotImplementedError
 
-    def cpuid(self, leaf: int, subleaf: int = 0) -> Optional[Registers]: ...
+    def cpuid(self, leaf: int, subleaf: int = 0) -> Optional[Registers]:
+        raise NotImplementedError
 
-    def cpuid_error(self) -> Optional[str]: ...
+    def cpuid_error(self) -> Optional[str]:
+        """None when CPUID can be asked, else why not."""
+        raise NotImplementedError
 
-    def msr(self, cpu: int, index: int) -> Tuple[Optional[int], Optional[str]]: ...
+    def msr(self, cpu: int, index: int) -> Tuple[Optional[int], Optional[str]]:
+        raise NotImplementedError
 
-    def command(self, name: str) -> Read: ...
+    def command(self, name: str) -> Read:
+        """What a known helper program printed (never an arbitrary command)."""
+        raise NotImplementedError
 
-    def uname(self) -> Mapping[str, str]: ...
+    def uname(self) -> Mapping[str, str]:
+        raise NotImplementedError
 
-    def meta(self) -> Mapping[str, Any]: ...
+    def meta(self) -> Mapping[str, Any]:
+        raise NotImplementedError
 
 
 def open_source(capture: Optional[Union[str, PathLike[str]]] = None) -> Source:

@@ -13,12 +13,18 @@ import json
 import os
 import stat as statmod
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ..errors import CaptureError
 from ..model import Listing, Read
-from ..privacy import ENVIRON_PATH, filter_environ
-from . import DEFAULT_LIMIT, DeviceInfo, Registers, StatInfo
+from ..privacy import filter_environ, is_environ_path
+from . import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+    from . import Registers
+
 
 FORMAT = "hvaudit-capture/1"
 CAPTURE_JSON_LIMIT = 16 << 20
@@ -29,7 +35,7 @@ def _errname(exc: OSError) -> str:
     return errno.errorcode.get(exc.errno or 0, "EIO")
 
 
-class CaptureSource:
+class CaptureSource(Source):
     """Answers from a capture folder, exactly as the machine answered when it was collected."""
 
     kind = "capture"
@@ -178,7 +184,7 @@ class CaptureSource:
             if not partial:
                 return Read(path, error="EFBIG")
             data = data[:limit]
-        if ENVIRON_PATH.match(path):
+        if is_environ_path(path):
             data = filter_environ(data)
         return Read(path, data=data)
 

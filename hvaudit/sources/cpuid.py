@@ -14,9 +14,13 @@ reason is kept and every call answers None.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Optional, Tuple
 
-Registers = Tuple[int, int, int, int]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Optional, Tuple
+
+    Registers = Tuple[int, int, int, int]
+
 
 # System V AMD64 ABI: leaf in edi, subleaf in esi, out pointer in rdx; rbx is callee-saved.
 _ROUTINE = bytes.fromhex(

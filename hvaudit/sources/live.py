@@ -6,12 +6,18 @@ import errno
 import os
 import stat as statmod
 import time
-from typing import Any, Dict, Mapping, Optional, Tuple
 
 from ..model import Listing, Read
-from ..privacy import ENVIRON_PATH, filter_environ
-from . import DEFAULT_LIMIT, DeviceInfo, Registers, StatInfo
+from ..privacy import filter_environ, is_environ_path
+from . import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo
 from .cpuid import CpuidExecutor
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Mapping, Optional, Tuple
+
+    from . import Registers
+
 
 #: Helper programs a probe may ask for, with their arguments. Nothing else is ever run.
 COMMANDS: Mapping[str, Tuple[str, ...]] = {
@@ -33,7 +39,7 @@ def errname(exc: BaseException) -> str:
     return errno.errorcode.get(number, "EIO") if number else "EIO"
 
 
-class LiveSource:
+class LiveSource(Source):
     """Answers from this machine. Reads are bounded; special files are never read."""
 
     kind = "live"
@@ -70,7 +76,7 @@ class LiveSource:
             if not partial:
                 return Read(path, error="EFBIG")
             data = data[:limit]
-        if ENVIRON_PATH.match(path):
+        if is_environ_path(path):
             data = filter_environ(data)
         return Read(path, data=data)
 

@@ -3,16 +3,21 @@ write exactly what the probes saw as a capture (and nothing else)."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Set, Tuple
-
 from ..model import Listing, Read
-from . import DEFAULT_LIMIT, DeviceInfo, Registers, Source, StatInfo, cpuid_key
+from . import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo, cpuid_key
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Mapping, Optional, Set, Tuple
+
+    from . import Registers
+
 
 #: Errors that mean "absent": a capture says that by not holding the path.
 ABSENT = frozenset({"ENOENT", "ENOTDIR"})
 
 
-class RecordingSource:
+class RecordingSource(Source):
     kind = "live"
 
     def __init__(self, inner: Source) -> None:
