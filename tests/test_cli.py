@@ -121,3 +121,19 @@ def test_internal_errors_are_one_line(monkeypatch, capsys) -> None:
     code, _, err = call(capsys, "audit")
     assert code == 4 and err.startswith("hvaudit: error: internal error: RuntimeError: boom")
     assert sys.exc_info()[0] is None
+
+
+@needs_corpus
+def test_click_runner_audit_json_and_text() -> None:
+    from click.testing import CliRunner
+
+    from hvaudit.commands import cli
+
+    runner = CliRunner()
+    result = runner.invoke(cli, ["audit", "--capture", str(DOCKER), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["container"] == "docker"
+    result = runner.invoke(cli, ["audit", "--capture", str(DOCKER)])
+    assert result.exit_code == 0 and result.output.startswith("This machine is inside a container")
+    result = runner.invoke(cli, ["--help"])
+    assert result.exit_code == 0 and "collect" in result.output
