@@ -11,11 +11,7 @@ from .errors import EXIT_INTERNAL, HvauditError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pathlib import Path
     from typing import List, Optional, Sequence
-
-FORMAT_CHOICES = ("text", "json", "markdown", "html")
-
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args: List[str] = list(sys.argv[1:] if argv is None else argv)
@@ -50,76 +46,9 @@ def _fail(message: str, code: int) -> None:
 
 
 def _click_main(args: List[str]) -> None:
-    from pathlib import Path
-
     import click
 
-    from .errors import UsageError
-
-    def audit_command(capture: Optional[Path], fmt: Optional[str], output: Optional[Path], lang: str,
-                      force: bool) -> None:
-        from .audit import run_audit
-        from .output import write_output
-        from .report import FORMATS, render
-        from .sources import open_source
-
-        fmt = fmt or ("text" if output is None else _format_from_suffix(output))
-        if fmt not in FORMATS:
-            raise UsageError("the %s format is not available in this build" % fmt)
-        report = run_audit(open_source(capture))
-        color = fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        write_output(render(report, fmt, lang=lang, color=color), output, force=force)
-
-    @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-    @click.version_option(__version__, "--version", prog_name="hvaudit", message="%(prog)s %(version)s")
-    @click.pass_context
-    def cli(ctx: click.Context) -> None:
-        """What this machine is (bare metal, VM guest, container, in layers) and what it can host.
-
-        Without a command, audits this machine and prints a summary.
-        """
-        if ctx.invoked_subcommand is None:
-            audit_command(None, None, None, "en", False)
-
-    @cli.command()
-    @click.option("--capture", type=click.Path(path_type=Path), metavar="DIR",
-                  help="Audit a capture made by `hvaudit collect`, not this machine.")
-    @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES),
-                  help="Report format (default: text, or from the -o file's suffix).")
-    @click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
-                  help="Write the report to FILE (atomically) instead of standard output.")
-    @click.option("--lang", type=click.Choice(("en", "pt")), default="en", show_default=True,
-                  help="Language of explanations and labels.")
-    @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
-    def audit(capture: Optional[Path], fmt: Optional[str], output: Optional[Path], lang: str, force: bool) -> None:
-        """Audit this machine (or a capture): layers, capabilities and findings with their evidence."""
-        audit_command(capture, fmt, output, lang, force)
-
-    @cli.command(context_settings={"ignore_unknown_options": True, "help_option_names": []},
-                 add_help_option=False)
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def detect(args: Sequence[str]) -> None:
-        """systemd-detect-virt compatible detection (see `hvaudit detect --help`)."""
-        from .detect import run
-
-        run(list(args))
-
-    @cli.command()
-    @click.argument("directory", type=click.Path(path_type=Path))
-    def collect(directory: Path) -> None:
-        """Save what the probes read on this machine into DIRECTORY (a new or empty folder)."""
-        from .collect import collect as do_collect
-
-        report = do_collect(directory)
-        click.echo("hvaudit: capture written to %s (vm=%s, container=%s)" % (directory, report.vm, report.container),
-                   err=True)
-
-    @cli.command()
-    def schema() -> None:
-        """Print the JSON Schema of the JSON report."""
-        from .schema import schema_text
-
-        click.echo(schema_text(), nl=False)
+    from .commands import cli
 
     try:
         cli.main(args=args, prog_name="hvaudit", standalone_mode=False)
@@ -128,7 +57,3 @@ def _click_main(args: List[str]) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
-
-
-def _format_from_suffix(path: Path) -> str:
-    return {".json": "json", ".html": "html", ".htm": "html", ".md": "markdown"}.get(path.suffix.lower(), "text")
