@@ -13,6 +13,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import List, Optional, Sequence
 
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args: List[str] = list(sys.argv[1:] if argv is None else argv)
     try:
