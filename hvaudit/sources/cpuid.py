@@ -1,10 +1,12 @@
-"""Execute the CPUID instruction in this process (x86-64 only).
+"""Execute the CPUID instruction in this process (x86 only).
 
-A 33-byte routine is placed in an anonymous page, made executable with mprotect
-(W^X: never writable and executable at once) and called through ctypes. This is the
-technique py-cpuinfo's CPUID facility uses; it is done here directly because importing
-py-cpuinfo runs `file` and `uname -p` as subprocesses (platform.architecture,
-platform.uname) and costs 34 ms on a 2-core VM, the whole budget of `hvaudit detect`.
+On x86-64 with the System V calling convention (Linux, the BSDs, macOS), a 33-byte
+routine is placed in an anonymous page, made executable with mprotect (W^X: never
+writable and executable at once) and called through ctypes. Elsewhere (Windows, 32-bit
+x86) py-cpuinfo's CPUID facility runs calling-convention-free snippets instead. The
+native routine is the default because importing py-cpuinfo runs `file` and `uname -p`
+as subprocesses (platform.architecture, platform.uname) and costs 34 ms on a 2-core VM,
+the whole budget of `hvaudit detect`.
 
 Where executing it is impossible (another architecture, executable memory denied by
 SELinux execmem or a hardened kernel, CPUID faulting enabled for this process), the
@@ -41,11 +43,22 @@ _ARCH_GET_CPUID = 0x1011  # arch_prctl(2): 1 if CPUID runs, 0 if it faults (SIGS
 _SYS_ARCH_PRCTL = 158  # x86-64 syscall number
 
 
-class CpuidExecutor:
-    """Calls CPUID; builds the routine on first use so that paths that never ask pay nothing."""
+X86_64 = ("x86_64", "amd64", "AMD64")
+X86_32 = ("i386", "i486", "i586", "i686", "x86")
 
-    def __init__(self, machine: Optional[str] = None) -> None:
-        self._machine = machine if machine is not None else os.uname().machine
+
+class CpuidExecutor:
+    """Calls CPUID; builds the routine on first use so that paths that never ask pay nothing.
+
+    backend: "native" (the System V routine), "py-cpuinfo", or "auto" (native where the
+    calling convention allows, else py-cpuinfo).
+    """
+
+    def __init__(self, machine: Optional[str] = None, backend: str = "auto") -> None:
+        self._machine = machine if machine is not None else _machine()
+        if backend == "auto":
+            backend = "native" if self._machine in X86_64 and os.name == "posix" else "py-cpuinfo"
+        self.backend = backend
         self._call: Optional[Callable[[int, int], Registers]] = None
         self.error: Optional[str] = None
         self._keep: Any = None  # the page and the ctypes objects must outlive every call
@@ -62,8 +75,11 @@ class CpuidExecutor:
         return self.error
 
     def _build(self) -> None:
-        if self._machine not in ("x86_64", "amd64", "AMD64"):
+        if self._machine not in X86_64 + X86_32:
             self.error = "ENOSYS: CPUID is an x86 instruction; this machine is %s" % self._machine
+            return
+        if self.backend == "py-cpuinfo":
+            self._build_py_cpuinfo()
             return
         try:
             import ctypes
@@ -95,6 +111,48 @@ class CpuidExecutor:
             self._call = call
         except (OSError, ValueError, AttributeError) as exc:
             self.error = "%s: %s" % (_errname(getattr(exc, "errno", None)), exc)
+
+
+    def _build_py_cpuinfo(self) -> None:
+        try:
+            import ctypes
+
+            from cpuinfo.cpuinfo import ASM
+        except ImportError as exc:
+            self.error = "ENOSYS: py-cpuinfo is not installed (%s)" % exc
+            return
+
+        def register(leaf: int, subleaf: int, move: bytes) -> int:
+            # push rbx; mov eax, leaf; mov ecx, subleaf; cpuid; <move to eax>; pop rbx; ret.
+            # No arguments and a result in eax: the same bytes work in every calling convention.
+            code = (b"\x53\xb8" + leaf.to_bytes(4, "little") + b"\xb9" + subleaf.to_bytes(4, "little")
+                    + b"\x0f\xa2" + move + b"\x5b\xc3")
+            asm = ASM(ctypes.c_uint32, (), [code])
+            asm.compile()
+            try:
+                return int(asm.run())
+            finally:
+                asm.free()
+
+        moves = (b"", b"\x89\xd8", b"\x89\xc8", b"\x89\xd0")  # eax; mov eax, ebx / ecx / edx
+
+        def call(leaf: int, subleaf: int) -> Registers:
+            eax, ebx, ecx, edx = (register(leaf, subleaf, move) for move in moves)
+            return (eax, ebx, ecx, edx)
+
+        try:
+            call(0, 0)
+        except (OSError, ValueError, AttributeError) as exc:
+            self.error = "%s: %s" % (_errname(getattr(exc, "errno", None)), exc)
+            return
+        self._call = call
+
+
+def _machine() -> str:
+    uname = getattr(os, "uname", None)
+    if uname is not None:
+        return uname().machine
+    return os.environ.get("PROCESSOR_ARCHITECTURE", "")  # Windows: AMD64, x86
 
 
 def _errname(number: Optional[int]) -> str:
