@@ -13,6 +13,7 @@ from ..model import Report
 FORMATS = {
     "json": "hvaudit.report.json_report",
     "text": "hvaudit.report.text",
+    "markdown": "hvaudit.report.markdown",
 }
 LANGS = ("en", "pt")
 
