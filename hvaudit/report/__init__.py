@@ -14,6 +14,7 @@ FORMATS = {
     "json": "hvaudit.report.json_report",
     "text": "hvaudit.report.text",
     "markdown": "hvaudit.report.markdown",
+    "html": "hvaudit.report.html",
 }
 LANGS = ("en", "pt")
 

@@ -63,6 +63,9 @@ TECH_FINDINGS = ("vm.detected", "vm.hypervisor-type", "vm.xen-control-domain", "
 CODES = ("systemd_id", "hypervisor_type", "mode", "product", "cloud", "xen_mode", "role", "paravirtual_devices",
          "runtime", "orchestrator", "sandbox", "firmware_identity")
 
+#: Details that hvaudit writes in English only (signatures.py): shown in English reports.
+ENGLISH_ONLY = ("hypervisor_type_reason",)
+
 #: Values of hvaudit's own vocabulary that have a label in every language.
 TOKENS = {
     "type-1": "hypervisor-type-1",
@@ -271,11 +274,13 @@ def _check(c: Check, lang: str, t: Callable[[str], str]) -> ItemView:
         sections=_sections(c.id, lang, t), evidence=_evidence(c.evidence, t), remedy=shown(c.remedy or ""))
 
 
-def _facts(layer: Layer, t: Callable[[str], str]) -> Tuple[Tuple[str, str], ...]:
+def _facts(layer: Layer, lang: str, t: Callable[[str], str]) -> Tuple[Tuple[str, str], ...]:
     out = []
     for key, label in FACTS:
         value = layer.details.get(key)
         if value in (None, "", [], ()):
+            continue
+        if key in ENGLISH_ONLY and lang != "en":
             continue
         if key == "systemd_id" and value in ("none", layer.tech):
             continue
@@ -287,15 +292,15 @@ def _facts(layer: Layer, t: Callable[[str], str]) -> Tuple[Tuple[str, str], ...]
     return tuple(out)
 
 
-def _tier(layer: Layer, role: str, t: Callable[[str], str]) -> Tier:
+def _tier(layer: Layer, role: str, lang: str, t: Callable[[str], str]) -> Tier:
     return Tier(role=role, role_label=t("tier." + role), name=shown(layer.name), tech=shown(layer.tech),
                 confidence=layer.confidence.label, confidence_label=t("strength." + layer.confidence.label),
-                facts=_facts(layer, t), evidence=_evidence(layer.evidence, t),
+                facts=_facts(layer, lang, t), evidence=_evidence(layer.evidence, t),
                 codes=", ".join("%s=%s" % (k, shown(layer.details[k])) for k in CODES
                                 if layer.details.get(k) not in (None, "", [], ())))
 
 
-def _tiers(report: Report, t: Callable[[str], str]) -> Tuple[Tier, ...]:
+def _tiers(report: Report, lang: str, t: Callable[[str], str]) -> Tuple[Tier, ...]:
     """The stack from the hardware up: hardware, each hypervisor, the operating system
     this audit ran on (the host or guest system of the notes), then what runs on its
     kernel (a sandbox, a container, a chroot)."""
@@ -303,9 +308,9 @@ def _tiers(report: Report, t: Callable[[str], str]) -> Tuple[Tier, ...]:
     vms = [layer for layer in report.layers if layer.kind == "vm"]
     for layer in report.layers:
         if layer.kind == "hardware":
-            tiers.append(_tier(layer, "hardware", t))
+            tiers.append(_tier(layer, "hardware", lang, t))
     for layer in vms:
-        tiers.append(_tier(layer, "hypervisor", t))
+        tiers.append(_tier(layer, "hypervisor", lang, t))
     uname = report.meta.uname
     kernel = " ".join(shown(uname[k]) for k in ("sysname", "release") if uname.get(k))
     role = "host-system"
@@ -317,9 +322,9 @@ def _tiers(report: Report, t: Callable[[str], str]) -> Tuple[Tier, ...]:
                       evidence=()))
     for layer in report.layers:
         if layer.kind in ("sandbox", "container", "chroot"):
-            tiers.append(_tier(layer, layer.kind, t))
+            tiers.append(_tier(layer, layer.kind, lang, t))
         elif layer.kind not in ("hardware", "vm"):
-            tiers.append(_tier(layer, "other", t))
+            tiers.append(_tier(layer, "other", lang, t))
     tiers[-1] = tiers[-1]._replace(here=True)
     return tuple(tiers)
 
@@ -387,7 +392,7 @@ def build(report: Report, lang: str = "en") -> View:
     counts = {s: sum(1 for f in report.findings if f.severity == s) for s in SEVERITY_ORDER}
     return View(
         lang=lang, t=t, verdict=verdict(report, lang), vm=shown(report.vm), container=shown(report.container),
-        classification=shown(report.classification), tiers=_tiers(report, t),
+        classification=shown(report.classification), tiers=_tiers(report, lang, t),
         checks=tuple(_check(c, lang, t) for c in report.checks),
         findings=tuple(_finding(f, lang, t) for f in findings), counts=counts,
         meta=_meta(report, t), machine=_machine(report, t),
