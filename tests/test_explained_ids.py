@@ -1,4 +1,4 @@
-"""Every finding id and check id the code can emit has an explanation.
+"""Every finding id and check id the code can emit has an explanation and a name.
 
 The ids are read from the source: every `Finding(...)` and `Check(...)` call under
 hvaudit/ whose id is a string literal. A finding id must be a literal, so that this
@@ -8,7 +8,7 @@ test sees it; a check id may be computed only in the fallback for a failed check
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, Tuple
+from typing import Dict, List, Set, Tuple
 
 import pytest
 
@@ -58,3 +58,14 @@ def test_emitted_id_is_explained_in_every_language(eid: str) -> None:
     for lang in kb.LANGS:
         assert kb.explanation(eid, lang) != kb.label("explanation.missing", lang).replace("{id}", eid)
 
+
+
+@pytest.mark.parametrize("eid", sorted(set(FINDINGS) | set(CHECKS) | set(kb.explanation_ids())))
+def test_every_id_has_a_name_in_every_language(eid: str) -> None:
+    key = ("check." if eid in CHECKS or "." not in eid else "finding.") + eid
+    names: Set[str] = set()
+    for lang in kb.LANGS:
+        name = kb.label(key, lang)
+        assert name != key, "label %r is missing" % key
+        names.add(name)
+    assert len(names) == len(kb.LANGS), "label %r is not translated" % key
