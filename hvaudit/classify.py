@@ -121,6 +121,14 @@ def _fields(**kwargs: Optional[str]) -> Dict[str, str]:
     return {k: v for k, v in kwargs.items() if v}
 
 
+def _conflict_fields(fields: Mapping[str, str], against: Sequence[Evidence]) -> Dict[str, str]:
+    """An explanation of a conflict names the evidence that disagrees, and what it says."""
+    if not against:
+        return dict(fields)
+    claim = against[0].claim
+    return dict(fields, where=against[0].where, value=name_of(claim.value) if claim else against[0].raw)
+
+
 def _vm_systemd_id(tech: str, cloud: Optional[str]) -> str:
     if tech in ("kvm", "*") and cloud in CLOUD_TO_SYSTEMD:
         return CLOUD_TO_SYSTEMD[cloud]  # type: ignore[index]
@@ -266,12 +274,14 @@ def _vm_layer(evidence: Sequence[Evidence], decision: Decision, presence: Decisi
         name += " (%s)" % product_name(vmm.value)
     support = decision.support + tuple(e for e in presence.support if e not in decision.support)
     layer = Layer("vm", tech, name, max(decision.strength, presence.strength), details, support)
-    _vm_findings(layer, decision, presence, vmm, cloud, role, interfaces, innermost, out)
+    pv_evidence = claims(evidence, "pv_device") if innermost else []
+    _vm_findings(layer, decision, presence, vmm, cloud, role, interfaces, pv_evidence, innermost, out)
     return layer
 
 
 def _vm_findings(layer: Layer, decision: Decision, presence: Decision, vmm: Decision, cloud: Decision,
-                 role: Decision, interfaces: List[Evidence], innermost: bool, out: Classification) -> None:
+                 role: Decision, interfaces: List[Evidence], pv_evidence: Sequence[Evidence], innermost: bool,
+                 out: Classification) -> None:
     tech, details = layer.tech, layer.details
     fields = _fields(tech=name_of(tech), product=product_name(vmm.value) if vmm.value else None,
                      value=str(details.get("systemd_id")))
@@ -293,28 +303,29 @@ def _vm_findings(layer: Layer, decision: Decision, presence: Decision, vmm: Deci
     out.findings.append(Finding("vm.hypervisor-type", "info",
                                 {"type-1": "%s is a Type I hypervisor", "type-2": "%s is a Type II hypervisor"}.get(
                                     str(details.get("hypervisor_type")), "The type of %s cannot be known from here")
-                                % name_of(tech), decision.support, fields=dict(fields, value=str(
-                                    details.get("hypervisor_type_reason")))))
+                                % name_of(tech), decision.support,
+                                fields=_fields(tech=name_of(tech), value=str(details.get("hypervisor_type") or ""))))
     if details.get("mode"):
         out.findings.append(Finding("vm.mode", "info", "Virtualization mode: %s" % details["mode"],
                                     decision.support, fields=dict(fields, value=str(details["mode"]))))
     if details.get("paravirtual_devices"):
         devices = ", ".join(details["paravirtual_devices"])  # type: ignore[arg-type]
         out.findings.append(Finding("vm.paravirtual-devices", "info", "Paravirtual devices: %s" % devices,
-                                    fields=dict(fields, value=devices)))
+                                    tuple(pv_evidence), fields=dict(fields, value=devices)))
     if interfaces:
         shown = sorted({e.claim.value for e in interfaces if e.claim})  # type: ignore[union-attr]
         out.findings.append(Finding("vm.hyperv-enlightenments", "info",
                                     "%s also presents the interface of %s" % (
                                         name_of(tech), ", ".join(name_of(s) for s in shown)),
-                                    tuple(interfaces), fields=dict(fields, value=", ".join(shown))))
+                                    tuple(interfaces), fields=dict(fields, value=", ".join(name_of(s) for s in shown))))
     if cloud.value:
         out.findings.append(Finding("vm.cloud", "info", "Cloud provider: %s" % name_of(cloud.value), cloud.support,
                                     cloud.against, dict(fields, value=name_of(cloud.value))))
     if decision.conflict or presence.conflict and innermost:
+        against = decision.against or presence.against
         out.findings.append(Finding("evidence.conflict", "warning",
                                     "Equally strong evidence disagrees about the hypervisor",
-                                    decision.support or presence.support, decision.against or presence.against, fields))
+                                    decision.support or presence.support, against, _conflict_fields(fields, against)))
 
 
 def _classify_containers(evidence: Sequence[Evidence], out: Classification) -> None:
@@ -392,7 +403,7 @@ def _classify_containers(evidence: Sequence[Evidence], out: Classification) -> N
     if tech.conflict:
         out.findings.append(Finding("evidence.conflict", "warning",
                                     "Equally strong evidence disagrees about the container runtime",
-                                    tech.support, tech.against, fields))
+                                    tech.support, tech.against, _conflict_fields(fields, tech.against)))
 
 
 def _classify_chroot(evidence: Sequence[Evidence], out: Classification) -> None:

@@ -13,6 +13,9 @@ FIXTURES = ROOT / "fixtures"
 #: The shared conformance corpus lives beside the checkout (read-only in CI); absent elsewhere.
 SHARED = Path(os.environ.get("HVAUDIT_SHARED", ROOT.parent / "shared"))
 CORPUS = SHARED / "corpus"
+#: What tests leave to look at (git-ignored); ARTIFACT_NOTES lines are printed after the run.
+ARTIFACTS = ROOT / "test-artifacts"
+ARTIFACT_NOTES: list = []
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -33,3 +36,8 @@ def process_env() -> dict:
 @pytest.fixture
 def run_env() -> dict:
     return process_env()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for line in ARTIFACT_NOTES:
+        terminalreporter.write_line(line)

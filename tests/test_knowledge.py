@@ -28,6 +28,7 @@ FINDINGS = (
     "vm.cloud",
     "vm.xen-control-domain",
     "vm.signature-unknown",
+    "vm.nested",
     "host.bare-metal",
     "host.runs-vms",
     "container.detected",
@@ -39,6 +40,7 @@ FINDINGS = (
     "container.wsl",
     "evidence.unreadable",
     "evidence.conflict",
+    "evidence.probe-error",
     "capture.damaged",
     "cvm.guest",
 )

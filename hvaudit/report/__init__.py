@@ -13,6 +13,8 @@ from ..model import Report
 FORMATS = {
     "json": "hvaudit.report.json_report",
     "text": "hvaudit.report.text",
+    "markdown": "hvaudit.report.markdown",
+    "html": "hvaudit.report.html",
 }
 LANGS = ("en", "pt")
 

@@ -1,0 +1,419 @@
+"""What a report for people shows, in one language: a plain view of a Report.
+
+The HTML, Markdown and text reporters only lay this view out. It is built here, once,
+from the Report and the notes in `hvaudit.knowledge`:
+
+- the verdict in one sentence;
+- the layers as a stack from the hardware up, each tier named after the notes' three
+  parts (host system, hypervisor or VMM, guest system), with the container on top;
+- every capability check and every finding with its explanation, the note sections it
+  cites (a verbatim quote, and the corrections where the notes are wrong or dated) and
+  its evidence;
+- where and when the observations were made, and what could not be read.
+
+Every string that came from the machine or the capture passes through `shown()`, which
+makes control characters visible (an escape sequence in a DMI field is shown as `\\x1b`,
+never sent to a terminal). Each reporter then escapes for its own format: the view is
+text, never markup.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+
+from .. import knowledge as kb
+from ..model import Check, Evidence, Finding, Layer, Report
+
+#: Finding severities and check statuses, most serious first (the order they are listed in).
+SEVERITY_ORDER = ("error", "warning", "info")
+
+#: Layer details shown in the stack, in this order, with the label of each.
+FACTS = (
+    ("firmware_identity", "fact.firmware"),
+    ("hypervisor_type", "fact.hypervisor-type"),
+    ("hypervisor_type_reason", "fact.why"),
+    ("mode", "fact.mode"),
+    ("product", "fact.product"),
+    ("cloud", "fact.cloud"),
+    ("xen_mode", "fact.xen-mode"),
+    ("role", "fact.role"),
+    ("paravirtual_devices", "fact.paravirtual-devices"),
+    ("clocksource", "fact.clocksource"),
+    ("lpar_processors", "fact.lpar-processors"),
+    ("runtime", "fact.runtime"),
+    ("orchestrator", "fact.orchestrator"),
+    ("sandbox", "fact.sandbox"),
+    ("kind", "fact.kind"),
+    ("private_namespaces", "fact.private-namespaces"),
+    ("user_ids", "fact.user-ids"),
+    ("wsl_version", "fact.wsl-version"),
+    ("systemd_id", "fact.systemd-id"),
+)
+
+#: Note sections about one product, cited besides an explanation's own when the finding's
+#: evidence names that hypervisor: a Hyper-V guest's report quotes the notes on Hyper-V.
+TECH_SECTIONS: Mapping[str, Tuple[str, ...]] = {
+    "microsoft": ("hyperv", "hyperv-features"),
+    "vmware": ("vmware-hypervisor", "vmotion"),
+}
+#: The findings about the hypervisor itself, which cite TECH_SECTIONS.
+TECH_FINDINGS = ("vm.detected", "vm.hypervisor-type", "vm.xen-control-domain", "vm.nested")
+
+#: Layer details that are identifiers (the same in every language), for a compact line.
+CODES = ("systemd_id", "hypervisor_type", "mode", "product", "cloud", "xen_mode", "role", "paravirtual_devices",
+         "runtime", "orchestrator", "sandbox", "firmware_identity")
+
+#: Details that hvaudit writes in English only (signatures.py): shown in English reports.
+ENGLISH_ONLY = ("hypervisor_type_reason",)
+
+#: Values of hvaudit's own vocabulary that have a label in every language.
+TOKENS = {
+    "type-1": "hypervisor-type-1",
+    "type-2": "hypervisor-type-2",
+    "full": "full-virtualization",
+    "paravirtualized": "paravirtualization",
+    "hardware-assisted": "hardware-assisted",
+    "control-domain": "control-domain",
+    "mapped": "user-ids.mapped",
+    "none": "token.none",
+}
+
+
+def shown(value: object) -> str:
+    """A machine-provided value as plain, visible text: control and format characters
+    (escape sequences, bidirectional overrides, NUL) become `\\xNN`/`\\uNNNN`; a newline
+    becomes " ⏎ "."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(str(v) for v in value)
+    text = str(value)
+    if text.isprintable():
+        return text
+    out: List[str] = []
+    for c in text:
+        if c.isprintable():
+            out.append(c)
+        elif c == "\n":
+            out.append(" ⏎ ")
+        elif c == " " or c == "\t":
+            out.append(" ")
+        elif ord(c) < 0x100:
+            out.append("\\x%02x" % ord(c))
+        elif ord(c) < 0x10000:
+            out.append("\\u%04x" % ord(c))
+        else:
+            out.append("\\U%08x" % ord(c))
+    return "".join(out)
+
+
+class CorrectionView(NamedTuple):
+    kind: str  # error, dated, caveat
+    kind_label: str
+    claim: str
+    accurate: str
+    source: str
+
+
+class SectionView(NamedTuple):
+    """One cited section of the notes: its quote (in the notes' language) and corrections."""
+
+    key: str
+    title: str
+    quote: str
+    corrections: Tuple[CorrectionView, ...]
+
+
+class EvidenceView(NamedTuple):
+    probe: str
+    where: str
+    raw: str
+    strength: str  # definitive, strong, weak, hint
+    strength_label: str
+    claim: str  # "vm=kvm", or ""
+    note: str
+    error: str  # errno name, or ""
+    error_label: str
+
+
+class ItemView(NamedTuple):
+    """A finding or a capability check, explained against the notes."""
+
+    id: str
+    name: str  # what the id means, in the report's language
+    level: str  # a finding's severity or a check's status
+    level_label: str
+    title: str  # the finding's title or the check's summary, as hvaudit wrote it
+    explanation: str
+    sections: Tuple[SectionView, ...]
+    evidence: Tuple[EvidenceView, ...]
+    contradicted_by: Tuple[EvidenceView, ...] = ()
+    remedy: str = ""
+
+
+class Tier(NamedTuple):
+    """One tier of the stack, from the hardware up."""
+
+    role: str  # hardware, hypervisor, host-system, guest-system, control-domain, sandbox, container, chroot
+    role_label: str
+    name: str
+    tech: str
+    confidence: str  # a strength name, or "" for a tier inferred from the others
+    confidence_label: str
+    facts: Tuple[Tuple[str, str], ...]
+    evidence: Tuple[EvidenceView, ...]
+    here: bool = False  # the audited system: the top of the stack
+    codes: str = ""  # the layer's identifiers, "systemd_id=kvm, mode=hardware-assisted", for the terminal
+
+
+class View(NamedTuple):
+    lang: str
+    t: Callable[[str], str]  # label lookup in the report's language
+    verdict: str
+    vm: str
+    container: str
+    classification: str
+    tiers: Tuple[Tier, ...]  # from the hardware up
+    checks: Tuple[ItemView, ...]
+    findings: Tuple[ItemView, ...]
+    counts: Mapping[str, int]  # findings per severity
+    meta: Tuple[Tuple[str, str], ...]
+    machine: str  # the hardware as the firmware names it, and the architecture
+    source: str  # "Live audit", or "From a capture"
+    when: str  # when the observations were made (or audited, when the capture does not say)
+    unseen: Tuple[EvidenceView, ...]
+    notes: str  # the notes' file name
+    version: str
+
+
+def _label(lang: str) -> Callable[[str], str]:
+    def t(key: str) -> str:
+        return kb.label(key, lang)
+
+    return t
+
+
+def _token(value: object, t: Callable[[str], str], inline: bool = False) -> str:
+    """A value in the report's language when it is hvaudit's own vocabulary, else as
+    shown; `inline` for use inside a sentence (lower-case first letter)."""
+    if isinstance(value, str) and value in TOKENS:
+        text = t(TOKENS[value])
+        return text[:1].lower() + text[1:] if inline else text
+    return shown(value)
+
+
+def _evidence(items: Iterable[Evidence], t: Callable[[str], str]) -> Tuple[EvidenceView, ...]:
+    out = []
+    for e in items:
+        error_label = t("errno." + e.error) if e.error else ""
+        out.append(EvidenceView(
+            probe=shown(e.probe), where=shown(e.where), raw=shown(e.raw), strength=e.strength.label,
+            strength_label=t("strength." + e.strength.label),
+            claim=shown("%s=%s" % (e.claim.facet, e.claim.value)) if e.claim else "",
+            note=shown(e.note), error=shown(e.error or ""),
+            error_label="" if error_label == "errno." + (e.error or "") else error_label))
+    return tuple(out)
+
+
+def _sections(id: str, lang: str, t: Callable[[str], str], techs: Iterable[str] = ()) -> Tuple[SectionView, ...]:
+    cited = list(kb.sections_for(id))
+    for tech in techs:
+        for key in TECH_SECTIONS.get(tech, ()):
+            if all(s.key != key for s in cited):
+                cited.append(kb.section(key))
+    return tuple(
+        SectionView(
+            key=s.key, title=s.title.get(lang), quote=s.quote,
+            corrections=tuple(CorrectionView(c.kind, t("correction." + c.kind), c.claim.get(lang),
+                                             c.accurate.get(lang), c.source) for c in s.corrections))
+        for s in cited)
+
+
+def _name(kind: str, id: str, t: Callable[[str], str]) -> str:
+    key = "%s.%s" % (kind, id)
+    name = t(key)
+    return shown(id) if name == key else name
+
+
+def _fields(given: Mapping[str, Any], evidence: Sequence[Evidence], t: Callable[[str], str]) -> Dict[str, str]:
+    """The placeholders of an explanation: the finding's own fields, then what its
+    evidence says (the first observation's place), all shown as data."""
+    fields = {k: _token(v, t, inline=True) for k, v in given.items() if v not in (None, "")}
+    if "where" not in fields:
+        where = next((e.where for e in evidence if e.where), None)
+        if where:
+            fields["where"] = shown(where)
+    if "product" not in fields and "tech" in fields:
+        fields["product"] = fields["tech"]
+    if "tech" not in fields and "product" in fields:
+        fields["tech"] = fields["product"]
+    return fields
+
+
+def _finding(f: Finding, lang: str, t: Callable[[str], str]) -> ItemView:
+    fields = _fields(f.fields, tuple(f.evidence) + tuple(f.contradicted_by), t)
+    techs: List[str] = []
+    if f.id in TECH_FINDINGS:
+        for e in f.evidence:
+            if e.claim and e.claim.facet in ("vm", "vmm") and e.claim.value not in techs:
+                techs.append(e.claim.value)
+    return ItemView(
+        id=shown(f.id), name=_name("finding", f.id, t), level=f.severity, level_label=t("severity." + f.severity),
+        title=shown(f.title), explanation=kb.explanation(f.id, lang, **fields),
+        sections=_sections(f.id, lang, t, techs), evidence=_evidence(f.evidence, t),
+        contradicted_by=_evidence(f.contradicted_by, t))
+
+
+def _check(c: Check, lang: str, t: Callable[[str], str]) -> ItemView:
+    given: Dict[str, Any] = {k: c.details[k] for k in kb.PLACEHOLDERS if isinstance(c.details.get(k), str)}
+    given.setdefault("value", c.summary)
+    fields = _fields(given, c.evidence, t)
+    return ItemView(
+        id=shown(c.id), name=_name("check", c.id, t), level=c.status, level_label=t("status." + c.status),
+        title=shown(c.summary), explanation=kb.explanation(c.id, lang, **fields),
+        sections=_sections(c.id, lang, t), evidence=_evidence(c.evidence, t), remedy=shown(c.remedy or ""))
+
+
+def _facts(layer: Layer, lang: str, t: Callable[[str], str]) -> Tuple[Tuple[str, str], ...]:
+    out = []
+    for key, label in FACTS:
+        value = layer.details.get(key)
+        if value in (None, "", [], ()):
+            continue
+        if key in ENGLISH_ONLY and lang != "en":
+            continue
+        if key == "systemd_id" and value in ("none", layer.tech):
+            continue
+        out.append((t(label), _token(value, t)))
+    known = {key for key, _ in FACTS} | {"machine", "hypervisor"}
+    for key, value in layer.details.items():
+        if key not in known and value not in (None, "", [], ()):
+            out.append((shown(key), shown(value)))
+    return tuple(out)
+
+
+def _tier(layer: Layer, role: str, lang: str, t: Callable[[str], str]) -> Tier:
+    return Tier(role=role, role_label=t("tier." + role), name=shown(layer.name), tech=shown(layer.tech),
+                confidence=layer.confidence.label, confidence_label=t("strength." + layer.confidence.label),
+                facts=_facts(layer, lang, t), evidence=_evidence(layer.evidence, t),
+                codes=", ".join("%s=%s" % (k, shown(layer.details[k])) for k in CODES
+                                if layer.details.get(k) not in (None, "", [], ())))
+
+
+def _tiers(report: Report, lang: str, t: Callable[[str], str]) -> Tuple[Tier, ...]:
+    """The stack from the hardware up: hardware, each hypervisor, the operating system
+    this audit ran on (the host or guest system of the notes), then what runs on its
+    kernel (a sandbox, a container, a chroot)."""
+    tiers: List[Tier] = []
+    vms = [layer for layer in report.layers if layer.kind == "vm"]
+    for layer in report.layers:
+        if layer.kind == "hardware":
+            tiers.append(_tier(layer, "hardware", lang, t))
+    for layer in vms:
+        tiers.append(_tier(layer, "hypervisor", lang, t))
+    uname = report.meta.uname
+    kernel = " ".join(shown(uname[k]) for k in ("sysname", "release") if uname.get(k))
+    role = "host-system"
+    if vms:
+        role = "control-domain" if vms[-1].details.get("role") == "control-domain" else "guest-system"
+    tiers.append(Tier(role=role, role_label=t("tier." + role), name=kernel or t("os-kernel"), tech="os",
+                      confidence="", confidence_label="",
+                      facts=((t("fact.kernel-version"), shown(uname["version"])),) if uname.get("version") else (),
+                      evidence=()))
+    for layer in report.layers:
+        if layer.kind in ("sandbox", "container", "chroot"):
+            tiers.append(_tier(layer, layer.kind, lang, t))
+        elif layer.kind not in ("hardware", "vm"):
+            tiers.append(_tier(layer, "other", lang, t))
+    tiers[-1] = tiers[-1]._replace(here=True)
+    return tuple(tiers)
+
+
+def verdict(report: Report, lang: str = "en") -> str:
+    """The report in one sentence: what this machine is, then its layers from the hardware up."""
+    t = _label(lang)
+    vms = [layer for layer in report.layers if layer.kind == "vm"]
+    if vms and vms[-1].details.get("role") == "control-domain":
+        key = "verdict.control-domain"
+    else:
+        key = "verdict." + report.classification
+    text = t(key)
+    if text == key:
+        text = t("verdict.other").replace("{classification}", shown(report.classification))
+    names = [shown(layer.name) for layer in report.layers if layer.kind != "hardware"]
+    if names:
+        text += ": " + " → ".join(names)
+    return text + "."
+
+
+def _machine(report: Report, t: Callable[[str], str]) -> str:
+    hardware = next((layer for layer in report.layers if layer.kind == "hardware"), None)
+    parts = []
+    if hardware and hardware.details.get("firmware_identity"):
+        parts.append(shown(hardware.details["firmware_identity"]))
+    parts.append(shown(report.meta.uname.get("machine") or (hardware.tech if hardware else "")))
+    return ", ".join(p for p in parts if p) or t("placeholder.missing")
+
+
+def _meta(report: Report, t: Callable[[str], str]) -> Tuple[Tuple[str, str], ...]:
+    m = report.meta
+    rows: List[Tuple[str, str]] = []
+    if m.source == "capture":
+        rows.append((t("audited-from"), t("from-capture")))
+        if m.capture_path:
+            rows.append((t("capture-path"), shown(m.capture_path)))
+        rows.append((t("captured-at"), shown(m.captured_at) if m.captured_at else t("placeholder.missing")))
+    else:
+        rows.append((t("audited-from"), t("live-audit")))
+    if m.audited_at:
+        rows.append((t("audited-at"), shown(m.audited_at)))
+    rows.append((t("machine"), _machine(report, t)))
+    kernel = " ".join(shown(m.uname[k]) for k in ("sysname", "release", "version") if m.uname.get(k))
+    if kernel:
+        rows.append((t("kernel"), kernel))
+    if m.user:
+        rows.append((t("observer"), ", ".join("%s=%s" % (shown(k), shown(v)) for k, v in m.user.items())))
+    rows.append((t("hvaudit-version"), shown(m.hvaudit_version)))
+    rows.append(("systemd-detect-virt", "vm=%s, container=%s%s" % (
+        shown(report.vm), shown(report.container), (", cvm=%s" % shown(report.cvm)) if report.cvm != "none" else "")))
+    if report.chroot is not None:
+        rows.append(("chroot", t("yes") if report.chroot else t("no")))
+    if m.redacted:
+        rows.append((t("redacted"), t("yes")))
+    return tuple(rows)
+
+
+def build(report: Report, lang: str = "en") -> View:
+    """The view of `report` in `lang` ("en" or "pt"; anything else reads as English)."""
+    lang = lang if lang in kb.LANGS else kb.LANGS[0]
+    t = _label(lang)
+    findings = sorted(report.findings, key=lambda f: SEVERITY_ORDER.index(f.severity)
+                      if f.severity in SEVERITY_ORDER else len(SEVERITY_ORDER))
+    counts = {s: sum(1 for f in report.findings if f.severity == s) for s in SEVERITY_ORDER}
+    return View(
+        lang=lang, t=t, verdict=verdict(report, lang), vm=shown(report.vm), container=shown(report.container),
+        classification=shown(report.classification), tiers=_tiers(report, lang, t),
+        checks=tuple(_check(c, lang, t) for c in report.checks),
+        findings=tuple(_finding(f, lang, t) for f in findings), counts=counts,
+        meta=_meta(report, t), machine=_machine(report, t),
+        source=t("live-audit") if report.meta.source == "live" else t("from-capture"),
+        when=shown(report.meta.captured_at or report.meta.audited_at or ""),
+        unseen=_evidence(report.unseen, t), notes="virtualizacao.txt",
+        version=shown(report.meta.hvaudit_version))
+
+
+def first_sentence(text: str, limit: Optional[int] = None) -> str:
+    """The first sentence of an explanation (up to `limit` characters), for a one-line summary."""
+    depth = 0
+    for i, c in enumerate(text):
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth = max(0, depth - 1)
+        elif c == "." and depth == 0 and (i + 1 == len(text) or text[i + 1] == " ") \
+                and not text[:i + 1].endswith(("e.g.", "i.e.", "ex.", "vs.")):
+            text = text[:i + 1]
+            break
+    if limit and len(text) > limit:
+        text = text[:limit - 1].rstrip(" ,;:") + "…"
+    return text

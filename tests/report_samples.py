@@ -1,0 +1,124 @@
+"""Reports for the reporter tests: one built by hand with every kind of content (all check
+statuses, every severity, contradicted and unreadable evidence), optionally with hostile
+strings in every place a machine or a capture can put text; and the audits of fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from hvaudit.audit import run_audit
+from hvaudit.model import Check, Claim, Evidence, Finding, Layer, Meta, Report, Strength
+from hvaudit.sources import open_source
+
+from .conftest import CORPUS, FIXTURES
+
+#: Strings that would be markup, a table cell, a link, a template or a terminal command
+#: if a reporter passed them through.
+HOSTILE = (
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(2)>",
+    "| table | breaker |",
+    "](javascript:alert(3))",
+    "\x1b[31mRED\x1b[0m\x1b]0;pwned\x07",
+    "{{ 7*7 }} {% raw %}",
+    "**bold** `tick` &amp; @everyone",
+)
+HOSTILE_CAPTURE = FIXTURES / "captures" / "report-hostile-dmi"
+#: Corpus cases whose reports are opened in the browser (each skipped when absent).
+CORPUS_CASES = ("docker", "kvm", "hyperv", "rhel5-xen-dom0", "esx4.1", "aws-baremetal-x86", "crio")
+
+
+def _e(where: str, raw: str, facet: Optional[str] = None, value: Optional[str] = None,
+       strength: Strength = Strength.STRONG, note: str = "", probe: str = "sample.probe",
+       error: Optional[str] = None) -> Evidence:
+    claim = Claim(facet, value) if facet and value else None
+    return Evidence(probe, where, raw, claim, strength, note, error)
+
+
+def sample_report(hostile: bool = False) -> Report:
+    """A KVM guest running Docker, with every check status and every finding severity."""
+    bad = " ".join(HOSTILE) if hostile else ""
+
+    def h(text: str) -> str:
+        return ("%s %s" % (text, bad)) if hostile else text
+
+    cpuid = _e("cpuid:0x40000000", h("KVMKVMKVM"), "vm", "kvm", Strength.DEFINITIVE,
+               h("the hypervisor's own signature"), "cpu.hypervisor-leaves")
+    dmi = _e(h("/sys/class/dmi/id sys_vendor"), h("QEMU"), "vm", "qemu", Strength.WEAK, "a vendor string")
+    cgroup = _e("/proc/self/cgroup", h("/docker/0123abcd"), "container", "docker", Strength.STRONG,
+                "the kernel reports this process in a cgroup that docker names", "container.cgroup")
+    marker = _e("/.dockerenv", "present", "container", "docker", Strength.WEAK, "Docker creates it",
+                "container.markers")
+    denied = _e(h("/proc/1/environ"), "", error="EACCES", note=h("PID 1's environment is readable by root only"),
+                probe="container.environ")
+    failed = _e("probe:acpi.tables", "", error="EPROBE", note=h("the probe failed (ValueError: bad table)"),
+                probe="acpi.tables")
+    identity = _e("/sys/class/dmi/id", h("sys_vendor=QEMU, product_name=Standard PC"), probe="dmi.identity",
+                  strength=Strength.HINT)
+    layers = (
+        Layer("hardware", "x86_64", "Hardware (x86_64)", Strength.DEFINITIVE,
+              {"machine": "x86_64", "firmware_identity": identity.raw}, (identity,)),
+        Layer("vm", "kvm", h("KVM"), Strength.DEFINITIVE,
+              {"systemd_id": "kvm", "hypervisor": "kvm", "hypervisor_type": "type-1",
+               "hypervisor_type_reason": "KVM is part of the host's Linux kernel", "mode": "hardware-assisted",
+               "product": h("qemu"), "paravirtual_devices": ["virtio"]}, (cpuid,)),
+        Layer("container", "docker", h("Docker"), Strength.STRONG, {"systemd_id": "docker", "runtime": "docker"},
+              (cgroup, marker)),
+    )
+    findings = (
+        Finding("vm.detected", "info", h("Guest of KVM"), (cpuid,), (dmi,),
+                {"tech": h("KVM"), "product": h("QEMU"), "value": "kvm"}),
+        Finding("vm.hypervisor-type", "info", "KVM is a Type I hypervisor", (cpuid,), (),
+                {"tech": "KVM", "value": "type-1"}),
+        Finding("container.detected", "info", h("Inside a container: Docker"), (cgroup, marker), (),
+                {"tech": h("Docker"), "value": "docker"}),
+        Finding("evidence.unreadable", "info", "1 sources could not be read", (denied,), (), {"value": "1"}),
+        Finding("evidence.probe-error", "error", "1 probes failed", (failed,), (), {"value": "1"}),
+        Finding("capture.damaged", "warning", h("The capture is damaged in 1 places"), (), (),
+                {"value": h("root/proc/cpuinfo: not a regular file")}),
+    )
+    checks = (
+        Check("cpu-hav", "pass", h("vmx in /proc/cpuinfo flags"), (_e("/proc/cpuinfo flags", h("vmx")),)),
+        Check("kvm-device", "fail", h("/dev/kvm does not exist"), (_e("/dev/kvm", "", error="ENOENT"),),
+              remedy=h("load kvm_intel, or enable VT-x in the firmware")),
+        Check("iommu", "warn", h("no IOMMU groups"), (), remedy=h("boot with intel_iommu=on")),
+        Check("cvm-host", "unknown", h("needs root to read the SEV parameters")),
+        Check("cgroups", "info", h("cgroup v2, unified hierarchy"), details={"value": h("cgroup2")}),
+    )
+    meta = Meta(hvaudit_version="0.1.0", source="capture", capture_path=h("/captures/sample"),
+                captured_at=h("2026-11-27T01:00:00Z"), audited_at="2026-11-27T02:00:00Z",
+                uname={"sysname": "Linux", "release": h("6.1.0"), "version": h("#1 SMP"), "machine": "x86_64"},
+                user={"uid": 1000, "euid": 1000})
+    return Report(meta=meta, vm="kvm", container="docker", classification="container", layers=layers,
+                  findings=findings, checks=checks, evidence=(cpuid, dmi, cgroup, marker, denied, failed, identity),
+                  chroot=False)
+
+
+def corpus_cases() -> List[Path]:
+    return [CORPUS / "virt-what" / name for name in CORPUS_CASES if (CORPUS / "virt-what" / name).is_dir()]
+
+
+def fixture_cases() -> List[Path]:
+    captures = FIXTURES / "captures"
+    return sorted(p for p in captures.iterdir() if (p / "capture.json").is_file()) if captures.is_dir() else []
+
+
+_AUDITS: Dict[Optional[str], Report] = {}
+
+
+def audit(capture: Optional[Path]) -> Report:
+    """The audit of a capture (None: this machine), once per test session."""
+    key = str(capture) if capture else None
+    if key not in _AUDITS:
+        _AUDITS[key] = run_audit(open_source(capture))
+    return _AUDITS[key]
+
+
+def browser_cases() -> List[Tuple[str, Optional[Path]]]:
+    """(name, capture) of every report the browser tests open; "sample" is sample_report(),
+    "live" this machine."""
+    cases: List[Tuple[str, Optional[Path]]] = [("sample", None), ("live", None),
+                                               ("report-hostile-dmi", HOSTILE_CAPTURE)]
+    cases += [(p.name, p) for p in corpus_cases()]
+    return cases

@@ -1,0 +1,153 @@
+"""The HTML reports as a person sees them: opened from a file in headless Chromium.
+
+For the hand-built sample, the hostile fixture, this machine and several corpus captures,
+in English and Portuguese: the verdict and the layers render, the checks and findings are
+there and expand without a script, nothing is fetched, nothing errs, no string from the
+machine becomes an element, and on paper every finding prints open. Each page is kept
+as a screenshot (and a PDF) under test-artifacts/, which the run prints at the end.
+
+Needs Debian's `chromium` and Playwright for Python (the test extra); without them the
+tests are skipped with the reason. `playwright install` is never needed: the system
+Chromium is used (HVAUDIT_CHROMIUM names another binary).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any, Iterator, List, Optional
+
+import pytest
+
+from hvaudit.report import render
+from hvaudit.report.view import build
+
+from .conftest import ARTIFACT_NOTES, ARTIFACTS
+from .report_samples import HOSTILE, audit, browser_cases, sample_report
+
+CHROMIUM = os.environ.get("HVAUDIT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = ARTIFACTS / "screenshots"
+PAGES = ARTIFACTS / "reports"
+FORBIDDEN = "script, img, svg, iframe, frame, object, embed, link, base, form, input, audio, video, math, template"
+HOSTILE_CASES = ("sample-hostile", "report-hostile-dmi")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("Playwright for Python is not installed (pip install playwright, or the test extra)")
+    if not Path(CHROMIUM).is_file():
+        pytest.skip("Chromium is not installed (apt-get install chromium), or set HVAUDIT_CHROMIUM")
+    for folder in (SCREENSHOTS, PAGES):
+        folder.mkdir(parents=True, exist_ok=True)
+    ARTIFACT_NOTES.append("HTML reports opened in Chromium: %s" % PAGES)
+    ARTIFACT_NOTES.append("their screenshots and PDFs: %s" % SCREENSHOTS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+CASES = [("sample-hostile", None)] + browser_cases()
+
+
+def _report(name: str, capture: Optional[Path]):
+    if name == "sample":
+        return sample_report()
+    if name == "sample-hostile":
+        return sample_report(hostile=True)
+    return audit(capture)
+
+
+@pytest.mark.parametrize("lang", ("en", "pt"))
+@pytest.mark.parametrize("name,capture", CASES, ids=[name for name, _ in CASES])
+def test_html_report_reads_well_in_a_browser(browser: Any, name: str, capture: Optional[Path], lang: str) -> None:
+    report = _report(name, capture)
+    view = build(report, lang)
+    page_file = PAGES / ("%s-%s.html" % (name, lang))
+    page_file.write_text(render(report, "html", lang=lang), encoding="utf-8")
+    url = page_file.resolve().as_uri()
+
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, offline=True)
+    page = context.new_page()
+    requests: List[str] = []
+    problems: List[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda message: problems.append("console %s: %s" % (message.type, message.text))
+            if message.type in ("error", "warning") else None)
+    page.on("pageerror", lambda error: problems.append("page error: %s" % error))
+    page.on("dialog", lambda dialog: (problems.append("dialog: %s" % dialog.message), dialog.dismiss()))
+    try:
+        page.goto(url, wait_until="load")
+
+        # The verdict first, in one sentence; the page speaks the report's language.
+        assert page.locator("h1#verdict").inner_text().strip() == view.verdict
+        assert page.evaluate("document.documentElement.lang") == lang
+        assert page.evaluate("document.querySelector('h1') === document.querySelector('body h1')")
+
+        # The layers: one tier each, drawn from the hardware (lowest on the page) up.
+        tiers = page.locator("ol.stack > li.tier")
+        assert tiers.count() == len(view.tiers)
+        assert [tiers.nth(i).locator(".name").inner_text().strip() for i in range(tiers.count())] == \
+            [tier.name for tier in view.tiers]
+        boxes = [tiers.nth(i).bounding_box() for i in range(tiers.count())]
+        assert all(box and box["height"] > 20 for box in boxes)
+        assert [box["y"] for box in boxes] == sorted((box["y"] for box in boxes), reverse=True)
+        assert view.t("this-system") in tiers.nth(tiers.count() - 1).inner_text()
+
+        # The checks: a table, one row each, the status a coloured badge.
+        rows = page.locator("table.checks > tbody > tr")
+        assert rows.count() == len(view.checks)
+        colours = {}
+        for i, check in enumerate(view.checks):
+            badge = rows.nth(i).locator("td.status .badge")
+            assert badge.inner_text().strip().lower() == check.level_label.lower()
+            colours[check.level] = badge.evaluate("e => getComputedStyle(e).backgroundColor")
+        assert len(set(colours.values())) == len(colours), colours
+
+        # The findings: closed, and open on a click, with their explanation and the notes.
+        findings = page.locator("details.finding")
+        assert findings.count() == len(view.findings)
+        for i in range(len(view.findings)):
+            assert not findings.nth(i).evaluate("e => e.open")
+            assert not findings.nth(i).locator(".explanation").is_visible()
+        if view.findings:
+            first = findings.nth(0)
+            first.locator("summary").click()
+            assert first.evaluate("e => e.open")
+            assert first.locator(".explanation").is_visible()
+            assert " ".join(first.locator(".explanation").inner_text().split()) == \
+                " ".join(view.findings[0].explanation.split())
+            assert first.locator("figure.note blockquote").count() == len(view.findings[0].sections)
+
+        # Machine strings are text: no element comes from them.
+        assert page.locator(FORBIDDEN).count() == 0
+        assert page.evaluate("""() => [...document.querySelectorAll('*')].flatMap(e =>
+            [...e.attributes].filter(a => a.name.startsWith('on') || a.name === 'style' || a.name === 'src')
+            .map(a => e.tagName + ' ' + a.name))""") == []
+        assert page.evaluate("[...document.querySelectorAll('a[href]')].every(a => a.getAttribute('href')[0] === '#')")
+        body = page.locator("body").inner_text()
+        if name in HOSTILE_CASES:
+            assert "<script>alert(1)</script>" in body
+            assert "{{ 7*7 }}" in body
+        if name == "sample-hostile":
+            for bad in HOSTILE[:4]:
+                assert bad in body, bad
+
+        page.screenshot(path=str(SCREENSHOTS / ("%s-%s.png" % (name, lang))), full_page=True)
+
+        # On paper: every finding prints open.
+        page.emulate_media(media="print")
+        for i in range(findings.count()):
+            assert findings.nth(i).locator(".explanation").is_visible()
+        page.pdf(path=str(SCREENSHOTS / ("%s-%s.pdf" % (name, lang))), format="A4", print_background=True)
+
+        assert requests == [url], "the page asked for more than itself: %s" % requests
+        assert problems == [], problems
+    finally:
+        context.close()
