@@ -16,7 +16,7 @@ from typing import Dict, List, Optional, Tuple
 import pytest
 
 from hvaudit import knowledge as kb
-from hvaudit.cli import FORMAT_CHOICES
+from hvaudit.commands import FORMAT_CHOICES
 from hvaudit.report import FORMATS, render
 from hvaudit.report import html as html_report
 from hvaudit.report.markdown import code, text
