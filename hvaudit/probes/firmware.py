@@ -55,8 +55,9 @@ def dmi_identity(src: Source) -> Iterator[Evidence]:
             fields = dmi_fields(structures)
             origin = "cmd:dmidecode"
             if not structures:
-                yield ev(pid, origin, (read.text or "").strip().splitlines()[0] if (read.text or "").strip() else "",
-                         note="dmidecode found no SMBIOS structures")
+                first = (read.text or "").strip().splitlines()[:1]
+                yield Evidence(pid, origin, raw=first[0][:200] if first else "", error="ENODATA",
+                               note="dmidecode found no SMBIOS structures")
         elif read.error not in ("ENOENT", "ENODATA"):
             yield Evidence(pid, "cmd:dmidecode", raw="", error=read.error,
                            note="DMI could not be read through sysfs or dmidecode")
