@@ -304,7 +304,8 @@ def _vm_findings(layer: Layer, decision: Decision, presence: Decision, vmm: Deci
                                 {"type-1": "%s is a Type I hypervisor", "type-2": "%s is a Type II hypervisor"}.get(
                                     str(details.get("hypervisor_type")), "The type of %s cannot be known from here")
                                 % name_of(tech), decision.support,
-                                fields=_fields(tech=name_of(tech), value=str(details.get("hypervisor_type") or ""))))
+                                fields=_fields(tech=name_of(tech),
+                                               value=str(details.get("hypervisor_type") or "unknown"))))
     if details.get("mode"):
         out.findings.append(Finding("vm.mode", "info", "Virtualization mode: %s" % details["mode"],
                                     decision.support, fields=dict(fields, value=str(details["mode"]))))

@@ -70,6 +70,7 @@ ENGLISH_ONLY = ("hypervisor_type_reason",)
 TOKENS = {
     "type-1": "hypervisor-type-1",
     "type-2": "hypervisor-type-2",
+    "unknown": "hypervisor-type-unknown",
     "full": "full-virtualization",
     "paravirtualized": "paravirtualization",
     "hardware-assisted": "hardware-assisted",
@@ -278,6 +279,8 @@ def _facts(layer: Layer, lang: str, t: Callable[[str], str]) -> Tuple[Tuple[str,
     out = []
     for key, label in FACTS:
         value = layer.details.get(key)
+        if key == "hypervisor_type" and layer.kind == "vm" and not value:
+            value = "unknown"
         if value in (None, "", [], ()):
             continue
         if key in ENGLISH_ONLY and lang != "en":
