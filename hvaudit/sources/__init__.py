@@ -71,7 +71,19 @@ class Source(Protocol):
 
     def msr(self, cpu: int, index: int) -> Tuple[Optional[int], Optional[str]]: ...
 
-    def command(self, name: str) -> Read: ...
+    def command(self, name: str) -> Read:
+        """What a helper printed: "dmidecode", or "dmesg" (the kernel log lines that concern
+        virtualization, read from /dev/kmsg)."""
+
+    def identity(self) -> Mapping[str, Any]:
+        """Who is asking: uid, euid, gid, egid, groups (this process's supplementary groups),
+        user (the name) and db_groups (the user's groups in the group database, which a
+        new login would get). Empty when not known (older captures)."""
+
+    def trial(self, name: str) -> Mapping[str, Any]:
+        """The outcome of a named, side-effect-free experiment run in a child process
+        (see hvaudit/sources/trials.py), e.g. "userns": can this user create a user
+        namespace. {"error": ERRNO} when it could not be run or was not captured."""
 
     def uname(self) -> Mapping[str, str]: ...
 
