@@ -61,6 +61,7 @@ CHECKS = (
     "capabilities",
     "lsm",
     "kvm-backend",
+    "kernel-config",
 )
 REQUIRED_SECTIONS = (
     "levels",
