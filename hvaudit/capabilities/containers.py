@@ -489,11 +489,12 @@ def capabilities(src, evidence: Sequence[Evidence]) -> Check:
     if euid == 0 or effective:
         important = [c for c in lacking if c in CAPABILITY_USES]
         shown = ", ".join("%s (%s)" % (c, CAPABILITY_USES[c]) for c in important[:4]) or ", ".join(lacking[:6])
-        what = ("the default set of a %s container" % recognised.split("-")[0].capitalize()) if recognised else \
-            "%d of %d" % (len(names), details["of"])
+        what = "%d of %d capabilities" % (len(names), details["of"])
+        if recognised:
+            what += " (the default set of a %s container)" % recognised.split("-")[0].capitalize()
         who = "Root" if euid == 0 else "This process"
-        return n.done("warn", "%s has %s capabilities; it lacks %d: %s%s" % (
-            who, what, len(lacking), shown, ", ..." if len(lacking) > len(important[:4]) and important else ""),
+        return n.done("warn", "%s has %s; it lacks %s%s" % (
+            who, what, shown, ", ..." if len(lacking) > len(important[:4]) and important else ""),
             "Grant what the workload needs (docker/podman run --cap-add NAME, or --privileged for nested "
             "runtimes and VMMs)" if in_container(evidence) or recognised else None, **details)
     return n.done("info", "An unprivileged process without capabilities (uid %s): KVM needs only access to /dev/kvm, "
@@ -538,7 +539,7 @@ def lsm(src, evidence: Sequence[Evidence]) -> Check:
     apparmor_on = apparmor in ("Y", "y", "1") or (active is not None and "apparmor" in active)
     selinux_on = enforce is not None or (active is not None and "selinux" in active)
     parser = next((p for p in APPARMOR_PARSERS if src.stat(p).seen), None) if apparmor_on else None
-    if apparmor_on:
+    if apparmor_on and not in_container(evidence):
         n.add("apparmor_parser", parser or "absent", "Docker and Podman load their default profile with it")
     major = [x for x in (active or []) if x in ("apparmor", "selinux", "smack", "tomoyo")]
     if apparmor_on and "apparmor" not in major:
@@ -553,7 +554,7 @@ def lsm(src, evidence: Sequence[Evidence]) -> Check:
     confined = label not in (None, "unconfined", "kernel") and not (label or "").endswith(":unconfined_t:s0")
     where = "; this process is confined as %s" % label if confined else "; this process is unconfined" \
         if label else ""
-    if apparmor_on and parser is None:
+    if apparmor_on and parser is None and not in_container(evidence):  # in a container, the host's counts
         return n.done("warn", "AppArmor is enabled but apparmor_parser is missing: Docker cannot load its "
                               "docker-default profile and containers fail to start%s" % where,
                       "Install apparmor (the apparmor_parser program)", **details)

@@ -187,6 +187,10 @@ def cpu_hav(src, evidence: Sequence[Evidence]) -> Check:
 
     state = firmware_state(src, n, cpu_vendor) if not guest else None
     details["firmware"] = state
+    if raw and guest:  # offered in CPUID by the outer hypervisor, yet not enabled by this kernel
+        return n.done("fail", "%s appears in this guest's CPUID but the kernel does not use it (the outer "
+                              "hypervisor's emulation of it is incomplete, or this kernel has no %s)"
+                      % (name, "kvm_intel" if cpu_vendor == "intel" else "kvm_amd"), NESTED_REMEDY, **details)
     if raw:  # in the CPU, not in the kernel's flags: disabled, not missing
         if state == "disabled" or firmware_lines:
             why = ("IA32_FEAT_CTL is locked without VMX" if cpu_vendor == "intel" else "VM_CR.SVMDIS is set") \

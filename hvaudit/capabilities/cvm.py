@@ -262,8 +262,10 @@ def cvm_host(src, evidence: Sequence[Evidence]) -> Check:
         psp = src.device("/dev/sev")
         if psp.seen:
             n.add("/dev/sev", "present", "the AMD Secure Processor (ccp) that launches SEV guests")
-        for line in log_lines(src, "SEV supported", "SEV-ES supported", "SEV-SNP supported", "SEV-SNP API",
-                              "SEV API")[:4]:
+        # "SEV supported: N ASIDs" (before 6.6), "SEV enabled (ASIDs 100 - 509)" (later kernels),
+        # "SEV-SNP API:1.55 build:21" (drivers/crypto/ccp/sev-dev.c).
+        for line in log_lines(src, "SEV supported", "SEV-ES supported", "SEV-SNP supported", "SEV enabled",
+                              "SEV-ES enabled", "SEV-SNP enabled", "SEV-SNP API", "SEV API")[:5]:
             n.add("cmd:dmesg", line)
         misc = _misc_capacity(src)
         if misc:
@@ -296,6 +298,11 @@ def cvm_host(src, evidence: Sequence[Evidence]) -> Check:
             details["sgx_for_guests"] = sgx.seen
     if confidential:
         enabled = sorted(set(enabled) | set(confidential), key=["sev", "sev-es", "sev-snp", "tdx"].index)
+    guest = is_guest(src)
+    if guest and not enabled:
+        # A guest's CPUID and flags describe what it was given (its own SEV, say), not hosting.
+        details.update({"available": [], "enabled": [], "value": "none"})
+        return n.done("info", "A guest: confidential VMs are hosted on bare metal with SEV or TDX", **details)
     details.update({"available": available, "enabled": enabled, "value": ", ".join(enabled or available) or "none"})
     if enabled:
         names = ", ".join(NAMES[e] for e in enabled)
@@ -313,8 +320,6 @@ def cvm_host(src, evidence: Sequence[Evidence]) -> Check:
     lines, error = kernel_log(src)
     if lines is None:
         n.unseen("cmd:dmesg", error, log_note(error))
-    if is_guest(src):
-        return n.done("info", "A guest: confidential VMs are hosted on bare metal with SEV or TDX", **details)
     if cpu_vendor is None and not flags:
         return n.done("unknown", "The CPU could not be identified", **details)
     if cpu_vendor == "intel" and not is_root(src) and error:

@@ -247,8 +247,9 @@ def kvm_device(src, evidence: Sequence[Evidence]) -> Check:
                                   "that" % (who, group),
                           "Log out and in again (or run `newgrp %s`) to take up the new group" % group,
                           value="EACCES", cause="session", **details)
+        owner = "root" if info.get("uid") == 0 else info.get("uid")
         return n.done("fail", "Permission denied: /dev/kvm is %s:%s mode %s and %s is not in group %s" % (
-            info.get("uid"), group, info.get("mode"), who, group),
+            owner, group, info.get("mode"), who, group),
             "sudo usermod -aG %s $USER, then log in again (or, until reboot: sudo setfacl -m u:$USER:rw /dev/kvm)"
             % group, value="EACCES", cause="group", **details)
     if opened == "EPERM":
