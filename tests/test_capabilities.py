@@ -701,3 +701,43 @@ def test_userns_trial_reports_steps_or_an_error() -> None:
     if "steps" in outcome:
         assert list(outcome["steps"])[0] == "unshare_user"
         assert all(isinstance(v, str) for v in outcome["steps"].values())
+
+
+# -- captures ------------------------------------------------------------------------------------------
+
+
+def test_capture_replays_identity_and_trials(tmp_path) -> None:
+    import json
+
+    from hvaudit.sources.capture import CaptureSource
+
+    (tmp_path / "root").mkdir()
+    doc = {"format": "hvaudit-capture/1",
+           "identity": {"uid": 1000, "euid": 1000, "groups": [1000, "x"], "user": "alice", "db_groups": [1000, 108]},
+           "trials": {"userns": {"uid": 1000, "steps": {"unshare_user": "ok"}, "ok": True}, "bad": 3}}
+    (tmp_path / "capture.json").write_text(json.dumps(doc))
+    src = CaptureSource(tmp_path)
+    assert src.identity() == {"uid": 1000, "euid": 1000, "user": "alice", "db_groups": [1000, 108]}
+    assert src.trial("userns")["steps"] == {"unshare_user": "ok"}
+    assert src.trial("userns-unprivileged") == {"error": "ENOTCAPTURED"}
+    assert len(src.damage) == 2
+
+
+def test_fixture_reports_validate_against_the_schema() -> None:
+    import json
+
+    import jsonschema
+
+    from hvaudit.audit import run_audit
+    from hvaudit.schema import schema_text
+    from hvaudit.sources.capture import CaptureSource
+
+    from .conftest import FIXTURES
+
+    schema = json.loads(schema_text())
+    cases = sorted((FIXTURES / "captures").glob("cap-*"))
+    assert len(cases) >= 7
+    for case in cases:
+        report = json.loads(json.dumps(run_audit(CaptureSource(case)).to_dict()))
+        jsonschema.validate(report, schema)
+        assert {c["id"] for c in report["capabilities"]} == set(ORDER)

@@ -259,6 +259,12 @@ def cvm_host(src, evidence: Sequence[Evidence]) -> Check:
                 n.add(path, raw, "Y/N or 1/0 (older kernels printed sev as an int)")
             if on:
                 enabled.append(name)
+        kvm = src.device("/dev/kvm")
+        offered = kvm.info.get("supported_cpuid") if kvm.seen else None
+        if isinstance(offered, dict) and isinstance(offered.get("0x8000001f"), list):
+            eax = offered["0x8000001f"][0]
+            n.add("ioctl:KVM_GET_SUPPORTED_CPUID 0x8000001f", "EAX=0x%x" % eax,
+                  "the encrypted-memory features KVM would show its guests")
         psp = src.device("/dev/sev")
         if psp.seen:
             n.add("/dev/sev", "present", "the AMD Secure Processor (ccp) that launches SEV guests")
