@@ -365,13 +365,14 @@ def kvm_nested(src, evidence: Sequence[Evidence]) -> Check:
         n.add("/proc/cpuinfo flags", hav_flag or "no vmx/svm", "in a guest, these come from the outer hypervisor")
         for line in log_lines(src, "Enlightened VMCS", "nested")[:2]:
             n.add("cmd:dmesg", line)
-        guest_side = "exposed" if hav_flag else "pvm" if backend == "kvm_pvm" and usable is not False else "none"
+        # PVM gives this guest KVM without VT-x (whether this user may open /dev/kvm is kvm-device's matter).
+        guest_side = "exposed" if hav_flag else "pvm" if backend == "kvm_pvm" else "none"
         details["guest_side"] = guest_side
         details["value"] = guest_side
         host_text = {"on": "its own guests can nest too", "off": "its own guests cannot nest (nested is off here)",
                      "impossible": "its guests cannot nest (PVM)"}.get(host_side or "", "")
         if guest_side == "exposed":
-            works = " and /dev/kvm works" if usable else " but /dev/kvm is not usable (see kvm-device)" \
+            works = " and /dev/kvm works" if usable else " but /dev/kvm is not usable here (see kvm-device)" \
                 if usable is False else ""
             return n.done("pass" if usable is not False else "warn",
                           "The outer hypervisor exposes %s to this guest (nested virtualization)%s%s" % (
