@@ -682,6 +682,10 @@ def test_kernel_config() -> None:
                                                            "release": "6.1.0"})
     assert run(boot, "kernel-config").details["source"] == "/boot/config-6.1.0"
     assert run(DictSource(), "kernel-config").status == "unknown"
+    few_keys = DictSource({"/proc/config.gz": gzip.compress(text.encode()), "/proc/self/mountinfo": MOUNTS_V2,
+                           "/proc/sys/kernel/keys/root_maxkeys": "200\n"})
+    result = run(few_keys, "kernel-config")
+    assert result.status == "warn" and "root_maxkeys" in (result.remedy or "")
 
 
 # -- trials ------------------------------------------------------------------------------------------

@@ -587,6 +587,7 @@ OPTIONAL_OPTIONS: Tuple[str, ...] = (
     "FAIR_GROUP_SCHED", "CGROUP_HUGETLB", "NET_CLS_CGROUP", "CGROUP_NET_PRIO", "OVERLAY_FS", "VXLAN", "IPVLAN",
     "MACVLAN", "DUMMY", "NETFILTER_XT_MATCH_IPVS",
 )
+ROOT_MAXKEYS_LOW = 10000  # check-config.sh's threshold; the kernel's default has been 1000000 since 4.x
 VM_OPTIONS: Tuple[str, ...] = ("KVM", "TUN", "VHOST_NET", "VHOST_VSOCK", "VFIO", "VFIO_PCI", "HUGETLBFS",
                                "TRANSPARENT_HUGEPAGE", "KSM")
 
@@ -596,10 +597,17 @@ def kernel_config(src, evidence: Sequence[Evidence]) -> Check:
     """The kernel's build options (/proc/config.gz or /boot/config-RELEASE) that Docker's
     check-config.sh calls generally necessary and optional, by cgroup version, and those a
     KVM host relies on (KVM and its vendor module, TUN, VHOST_*, VFIO, huge pages, KSM).
-    Build options only say what could work; the other checks test what does."""
+    Build options only say what could work; the other checks test what does. Also the
+    limit check-config.sh reports: kernel.keys.root_maxkeys (each container's session
+    keyring counts against root's quota)."""
     from .common import kernel_config as read_config  # the check's name shadows it here
 
     n = Notes("kernel-config")
+    maxkeys_raw, _ = first_line(src, "/proc/sys/kernel/keys/root_maxkeys")
+    maxkeys = int(maxkeys_raw) if maxkeys_raw and maxkeys_raw.isdigit() else None
+    if maxkeys is not None:
+        n.add("/proc/sys/kernel/keys/root_maxkeys", maxkeys, "root's key quota; every container takes keys from it")
+    low_keys = maxkeys is not None and maxkeys <= ROOT_MAXKEYS_LOW
     config, where = read_config(src)
     if config is None:
         n.add(where, "absent", "the kernel exposes its configuration only with CONFIG_IKCONFIG_PROC")
@@ -632,6 +640,10 @@ def kernel_config(src, evidence: Sequence[Evidence]) -> Check:
             "CONFIG_" + o for o in lacking[:8]) + (", ..." if len(lacking) > 8 else ""),
             "Use a kernel built with them (or load the modules that provide them)", **details)
     extra = []
+    if low_keys:
+        return n.done("warn", "The build options containers need are there, but kernel.keys.root_maxkeys is only %d: "
+                              "many containers will run out of keys" % maxkeys,
+                      "sudo sysctl kernel.keys.root_maxkeys=1000000 kernel.keys.root_maxbytes=25000000", **details)
     if vms:
         extra.append("without %s" % ", ".join("CONFIG_" + o for o in vms[:5]))
     if optional:
