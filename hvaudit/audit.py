@@ -12,12 +12,12 @@ from .sources import Source
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import List, Optional
+    from typing import Collection, List, Optional, Union
 
 
-def run_audit(source: Source, checks: bool = True) -> Report:
-    """Probe the source, classify what was seen, and (unless `checks` is False) run the
-    capability checks."""
+def run_audit(source: Source, checks: Union[bool, Collection[str]] = True) -> Report:
+    """Probe the source, classify what was seen, and run the capability checks: all of
+    them, none (False), or those whose ids are given."""
     evidence = run_probes(source)
     uname = source.uname()
     result = classify(evidence, uname)
@@ -31,7 +31,7 @@ def run_audit(source: Source, checks: bool = True) -> Report:
     if checks:
         from .capabilities import run_checks
 
-        capabilities = run_checks(source, evidence)
+        capabilities = run_checks(source, evidence, None if checks is True else checks)
     cvm = next((c.details.get("cvm", "none") for c in capabilities if c.id == "cvm-guest"), "none")
     meta = source.meta()
     report_meta = Meta(

@@ -98,9 +98,12 @@ def write_capture(rec: RecordingSource, folder: Path, report: Report) -> None:
         "devices": dict(sorted(rec.devices.items())),
         "stats": dict(sorted(rec.stats.items())),
         "msr": dict(sorted(rec.msrs.items())),
+        "trials": dict(sorted(rec.trials.items())),
         "errors": dict(sorted(rec.errors.items())),
         "unread": sorted(unread),
     }
+    if rec.identity_answer is not None:
+        doc["identity"] = rec.identity_answer
     (folder / "capture.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
 
 

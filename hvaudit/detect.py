@@ -103,7 +103,9 @@ def main(argv: Sequence[str]) -> int:
     from .audit import innermost, run_audit
     from .sources import open_source
 
-    report = run_audit(open_source(options.capture), checks=options.mode == "cvm" or options.json)
+    # Only the confidential-VM check is needed here (its verdict is the report's `cvm`).
+    wants_cvm = options.mode == "cvm" or options.json
+    report = run_audit(open_source(options.capture), checks=("cvm-guest",) if wants_cvm else False)
     answer: Optional[str]
     if options.mode == "chroot":
         answer, virtualized = None, bool(report.chroot)

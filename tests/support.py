@@ -17,7 +17,10 @@ class DictSource(Source):
                  cpuid: Optional[Mapping[Tuple[int, int], Registers]] = None,
                  errors: Optional[Mapping[str, str]] = None, uname: Optional[Mapping[str, str]] = None,
                  devices: Optional[Mapping[str, Dict[str, Any]]] = None, commands: Optional[Mapping[str, str]] = None,
-                 stats: Optional[Mapping[str, Dict[str, int]]] = None) -> None:
+                 stats: Optional[Mapping[str, Dict[str, int]]] = None,
+                 msrs: Optional[Mapping[Tuple[int, int], Any]] = None,
+                 trials: Optional[Mapping[str, Dict[str, Any]]] = None,
+                 identity: Optional[Mapping[str, Any]] = None) -> None:
         self.files = {k: (v.encode() if isinstance(v, str) else v) for k, v in (files or {}).items()}
         self.links = dict(links or {})
         self.cpuid_leaves = dict(cpuid or {})
@@ -26,6 +29,10 @@ class DictSource(Source):
         self.devices = dict(devices or {})
         self.commands = dict(commands or {})
         self.stats = dict(stats or {})
+        # (cpu, index) -> value, or an errno name for a read that failed
+        self.msrs = dict(msrs or {})
+        self.trials = dict(trials or {})
+        self._identity = dict(identity or {})
         self.damage: list = []
 
     def read(self, path: str, limit: int = DEFAULT_LIMIT, partial: bool = False) -> Read:
@@ -73,12 +80,25 @@ class DictSource(Source):
         return None if self.cpuid_leaves else "ENOTCAPTURED"
 
     def msr(self, cpu: int, index: int) -> Tuple[Optional[int], Optional[str]]:
-        return None, "ENOTCAPTURED"
+        value = self.msrs.get((cpu, index))
+        if value is None:
+            return None, self.errors.get("/dev/cpu/%d/msr" % cpu, "ENOTCAPTURED")
+        if isinstance(value, str):
+            return None, value
+        return value, None
 
     def command(self, name: str) -> Read:
+        if "cmd:" + name in self.errors:
+            return Read("cmd:" + name, error=self.errors["cmd:" + name])
         if name in self.commands:
             return Read("cmd:" + name, data=self.commands[name].encode())
         return Read("cmd:" + name, error="ENOENT")
+
+    def identity(self) -> Mapping[str, Any]:
+        return self._identity
+
+    def trial(self, name: str) -> Mapping[str, Any]:
+        return self.trials.get(name, {"error": "ENOTCAPTURED"})
 
     def uname(self) -> Mapping[str, str]:
         return self._uname

@@ -63,6 +63,7 @@ CHECKS = (
     "capabilities",
     "lsm",
     "kvm-backend",
+    "kernel-config",
 )
 REQUIRED_SECTIONS = (
     "levels",

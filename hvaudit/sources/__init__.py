@@ -12,13 +12,10 @@ from ..records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from os import PathLike
     from typing import Any, Mapping, Optional, Tuple, Union
 
     Registers = Tuple[int, int, int, int]
-
-
-if TYPE_CHECKING:
-    from os import PathLike
 
 #: Bytes read from one file at most unless a probe asks for more; larger files are EFBIG.
 DEFAULT_LIMIT = 1 << 20
@@ -86,7 +83,20 @@ class Source:
         raise NotImplementedError
 
     def command(self, name: str) -> Read:
-        """What a known helper program printed (never an arbitrary command)."""
+        """What a helper printed: "dmidecode", or "dmesg" (the kernel log lines that concern
+        virtualization, read from /dev/kmsg). Never an arbitrary command."""
+        raise NotImplementedError
+
+    def identity(self) -> Mapping[str, Any]:
+        """Who is asking: uid, euid, gid, egid, groups (this process's supplementary groups),
+        user (the name) and db_groups (the user's groups in the group database, which a
+        new login would get). Empty when not known (older captures)."""
+        raise NotImplementedError
+
+    def trial(self, name: str) -> Mapping[str, Any]:
+        """The outcome of a named, side-effect-free experiment run in a child process
+        (see hvaudit/sources/trials.py), e.g. "userns": can this user create a user
+        namespace. {"error": ERRNO} when it could not be run or was not captured."""
         raise NotImplementedError
 
     def uname(self) -> Mapping[str, str]:

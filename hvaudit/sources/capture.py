@@ -55,6 +55,8 @@ class CaptureSource(Source):
         self._errors = self._table("errors", dict, self._strings)
         self._stats = self._table("stats", dict, self._objects)
         self._msr = self._table("msr", dict, self._objects)
+        self._trials = self._table("trials", dict, self._objects)
+        self._identity = self._table("identity", dict, self._identity_fields)
         self._unread = frozenset(self._table("unread", list, self._string_list))
         self._uname = self._table("uname", dict, self._strings)
 
@@ -118,6 +120,23 @@ class CaptureSource(Source):
         if len(good) != len(table):
             self.damage.append("capture.json: %d entries of %r are not objects; ignored"
                                % (len(table) - len(good), key))
+        return good
+
+    def _identity_fields(self, key: str, table: Dict[str, Any]) -> Dict[str, Any]:
+        """Keep only well-formed fields: integers for ids, lists of integers for groups."""
+        def integer(value: Any) -> bool:
+            return isinstance(value, int) and not isinstance(value, bool)
+
+        good: Dict[str, Any] = {}
+        for name, value in table.items():
+            ok = (integer(value) if name in ("uid", "euid", "gid", "egid")
+                  else isinstance(value, list) and all(integer(v) for v in value) if name in ("groups", "db_groups")
+                  else (value is None or isinstance(value, str)) if name == "user"
+                  else False)
+            if ok:
+                good[name] = value
+        if len(good) != len(table):
+            self.damage.append("capture.json: %d fields of %r are malformed; ignored" % (len(table) - len(good), key))
         return good
 
     def _parse_cpuid(self, key: str, table: Dict[str, Any]) -> Dict[Tuple[int, int], Registers]:
@@ -274,6 +293,13 @@ class CaptureSource(Source):
         if len(data) > DEFAULT_LIMIT:
             return Read(where, error="EFBIG")
         return Read(where, data=data)
+
+    def identity(self) -> Mapping[str, Any]:
+        return dict(self._identity)
+
+    def trial(self, name: str) -> Mapping[str, Any]:
+        outcome = self._trials.get(name)
+        return dict(outcome) if outcome is not None else {"error": "ENOTCAPTURED"}
 
     def uname(self) -> Mapping[str, str]:
         return dict(self._uname)

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 #: Helper programs a probe may ask for, with their arguments. Nothing else is ever run.
 COMMANDS: Mapping[str, Tuple[str, ...]] = {
     "dmidecode": ("dmidecode",),
+    # The kernel log is read from /dev/kmsg directly; the program is the fallback where
+    # that node is missing (some containers). Only lines about virtualization are kept.
+    "dmesg": ("dmesg",),
 }
 COMMAND_TIMEOUT = 5.0  # seconds; a helper that takes longer is stopped and recorded ETIMEDOUT
 COMMAND_PATH = "/usr/sbin:/sbin:/usr/bin:/bin:/usr/local/sbin:/usr/local/bin"
@@ -47,6 +50,11 @@ class LiveSource(Source):
     def __init__(self) -> None:
         self._cpuid = CpuidExecutor()
         self._cpuid_cache: Dict[Tuple[int, int], Optional[Registers]] = {}
+        # Answers that cost a fork, a VM or a scan of the kernel log are given once per
+        # audit, so that every check that asks sees the same answer.
+        self._devices: Dict[str, DeviceInfo] = {}
+        self._commands: Dict[str, Read] = {}
+        self._trials: Dict[str, Mapping[str, Any]] = {}
 
     def read(self, path: str, limit: int = DEFAULT_LIMIT, partial: bool = False) -> Read:
         try:
@@ -116,6 +124,11 @@ class LiveSource(Source):
         return StatInfo(path, dev=st.st_dev, ino=st.st_ino, mode=st.st_mode, uid=st.st_uid, gid=st.st_gid)
 
     def device(self, path: str) -> DeviceInfo:
+        if path not in self._devices:
+            self._devices[path] = self._device(path)
+        return self._devices[path]
+
+    def _device(self, path: str) -> DeviceInfo:
         try:
             st = os.stat(path)
         except OSError as exc:
@@ -124,6 +137,9 @@ class LiveSource(Source):
             "dir" if statmod.S_ISDIR(st.st_mode) else "socket" if statmod.S_ISSOCK(st.st_mode) else "other")
         info: Dict[str, Any] = {"type": kind, "mode": "%04o" % statmod.S_IMODE(st.st_mode),
                                 "uid": st.st_uid, "gid": st.st_gid}
+        group = _group_name(st.st_gid)
+        if group is not None:
+            info["group"] = group
         if kind in ("char", "block"):
             info["major"], info["minor"] = os.major(st.st_rdev), os.minor(st.st_rdev)
         if path in OPENABLE_DEVICES and kind == "char":
@@ -171,10 +187,19 @@ class LiveSource(Source):
         return int.from_bytes(data, "little"), None
 
     def command(self, name: str) -> Read:
+        if name not in self._commands:
+            self._commands[name] = self._command(name)
+        return self._commands[name]
+
+    def _command(self, name: str) -> Read:
         argv = COMMANDS.get(name)
         where = "cmd:" + name
         if argv is None:
             return Read(where, error="EINVAL")
+        if name == "dmesg":
+            kernel_log = _read_kmsg(where)
+            if kernel_log.error != "ENOENT":
+                return kernel_log
         if name == "dmidecode":
             # dmidecode reads the SMBIOS tables the kernel exports (root only); without them
             # there is nothing to decode, and running it would only cost time.
@@ -195,9 +220,37 @@ class LiveSource(Source):
         except OSError as exc:
             return Read(where, error=errname(exc))
         if proc.returncode != 0:
-            # dmidecode exits 1 without root ("/dev/mem: Permission denied"): not an answer.
-            return Read(where, error="EACCES" if b"ermission denied" in proc.stderr else "EIO")
+            # dmidecode exits 1 without root ("/dev/mem: Permission denied"), dmesg with
+            # "Operation not permitted" under kernel.dmesg_restrict=1: not an answer.
+            if b"ermission denied" in proc.stderr:
+                return Read(where, error="EACCES")
+            return Read(where, error="EPERM" if b"not permitted" in proc.stderr else "EIO")
+        if name == "dmesg":
+            from ..parsers.kmsg import relevant_lines
+
+            lines = relevant_lines(proc.stdout[:4 * DEFAULT_LIMIT].decode("utf-8", "replace").splitlines())
+            return Read(where, data="".join(line + "\n" for line in lines).encode())
         return Read(where, data=proc.stdout[:DEFAULT_LIMIT])
+
+    def identity(self) -> Mapping[str, Any]:
+        ident: Dict[str, Any] = {"uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(),
+                                 "egid": os.getegid(), "groups": sorted(set(os.getgroups()))}
+        try:
+            import pwd
+
+            entry = pwd.getpwuid(os.getuid())
+            ident["user"] = entry.pw_name
+            ident["db_groups"] = sorted(set(os.getgrouplist(entry.pw_name, entry.pw_gid)))
+        except (KeyError, OSError, ImportError):
+            ident["user"] = None  # a uid without a passwd entry (common in containers)
+        return ident
+
+    def trial(self, name: str) -> Mapping[str, Any]:
+        if name not in self._trials:
+            from .trials import run_trial
+
+            self._trials[name] = run_trial(name)
+        return self._trials[name]
 
     def uname(self) -> Mapping[str, str]:
         u = os.uname()
@@ -209,3 +262,54 @@ class LiveSource(Source):
             "user": {"uid": os.getuid(), "euid": os.geteuid()},
             "path": None,
         }
+
+
+def _group_name(gid: int) -> Optional[str]:
+    try:
+        import grp
+
+        return grp.getgrgid(gid).gr_name
+    except (KeyError, ImportError, OverflowError):
+        return None
+
+
+#: The kernel log is read for at most this long and this many bytes (it is a ring buffer
+#: of a few hundred KiB to a few MiB).
+KMSG_TIMEOUT = 2.0
+KMSG_LIMIT = 16 << 20
+
+
+def _read_kmsg(where: str) -> Read:
+    """The kernel's messages from /dev/kmsg (as `dmesg -k` prints them), keeping only the
+    lines that concern virtualization. Reading needs CAP_SYSLOG when kernel.dmesg_restrict=1
+    (EPERM otherwise); the ring buffer may have lost its oldest lines on a long-running host."""
+    from ..parsers.kmsg import format_line, parse_kmsg_record, relevant_lines
+
+    try:
+        fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        return Read(where, error=errname(exc))
+    lines = []
+    total = 0
+    deadline = time.monotonic() + KMSG_TIMEOUT
+    try:
+        while total < KMSG_LIMIT and time.monotonic() < deadline:
+            try:
+                record = os.read(fd, 8192)
+            except BlockingIOError:
+                break  # the end of the buffer
+            except OSError as exc:
+                if exc.errno == errno.EPIPE:
+                    continue  # a record was overwritten while reading: skip it
+                if not lines:
+                    return Read(where, error=errname(exc))
+                break
+            if not record:
+                break
+            total += len(record)
+            parsed = parse_kmsg_record(record)
+            if parsed is not None and parsed[0] == 0:  # facility 0: the kernel's own messages
+                lines.append(format_line(parsed[1], parsed[2]))
+    finally:
+        os.close(fd)
+    return Read(where, data="".join(line + "\n" for line in relevant_lines(lines)).encode())

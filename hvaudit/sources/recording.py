@@ -33,6 +33,8 @@ class RecordingSource(Source):
         self.cpuid_leaves: Dict[str, Registers] = {}
         self.msrs: Dict[str, Dict[str, Any]] = {}
         self.commands: Dict[str, bytes] = {}
+        self.trials: Dict[str, Dict[str, Any]] = {}
+        self.identity_answer: Optional[Dict[str, Any]] = None
         self.extra_dirs: Set[str] = set()
 
     def _error(self, path: str, error: Optional[str]) -> None:
@@ -110,6 +112,16 @@ class RecordingSource(Source):
         else:
             self._error(read.where, read.error)
         return read
+
+    def identity(self) -> Mapping[str, Any]:
+        answer = self.inner.identity()
+        self.identity_answer = dict(answer)
+        return answer
+
+    def trial(self, name: str) -> Mapping[str, Any]:
+        outcome = self.inner.trial(name)
+        self.trials[name] = dict(outcome)
+        return outcome
 
     def uname(self) -> Mapping[str, str]:
         return self.inner.uname()

@@ -1,0 +1,64 @@
+"""The kernel log: /dev/kmsg records (Documentation/ABI/testing/dev-kmsg) and `dmesg` text,
+and which of its lines say something about virtualization."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, List, Optional, Tuple
+
+#: Lines worth keeping: hardware virtualization, KVM and its backends, IOMMU and interrupt
+#: remapping, memory encryption and confidential guests, the hypervisor, security modules.
+#: Examples: "x86/cpu: VMX (outside TXT) disabled by BIOS" (arch/x86/kernel/cpu/feat_ctl.c),
+#: "SVM disabled (by BIOS) in MSR_VM_CR", "kvm: disabled by bios", "DMAR-IR: Enabled IRQ
+#: remapping in x2apic mode", "AMD-Vi: Interrupt remapping enabled", "SEV supported: 410 ASIDs",
+#: "Memory Encryption Features active: AMD SEV SEV-ES SEV-SNP", "tdx: Guest detected",
+#: "virt/tdx: module initialized", "kvm-pvm: loaded", "KVM: vmx: using Hyper-V Enlightened VMCS".
+RELEVANT = re.compile(
+    r"\bVMX\b|\bSVM\b|\bkvm|\bKVM|\bPVM\b|\bpvm|disabled by bios|\bDMAR|AMD-Vi|\bIOMMU|\biommu|IRQ remapping|"
+    r"Interrupt remapping|\bSEV|\bSNP\b|\bSME\b|Memory Encryption|\btdx|\bTDX|\bccp\b|Hypervisor detected|"
+    r"Hyper-V|\bvfio|\bVFIO|\bvhost|AppArmor|apparmor|SELinux|\bLSM\b|landlock|prot_virt|Secure Execution|"
+    r"\bEL2\b|Hyp mode|\bhugepages?\b|HugeTLB")
+#: Noise that matches the pattern but says nothing about capabilities.
+NOISE = re.compile(r"kvm-clock|clocksource: kvm|kvm-guest: (?:APIC|setup|KVM setup|PV spinlocks)|"
+                   r"Booting paravirtualized kernel|Kernel command line|Command line")
+MAX_LINES = 400
+MAX_LINE = 400
+
+
+def parse_kmsg_record(record: bytes) -> Optional[Tuple[int, int, str]]:
+    """One /dev/kmsg record, "PRIO,SEQ,USEC,FLAGS[,..];TEXT\\n KEY=VALUE...", as
+    (facility, microseconds, text); None if malformed. \\xNN escapes are kept as they are."""
+    head, sep, rest = record.partition(b";")
+    if not sep:
+        return None
+    fields = head.split(b",")
+    if len(fields) < 3:
+        return None
+    try:
+        prio, usec = int(fields[0]), int(fields[2])
+    except ValueError:
+        return None
+    text = rest.split(b"\n", 1)[0].decode("utf-8", "replace")
+    return prio >> 3, usec, text
+
+
+def format_line(usec: int, text: str) -> str:
+    """As `dmesg` prints it: "[    0.000000] text"."""
+    return "[%5d.%06d] %s" % (usec // 1000000, usec % 1000000, text)
+
+
+def relevant_lines(lines: Iterable[str]) -> List[str]:
+    """The lines that matter, bounded in number and length."""
+    out: List[str] = []
+    for line in lines:
+        line = line.rstrip("\n")
+        if RELEVANT.search(line) and not NOISE.search(line):
+            out.append(line[:MAX_LINE])
+            if len(out) >= MAX_LINES:
+                break
+    return out
+
+
+def message(line: str) -> str:
+    """The text of a dmesg line without its "[ time]" prefix."""
+    return re.sub(r"^\[\s*\d+\.\d+\]\s?", "", line)
