@@ -17,8 +17,8 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ..errors import CaptureError
 from ..model import Listing, Read
-from ..privacy import ENVIRON_PATH, filter_environ
-from . import DEFAULT_LIMIT, DeviceInfo, Registers, StatInfo
+from ..privacy import filter_command, filter_read
+from . import DEFAULT_LIMIT, DeviceInfo, Registers, StatInfo, command_file
 
 FORMAT = "hvaudit-capture/1"
 CAPTURE_JSON_LIMIT = 16 << 20
@@ -178,9 +178,7 @@ class CaptureSource:
             if not partial:
                 return Read(path, error="EFBIG")
             data = data[:limit]
-        if ENVIRON_PATH.match(path):
-            data = filter_environ(data)
-        return Read(path, data=data)
+        return Read(path, data=filter_read(path, data))
 
     def listdir(self, path: str) -> Listing:
         if path in self._errors:
@@ -253,7 +251,7 @@ class CaptureSource:
         if where in self._errors:
             return Read(where, error=self._errors[where])
         try:
-            inner = self._open("/commands/%s.txt" % name, directory=False, base=self.path)
+            inner = self._open("/commands/" + command_file(name), directory=False, base=self.path)
         except OSError as exc:
             return Read(where, error=_errname(exc))
         try:
@@ -267,7 +265,7 @@ class CaptureSource:
             os.close(inner)
         if len(data) > DEFAULT_LIMIT:
             return Read(where, error="EFBIG")
-        return Read(where, data=data)
+        return Read(where, data=filter_command(name, data))
 
     def uname(self) -> Mapping[str, str]:
         return dict(self._uname)
