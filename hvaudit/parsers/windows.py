@@ -4,7 +4,7 @@ instances and cmdlet objects, and `wsl --list --verbose`."""
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 
 def decode_output(data: bytes) -> str:
@@ -111,3 +111,36 @@ def parse_wsl_list(text: str) -> List[WslDistribution]:
         version = int(parts[-1]) if parts[-1].isdigit() else None
         out.append(WslDistribution(" ".join(parts[:-2]), parts[-2], version, default))
     return out
+
+
+#: CIM properties -> the names of Linux's /sys/class/dmi/id fields (Win32_ComputerSystem and
+#: Win32_BIOS carry the SMBIOS type 1 and type 0 strings), so that one vendor table serves.
+CIM_TO_DMI: Mapping[Tuple[str, str], str] = {
+    ("cim-computersystem", "Manufacturer"): "sys_vendor",
+    ("cim-computersystem", "Model"): "product_name",
+    ("cim-computersystem", "SystemFamily"): "product_family",
+    ("cim-bios", "Manufacturer"): "bios_vendor",
+    ("cim-bios", "SMBIOSBIOSVersion"): "bios_version",
+}
+#: The same strings as systeminfo prints them ("BIOS Version" is vendor, version and date).
+SYSTEMINFO_TO_DMI: Mapping[str, str] = {
+    "System Manufacturer": "sys_vendor",
+    "System Model": "product_name",
+    "BIOS Version": "bios_version",
+}
+
+
+def dmi_fields_from_cim(instances: Mapping[str, List[Dict[str, Any]]]) -> Dict[str, str]:
+    """DMI-named identity fields from the first instance of each CIM class given
+    ({"cim-computersystem": [...], "cim-bios": [...]})."""
+    out: Dict[str, str] = {}
+    for (command, prop), field in CIM_TO_DMI.items():
+        rows = instances.get(command) or []
+        value = rows[0].get(prop) if rows else None
+        if isinstance(value, str) and value.strip():
+            out[field] = value.strip()
+    return out
+
+
+def dmi_fields_from_systeminfo(info: Mapping[str, List[str]]) -> Dict[str, str]:
+    return {field: info[key][0] for key, field in SYSTEMINFO_TO_DMI.items() if info.get(key) and info[key][0]}

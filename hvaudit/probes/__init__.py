@@ -11,18 +11,30 @@ import importlib
 from typing import Callable, Iterable, Iterator, List, NamedTuple, Optional
 
 from ..model import Claim, Evidence, Strength
-from ..sources import Source
+from ..sources import Source, sysname
 
 ProbeFunction = Callable[[Source], Iterable[Evidence]]
 
 #: Modules whose probes run, in this order (the order only sets the order of evidence).
-MODULES = ("cpu", "firmware", "hypervisor", "container")
+MODULES = ("cpu", "firmware", "hypervisor", "container", "freebsd", "windows", "macos")
+
+#: Probes that read Linux's own interfaces (/proc, /sys, dmidecode) run on Linux only: on
+#: another system they could only report that a capture of it lacks Linux's files. CPUID
+#: (cpu.hypervisor-leaves) is the same instruction everywhere and runs on every system;
+#: the freebsd, windows and macos modules check the system themselves.
+LINUX_ONLY_MODULES = frozenset({"firmware", "hypervisor", "container"})
+LINUX_ONLY_PROBES = frozenset({"cpu.kernel-view"})
 
 
 class Probe(NamedTuple):
     id: str
     doc: str
     function: ProbeFunction
+
+    @property
+    def linux_only(self) -> bool:
+        module = getattr(self.function, "__module__", "").rsplit(".", 1)[-1]
+        return module in LINUX_ONLY_MODULES or self.id in LINUX_ONLY_PROBES
 
 
 REGISTRY: List[Probe] = []
@@ -48,7 +60,10 @@ def load_all() -> List[Probe]:
 
 def run_probes(source: Source) -> List[Evidence]:
     evidence: List[Evidence] = []
+    linux = sysname(source) == "Linux"
     for p in load_all():
+        if p.linux_only and not linux:
+            continue
         try:
             evidence.extend(p.function(source))
         except Exception as exc:  # a probe defect must not end the audit: it becomes evidence
