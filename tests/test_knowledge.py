@@ -41,6 +41,8 @@ FINDINGS = (
     "evidence.conflict",
     "capture.damaged",
     "cvm.guest",
+    "container.jail",
+    "vm.hyperv-root-partition",
 )
 CHECKS = (
     "cpu-hav",
@@ -61,6 +63,12 @@ CHECKS = (
     "capabilities",
     "lsm",
     "kvm-backend",
+    "bhyve-host",
+    "jails",
+    "hyperv-host",
+    "hyperv-features",
+    "wsl2",
+    "hvf",
 )
 REQUIRED_SECTIONS = (
     "levels",
