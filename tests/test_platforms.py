@@ -395,3 +395,235 @@ def test_dictsource_defaults_to_linux() -> None:
     assert sysname(DictSource()) == "Linux"
     assert sysname(DictSource(uname={})) == "Linux"
 
+
+
+# --- probes and classification on in-memory sources ----------------------------------
+
+def evidence_probes(report) -> set:
+    return {e.probe for e in report.evidence}
+
+
+def test_linux_probes_do_not_run_on_other_systems() -> None:
+    from hvaudit.audit import run_audit
+
+    linux_files = {"/proc/cpuinfo": "processor\t: 0\nflags\t\t: fpu hypervisor\n", "/.dockerenv": "",
+                   "/sys/hypervisor/type": "xen\n"}
+    for uname in (FREEBSD, WINDOWS, DARWIN):
+        report = run_audit(DictSource(linux_files, uname=uname, links={"/proc/self/ns/pid": "pid:[4026532301]"}))
+        assert (report.vm, report.container) == ("none", "none"), uname["sysname"]
+        assert not {p for p in evidence_probes(report) if p.split(".")[0] in ("container", "xen", "dmi", "acpi")}
+        assert "cpu.kernel-view" not in evidence_probes(report)
+
+
+def test_platform_probes_and_checks_are_silent_on_linux() -> None:
+    from hvaudit.audit import run_audit
+
+    commands = {"sysctl": "security.jail.jailed: 1\nkern.hv_vmm_present: 1\n", "kenv": 'smbios.system.maker="BHYVE"\n',
+                "cim-computersystem": '{"HypervisorPresent": true}', "systeminfo": SYSTEMINFO_HYPERVISOR}
+    report = run_audit(DictSource({"/proc/cpuinfo": "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: vmx\n"},
+                                  commands=commands))
+    assert not {p for p in evidence_probes(report) if p.split(".")[0] in ("freebsd", "windows", "macos")}
+    assert not {c.id for c in report.checks} & {"bhyve-host", "jails", "hyperv-host", "hyperv-features", "wsl2", "hvf"}
+    assert (report.vm, report.container) == ("none", "none")
+
+
+def test_jail_parameter_names() -> None:
+    from hvaudit.signatures import jail_parameter
+
+    assert jail_parameter("security.jail.allow_raw_sockets") == "allow.raw_sockets"
+    assert jail_parameter("security.jail.mount_allowed") == "allow.mount"
+    assert jail_parameter("security.jail.mount_nullfs_allowed") == "allow.mount.nullfs"
+    assert jail_parameter("security.jail.vmm_allowed") == "allow.vmm"
+    assert jail_parameter("security.jail.param.allow.vmm") is None
+    assert jail_parameter("security.jail.jailed") is None
+    assert jail_parameter("kern.vm_guest") is None
+
+
+def freebsd(sysctl: str, **kwargs) -> DictSource:
+    return DictSource(kwargs.pop("files", {}), uname=FREEBSD, commands={"sysctl": sysctl, **kwargs.pop("commands", {})},
+                      **kwargs)
+
+
+def test_freebsd_vm_guest_names_and_unknown_signatures() -> None:
+    from hvaudit.audit import run_audit
+
+    report = run_audit(freebsd("kern.vm_guest: generic\nhw.hv_vendor: SomethingNew\nsecurity.jail.jailed: 0\n"))
+    assert (report.vm, report.classification) == ("vm-other", "vm-guest")
+    report = run_audit(freebsd("kern.vm_guest: hv\nhw.hv_vendor: Microsoft Hv\nsecurity.jail.jailed: 0\n"))
+    assert report.vm == "microsoft"
+    report = run_audit(freebsd("kern.vm_guest: none\nsecurity.jail.jailed: 0\n"))
+    assert (report.vm, report.container, report.classification) == ("none", "none", "bare-metal-host")
+
+
+def test_freebsd_hypervisor_origin_from_the_boot_messages() -> None:
+    from hvaudit.audit import run_audit
+
+    dmesg = ("CPU: Intel(R) Xeon(R) (2400.05-MHz K8-class CPU)\n  Features2=0xfffa3203<SSE3,HV>\n"
+             'Hypervisor: Origin = "KVMKVMKVM"\n')
+    report = run_audit(freebsd("security.jail.jailed: 0\n", files={"/var/run/dmesg.boot": dmesg}))
+    assert report.vm == "kvm"
+
+
+def test_freebsd_jail_layer_details() -> None:
+    from hvaudit.audit import run_audit
+
+    sysctl = ("security.jail.jailed: 1\nsecurity.jail.vnet: 1\nsecurity.jail.allow_raw_sockets: 1\n"
+              "security.jail.vmm_allowed: 1\nsecurity.jail.socket_unixiproute_only: 0\n"
+              "security.jail.enforce_statfs: 1\nsecurity.jail.param.allow.mount: 0\nkern.vm_guest: none\n")
+    report = run_audit(freebsd(sysctl))
+    assert (report.container, report.classification) == ("container-other", "container")
+    layer = report.layers[-1]
+    assert (layer.kind, layer.tech, layer.name) == ("container", "jail", "FreeBSD jail")
+    assert layer.details["network"] == "vnet" and layer.details["enforce_statfs"] == "1"
+    assert layer.details["allow"] == ["allow.raw_sockets", "allow.socket_af", "allow.vmm"]
+    jail_finding = next(f for f in report.findings if f.id == "container.jail")
+    assert "VNET" in jail_finding.title
+    bhyve = next(c for c in report.checks if c.id == "bhyve-host")
+    assert bhyve.details["allow.vmm"] is True
+
+
+def test_freebsd_sysctl_unavailable_is_not_seen_not_absent() -> None:
+    from hvaudit.audit import run_audit
+
+    report = run_audit(DictSource(uname=FREEBSD, errors={}, commands={}))
+    checks = {c.id: c.status for c in report.checks}
+    assert checks["bhyve-host"] == "unknown" and checks["jails"] == "unknown" and checks["cpu-hav"] == "unknown"
+
+
+def windows(commands: Mapping[str, str], **kwargs) -> DictSource:
+    return DictSource(kwargs.pop("files", {}), uname=WINDOWS, commands=commands, **kwargs)
+
+
+DELL = '{"Manufacturer": "Dell Inc.", "Model": "PowerEdge R750", "HypervisorPresent": true}'
+
+
+def test_windows_root_partition_from_windows_own_answers() -> None:
+    from hvaudit.audit import run_audit
+
+    report = run_audit(windows({"cim-computersystem": DELL, "systeminfo": SYSTEMINFO_HYPERVISOR,
+                                "cim-optionalfeature": '[{"Name": "Microsoft-Hyper-V", "InstallState": 1}]'}))
+    assert (report.vm, report.container, report.classification) == ("none", "none", "bare-metal-host")
+    layer = report.layers[-1]
+    assert layer.details["role"] == "root-partition" and layer.name == "Microsoft Hyper-V (root partition)"
+    assert "vm.hyperv-root-partition" in {f.id for f in report.findings}
+    assert "vm.detected" not in {f.id for f in report.findings}
+    assert {c.id: c.status for c in report.checks}["hyperv-host"] == "pass"
+
+
+def test_windows_guest_firmware_or_cpuid_prevents_the_root_inference() -> None:
+    from hvaudit.audit import run_audit
+
+    from .support import HYPERVISOR_BIT, signature
+
+    hyperv_guest = '{"Manufacturer": "Microsoft Corporation", "Model": "Virtual Machine", "HypervisorPresent": true}'
+    report = run_audit(windows({"cim-computersystem": hyperv_guest}))
+    assert (report.vm, report.classification) == ("microsoft", "type-1-guest")
+    # Unknown firmware, but CPUID answers: KVM, and no root-partition privilege.
+    odd = '{"Manufacturer": "Foo Cloud", "Model": "Compute", "HypervisorPresent": true}'
+    report = run_audit(windows({"cim-computersystem": odd},
+                               cpuid={(1, 0): HYPERVISOR_BIT, (0x40000000, 0): signature("KVMKVMKVM")}))
+    assert report.vm == "kvm" and "role" not in report.layers[-1].details
+
+
+def test_windows_hyperv_enabled_but_hypervisor_not_running() -> None:
+    from hvaudit.audit import run_audit
+
+    features = ('[{"Name": "Microsoft-Hyper-V", "InstallState": 1}, '
+                '{"Name": "VirtualMachinePlatform", "InstallState": 1}]')
+    report = run_audit(windows({"cim-computersystem": DELL.replace("true", "false"), "cim-optionalfeature": features}))
+    checks = {c.id: c for c in report.checks}
+    assert checks["hyperv-host"].status == "warn" and "hypervisorlaunchtype" in (checks["hyperv-host"].remedy or "")
+    assert checks["wsl2"].status == "warn"
+    assert checks["hyperv-features"].status == "unknown"  # role on, module silent
+    assert report.vm == "none"
+
+
+def test_windows_hyperv_features_not_applicable_without_the_role() -> None:
+    from hvaudit.audit import run_audit
+
+    report = run_audit(windows({"cim-computersystem": DELL.replace("true", "false"),
+                                "cim-optionalfeature": '{"Name": "Microsoft-Hyper-V", "InstallState": 2}',
+                                "systeminfo": SYSTEMINFO_REQUIREMENTS}))
+    checks = {c.id: c for c in report.checks}
+    assert "hyperv-features" not in checks
+    assert checks["hyperv-host"].status == "fail" and checks["cpu-hav"].status == "fail"
+    assert checks["cpu-slat"].status == "pass"
+
+
+def test_windows_cpu_features_from_win32_processor_without_systeminfo() -> None:
+    from hvaudit.audit import run_audit
+
+    processor = ('{"VMMonitorModeExtensions": true, "VirtualizationFirmwareEnabled": true, '
+                 '"SecondLevelAddressTranslationExtensions": false}')
+    report = run_audit(windows({"cim-computersystem": DELL.replace("true", "false"), "cim-processor": processor}))
+    checks = {c.id: c.status for c in report.checks}
+    assert (checks["cpu-hav"], checks["cpu-slat"]) == ("pass", "fail")
+
+
+def macos(sysctl: str, machine: str = "arm64") -> DictSource:
+    return DictSource(uname=dict(DARWIN, machine=machine), commands={"sysctl": sysctl})
+
+
+def test_macos_intel_guest_of_vmware() -> None:
+    from hvaudit.audit import run_audit
+
+    report = run_audit(macos("kern.hv_support: 0\nkern.hv_vmm_present: 1\nhw.model: VMware7,1\n"
+                             "machdep.cpu.features: FPU VME SSE3 VMM\n", machine="x86_64"))
+    assert (report.vm, report.classification) == ("vmware", "vm-guest")
+    checks = {c.id: c for c in report.checks}
+    assert checks["cpu-hav"].status == "fail" and checks["cpu-hav"].remedy
+    assert checks["hvf"].status == "fail"
+
+
+def test_macos_without_answers_is_unknown() -> None:
+    from hvaudit.audit import run_audit
+
+    report = run_audit(DictSource(uname=DARWIN))
+    assert {c.id: c.status for c in report.checks} == {"hvf": "unknown", "cpu-hav": "unknown", "cpu-slat": "unknown"}
+    assert report.vm == "none"
+
+
+# --- the live path end to end: collect through a fake runner, audit the capture ------
+
+FAKE_MACHINES = {
+    "FreeBSD": (FREEBSD, {"sysctl": RunResult(0, b"kern.vm_guest: bhyve\nhw.hv_vendor: bhyve bhyve \n"
+                                                 b"security.jail.jailed: 1\nsecurity.jail.vnet: 1\n"),
+                          "kenv": RunResult(0, b'smbios.system.maker="FreeBSD"\nsmbios.system.product="BHYVE"\n'
+                                               b'smbios.system.uuid="0000"\n')}),
+    "Windows": (WINDOWS, {"systeminfo.exe": RunResult(0, SYSTEMINFO_HYPERVISOR.encode()),
+                          "Win32_ComputerSystem": RunResult(0, DELL.encode("utf-16-le")),
+                          "Win32_OptionalFeature": RunResult(
+                              0, b'{"Name": "VirtualMachinePlatform", "InstallState": 1}'),
+                          "wsl.exe": RunResult(
+                              0, "  NAME STATE VERSION\r\n* Ubuntu Running 2\r\n".encode("utf-16-le"))}),
+    "Darwin": (DARWIN, {"sysctl": RunResult(1, b"kern.hv_support: 0\nkern.hv_vmm_present: 1\nhw.model: VirtualMac2,1\n",
+                                            b"sysctl: unknown oid 'machdep.cpu.features'\n")}),
+}
+
+
+@pytest.mark.parametrize("system", sorted(FAKE_MACHINES))
+def test_collect_through_a_fake_runner_replays_identically(system: str, tmp_path: Path) -> None:
+    from hvaudit.audit import run_audit
+    from hvaudit.collect import write_capture
+    from hvaudit.sources.capture import CaptureSource
+    from hvaudit.sources.recording import RecordingSource
+
+    uname, answers = FAKE_MACHINES[system]
+    recording = RecordingSource(LiveSource(runner=FakeRunner(answers), uname=uname))
+    live = run_audit(recording)
+    write_capture(recording, tmp_path / "capture", live)
+    replayed = run_audit(CaptureSource(tmp_path / "capture"))
+    live_dict, replayed_dict = live.to_dict(), replayed.to_dict()
+    live_dict.pop("meta")
+    replayed_dict.pop("meta")
+    assert replayed_dict == live_dict
+    names = {p.name for p in (tmp_path / "capture" / "commands").iterdir()}
+    if system == "Windows":
+        assert {"systeminfo.txt", "cim-computersystem.json", "wsl-list.txt"} <= names
+        assert (live.vm, live.layers[-1].details.get("role")) == ("none", "root-partition")
+    elif system == "FreeBSD":
+        assert names == {"sysctl.txt", "kenv.txt"}
+        assert b"uuid" not in (tmp_path / "capture" / "commands" / "kenv.txt").read_bytes()
+        assert (live.vm, live.container) == ("bhyve", "container-other")
+    else:
+        assert (live.vm, live.classification) == ("apple", "type-2-guest")
