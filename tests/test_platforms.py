@@ -290,10 +290,19 @@ def test_live_keeps_partial_sysctl_output_on_macos() -> None:
                                              b"sysctl: unknown oid 'machdep.cpu.features'\n")})
     src = LiveSource(runner=runner, uname=DARWIN)
     assert src.command("sysctl").text == "kern.hv_support: 1\nhw.model: Mac14,2\n"
-    runner.answers["sysctl"] = RunResult(1, b"", b"sysctl: unknown oid\n")
-    assert src.command("sysctl").error == "EIO"
     argv = runner.calls[0][0]
     assert "kern.hv_vmm_present" in argv and "machdep.cpu.features" in argv
+    runner = FakeRunner({"sysctl": RunResult(1, b"", b"sysctl: unknown oid\n")})
+    assert LiveSource(runner=runner, uname=DARWIN).command("sysctl").error == "EIO"
+
+
+def test_live_runs_each_helper_once_per_audit() -> None:
+    from hvaudit.audit import run_audit
+
+    runner = FakeRunner({"sysctl": RunResult(0, b"security.jail.jailed: 0\nkern.vm_guest: none\n"),
+                         "kenv": RunResult(0, b"")})
+    run_audit(LiveSource(runner=runner, uname=FREEBSD))
+    assert sorted(call[0][0] for call in runner.calls) == ["kenv", "sysctl"]
 
 
 def test_live_helper_failures_map_to_errno_names() -> None:

@@ -15,24 +15,10 @@ from ..model import Check, Claim, Evidence
 from ..parsers.dmesg import BootCpu
 from ..sources import Source, sysname
 from . import check
+from .platform import FIRMWARE_REMEDY, SYSCTL, in_vm, note, sysctls
 
 FREEBSD = "FreeBSD"
-SYSCTL = "cmd:sysctl"
 DMESG = "/var/run/dmesg.boot"
-FIRMWARE_REMEDY = ("enable Intel VT-x (Virtualization Technology) or AMD-V (SVM) in the firmware setup, "
-                   "then power the machine off and on")
-
-
-def note(check_id: str, where: str, raw: str, text: str = "") -> Evidence:
-    """Evidence a check relied on (no claim: checks do not vote on layers)."""
-    return Evidence(check_id, where, raw=raw[:300], note=text)
-
-
-def sysctls(src: Source) -> Optional[Dict[str, str]]:
-    from ..parsers.sysctl import parse_sysctl
-
-    read = src.command("sysctl")
-    return parse_sysctl(read.text or "") if read.seen else None
 
 
 def boot_cpu(src: Source) -> Optional[BootCpu]:
@@ -44,17 +30,6 @@ def boot_cpu(src: Source) -> Optional[BootCpu]:
 
 def jailed(values: Optional[Mapping[str, str]]) -> bool:
     return bool(values) and values.get("security.jail.jailed") == "1"  # type: ignore[union-attr]
-
-
-def in_vm(evidence: Sequence[Evidence]) -> bool:
-    """Whether the probes found a hypervisor below this system that is not its own."""
-    positive = [e for e in evidence if e.seen and e.claim is not None and e.claim.facet == "vm"]
-    roles = {e.claim.value for e in evidence if e.seen and e.claim is not None and e.claim.facet == "role"}
-    if roles & {"control-domain", "root-partition"}:
-        return False
-    strongest_yes = max((e.strength for e in positive if e.claim and e.claim.positive), default=0)
-    strongest_no = max((e.strength for e in positive if e.claim and not e.claim.positive), default=0)
-    return strongest_yes > 0 and strongest_yes >= strongest_no
 
 
 def _hav(src: Source, evidence: Sequence[Evidence]) -> Tuple[str, str, Optional[str], Dict[str, object],

@@ -15,7 +15,7 @@ from typing import Dict, Optional, Sequence
 from ..model import Check, Evidence
 from ..sources import Source, sysname
 from . import check
-from .freebsd import SYSCTL, note, sysctls
+from .platform import SYSCTL, note, sysctls
 
 DARWIN = "Darwin"
 

@@ -20,11 +20,9 @@ from ..parsers.windows import HyperVRequirements
 from ..probes.windows import HYPERVISOR_FEATURES
 from ..sources import Source, sysname
 from . import check
-from .freebsd import in_vm, note
+from .platform import FIRMWARE_REMEDY, in_vm, note
 
 WINDOWS = "Windows"
-FIRMWARE_REMEDY = ("enable Intel VT-x (Virtualization Technology) or AMD-V (SVM) in the firmware setup, "
-                   "then power the machine off and on")
 ENABLE_HYPERV = "Enable-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V -All (then restart)"
 
 

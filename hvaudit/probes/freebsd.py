@@ -9,22 +9,14 @@ security.jail.jailed), sys/kern/kern_jail.c (security.jail.vnet "Jail owns vnet?
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, Optional
+from typing import Iterator
 
 from ..model import Evidence, Strength
 from ..sources import Source, sysname
 from . import ev, missing, probe
+from .platform import SYSCTL, firmware_identity, sysctl_values
 
 FREEBSD = "FreeBSD"
-SYSCTL = "cmd:sysctl"
-
-
-def sysctl_values(src: Source) -> Optional[Dict[str, str]]:
-    """The sysctl helper's answers, or None when it could not be run."""
-    from ..parsers.sysctl import parse_sysctl
-
-    read = src.command("sysctl")
-    return parse_sysctl(read.text or "") if read.seen else None
 
 
 @probe("freebsd.jail")
@@ -129,22 +121,6 @@ def smbios(src: Source) -> Iterator[Evidence]:
     from ..parsers.kenv import dmi_fields_from_kenv, parse_kenv
 
     yield from firmware_identity(pid, "cmd:kenv", dmi_fields_from_kenv(parse_kenv(read.text or "")))
-
-
-def firmware_identity(pid: str, origin: str, fields: Dict[str, str]) -> Iterator[Evidence]:
-    """Identity and vendor claims from DMI-named firmware fields (shared with Windows)."""
-    from ..signatures import dmi_claims
-
-    if not fields:
-        return
-    summary = ", ".join("%s=%s" % (k, fields[k]) for k in ("sys_vendor", "product_name", "bios_vendor")
-                        if k in fields)
-    yield ev(pid, origin, summary, note="the machine's identity as its firmware states it")
-    for (facet, value), (field_name, raw, hint) in dmi_claims(fields).items():
-        strength = Strength.HINT if hint else Strength.WEAK if facet == "vm" else Strength.STRONG
-        yield ev(pid, "%s %s" % (origin, field_name), raw, facet, value, strength,
-                 "a default string that several kinds of machine show" if hint else
-                 "a vendor string: it names the vendor, not whether this is a VM")
 
 
 @probe("freebsd.cpu")

@@ -12,7 +12,7 @@ from typing import Iterator
 from ..model import Evidence, Strength
 from ..sources import Source, sysname
 from . import ev, missing, probe
-from .freebsd import SYSCTL
+from .platform import SYSCTL
 
 DARWIN = "Darwin"
 

@@ -19,7 +19,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from ..model import Evidence, Strength
 from ..sources import Source, sysname
 from . import ev, missing, probe
-from .freebsd import firmware_identity
+from .platform import firmware_identity
 
 WINDOWS = "Windows"
 #: Optional features that start Windows' hypervisor at boot (the Hyper-V role, WSL 2's

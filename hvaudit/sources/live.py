@@ -170,6 +170,7 @@ class LiveSource:
         self._uname: Optional[Dict[str, str]] = dict(uname) if uname is not None else None
         self._cpuid: Optional[CpuidExecutor] = None
         self._cpuid_cache: Dict[Tuple[int, int], Optional[Registers]] = {}
+        self._commands: Dict[str, Read] = {}  # a helper runs once per audit, however many ask
 
     def read(self, path: str, limit: int = DEFAULT_LIMIT, partial: bool = False) -> Read:
         try:
@@ -298,6 +299,11 @@ class LiveSource:
         return int.from_bytes(data, "little"), None
 
     def command(self, name: str) -> Read:
+        if name not in self._commands:
+            self._commands[name] = self._run_command(name)
+        return self._commands[name]
+
+    def _run_command(self, name: str) -> Read:
         where = "cmd:" + name
         system = self.uname().get("sysname", "")
         argv = (COMMANDS if system == "Linux" else PLATFORM_COMMANDS.get(system, {})).get(name)
