@@ -636,3 +636,24 @@ def test_collect_through_a_fake_runner_replays_identically(system: str, tmp_path
         assert (live.vm, live.container) == ("bhyve", "container-other")
     else:
         assert (live.vm, live.classification) == ("apple", "type-2-guest")
+
+
+PLATFORM_FIXTURES = sorted(p for p in (Path(__file__).resolve().parents[1] / "fixtures" / "captures").glob("*")
+                           if p.name.startswith(("freebsd-", "windows-", "macos-")))
+
+
+@pytest.mark.parametrize("case", PLATFORM_FIXTURES, ids=lambda p: p.name)
+def test_platform_reports_validate_and_name_each_check_once(case: Path) -> None:
+    """Each system's checks share ids (cpu-hav, cpu-slat) with Linux's: a report must hold
+    each id once, so every check answers None off its own system."""
+    import jsonschema
+
+    from hvaudit.audit import run_audit
+    from hvaudit.schema import schema_text
+    from hvaudit.sources.capture import CaptureSource
+
+    report = json.loads(json.dumps(run_audit(CaptureSource(case)).to_dict()))
+    jsonschema.validate(report, json.loads(schema_text()))
+    ids = [c["id"] for c in report["capabilities"]]
+    assert len(ids) == len(set(ids)), ids
+    assert not [e for e in report["unseen"] if e["where"].startswith(("/proc", "/sys"))]
