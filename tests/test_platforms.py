@@ -305,6 +305,22 @@ def test_live_runs_each_helper_once_per_audit() -> None:
     assert sorted(call[0][0] for call in runner.calls) == ["kenv", "sysctl"]
 
 
+def test_vm_processes_are_counted_in_process_and_never_on_linux() -> None:
+    src = LiveSource(uname=WINDOWS, process_names=lambda: ["vmwp.exe", "VMWP.EXE", "vmmem", "notepad.exe"])
+    assert src.command("vm-processes").text == "vmmem 1\nvmwp.exe 2\n"
+    assert LiveSource(uname=DARWIN, process_names=lambda: ["x"]).command("vm-processes").error == "EINVAL"
+
+    def no_psutil() -> List[str]:
+        raise ImportError("psutil")
+
+    assert LiveSource(uname=FREEBSD, process_names=no_psutil).command("vm-processes").error == "ENOSYS"
+    linux = LiveSource(uname={"sysname": "Linux", "machine": "x86_64"}, process_names=no_psutil)
+    assert linux.command("vm-processes").error == "EINVAL"
+    from hvaudit.sources.live import process_names
+
+    assert process_names()  # the real lister (psutil) sees this test's own process at least
+
+
 def test_live_helper_failures_map_to_errno_names() -> None:
     assert failure(b"/dev/mem: Permission denied") == "EACCES"
     assert failure(b"Access is denied.") == "EACCES"
@@ -618,7 +634,9 @@ def test_collect_through_a_fake_runner_replays_identically(system: str, tmp_path
     from hvaudit.sources.recording import RecordingSource
 
     uname, answers = FAKE_MACHINES[system]
-    recording = RecordingSource(LiveSource(runner=FakeRunner(answers), uname=uname))
+    processes = {"FreeBSD": ["init", "bhyve", "bhyve"], "Windows": ["explorer.exe", "vmmemWSL"]}.get(system, [])
+    recording = RecordingSource(LiveSource(runner=FakeRunner(answers), uname=uname,
+                                           process_names=lambda: processes))
     live = run_audit(recording)
     write_capture(recording, tmp_path / "capture", live)
     replayed = run_audit(CaptureSource(tmp_path / "capture"))
@@ -630,8 +648,11 @@ def test_collect_through_a_fake_runner_replays_identically(system: str, tmp_path
     if system == "Windows":
         assert {"systeminfo.txt", "cim-computersystem.json", "wsl-list.txt"} <= names
         assert (live.vm, live.layers[-1].details.get("role")) == ("none", "root-partition")
+        assert (tmp_path / "capture" / "commands" / "vm-processes.txt").read_text() == "vmmemwsl 1\n"
+        assert {c.id: c.details for c in live.checks}["wsl2"]["utility_vm_running"] is True
     elif system == "FreeBSD":
-        assert names == {"sysctl.txt", "kenv.txt"}
+        assert names == {"sysctl.txt", "kenv.txt", "vm-processes.txt"}
+        assert "host.runs-vms" in {f.id for f in live.findings}  # two bhyve processes, no /dev/vmm here
         assert b"uuid" not in (tmp_path / "capture" / "commands" / "kenv.txt").read_bytes()
         assert (live.vm, live.container) == ("bhyve", "container-other")
     else:

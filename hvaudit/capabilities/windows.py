@@ -263,12 +263,17 @@ def wsl2(src: Source, evidence: Sequence[Evidence]) -> Optional[Check]:
     listing = src.command("wsl-list")
     distros = parse_wsl_list(decode_output(listing.data)) if listing.seen and listing.data else []
     running = [d.name for d in distros if d.version == 2 and d.state == "Running"]
+    from ..probes.platform import vm_process_counts
+
+    utility_vm = (vm_process_counts(src) or {}).get("vmmemwsl", 0) > 0
     details: Dict[str, object] = {"distributions": len(distros),
                                   "wsl2_distributions": sum(1 for d in distros if d.version == 2),
-                                  "utility_vm_running": bool(running)}
+                                  "utility_vm_running": bool(running) or utility_vm}
     seen: List[Evidence] = []
     if listing.seen:
         seen.append(note("wsl2", "cmd:wsl-list", "%d distributions, %d WSL 2 running" % (len(distros), len(running))))
+    if utility_vm:
+        seen.append(note("wsl2", "cmd:vm-processes vmmemwsl", "present", "the memory of WSL 2's utility VM"))
     if state is None:
         return Check("wsl2", "unknown", "the optional features could not be read", tuple(seen), None, details)
     platform, wsl = state.get("VirtualMachinePlatform"), state.get("Microsoft-Windows-Subsystem-Linux")
@@ -282,6 +287,7 @@ def wsl2(src: Source, evidence: Sequence[Evidence]) -> Optional[Check]:
                      "bcdedit /set hypervisorlaunchtype auto, then restart; check that virtualization is "
                      "enabled in the firmware", details)
     summary = "WSL 2 can run%s" % (
-        ": its utility VM runs (%s)" % ", ".join(running) if running else "; no WSL 2 distribution runs now")
+        ": its utility VM runs (%s)" % ", ".join(running) if running else
+        ": its utility VM runs" if utility_vm else "; no WSL 2 distribution runs now")
     return Check("wsl2", "pass", summary, tuple(seen), None, details)
 

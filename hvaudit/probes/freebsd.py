@@ -14,7 +14,7 @@ from typing import Iterator
 from ..model import Evidence, Strength
 from ..sources import Source, sysname
 from . import ev, missing, probe
-from .platform import SYSCTL, firmware_identity, sysctl_values
+from .platform import SYSCTL, firmware_identity, sysctl_values, vm_process_counts
 
 FREEBSD = "FreeBSD"
 
@@ -155,7 +155,7 @@ def boot_cpu(src: Source) -> Iterator[Evidence]:
 @probe("freebsd.vmm")
 def vmm(src: Source) -> Iterator[Evidence]:
     """bhyve's virtual machines: vmm(4) creates /dev/vmm/<name> for each VM that exists (the
-    folder is absent when there is none), and the hw.vmm sysctls exist while vmm.ko is loaded."""
+    folder is absent when there is none); else the bhyve processes, one per running VM."""
     pid = "freebsd.vmm"
     if sysname(src) != FREEBSD:
         return
@@ -164,5 +164,9 @@ def vmm(src: Source) -> Iterator[Evidence]:
         count = len(listing.names)
         yield ev(pid, "/dev/vmm", "%d virtual machine%s" % (count, "" if count == 1 else "s"), "hosting", "bhyve",
                  Strength.STRONG, "each bhyve VM has a device node here while it exists")
-    else:
-        yield from missing(pid, "/dev/vmm", listing.error)
+        return
+    yield from missing(pid, "/dev/vmm", listing.error)
+    running = (vm_process_counts(src) or {}).get("bhyve", 0)
+    if running:
+        yield ev(pid, "cmd:vm-processes bhyve", "%d bhyve processes" % running, "hosting", "bhyve", Strength.STRONG,
+                 "bhyve(8) runs each virtual machine as a process of its own")

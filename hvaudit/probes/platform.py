@@ -35,3 +35,12 @@ def firmware_identity(pid: str, origin: str, fields: Mapping[str, str]) -> Itera
         yield ev(pid, "%s %s" % (origin, field_name), raw, facet, value, strength,
                  "a default string that several kinds of machine show" if hint else
                  "a vendor string: it names the vendor, not whether this is a VM")
+
+
+def vm_process_counts(src: Source) -> Optional[Dict[str, int]]:
+    """How many processes of each VM-holding name run (LiveSource's vm-processes answer),
+    None when it could not be had."""
+    from ..parsers.processes import parse_process_counts
+
+    read = src.command("vm-processes")
+    return parse_process_counts(read.text or "") if read.seen else None

@@ -19,7 +19,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from ..model import Evidence, Strength
 from ..sources import Source, sysname
 from . import ev, missing, probe
-from .platform import firmware_identity
+from .platform import firmware_identity, vm_process_counts
 
 WINDOWS = "Windows"
 #: Optional features that start Windows' hypervisor at boot (the Hyper-V role, WSL 2's
@@ -135,16 +135,21 @@ def hypervisor(src: Source) -> Iterator[Evidence]:
 @probe("windows.hyperv-vms")
 def hyperv_vms(src: Source) -> Iterator[Evidence]:
     """The Hyper-V module's Get-VM: virtual machines this Windows hosts, and how many run
-    (needs the Hyper-V management tools and Hyper-V Administrators or elevation)."""
+    (needs the Hyper-V management tools and Hyper-V Administrators or elevation); else the
+    Hyper-V worker processes (vmwp.exe), one per running VM."""
     pid = "windows.hyperv-vms"
     if sysname(src) != WINDOWS:
         return
     vms = cim(src, "ps-vm")
-    if vms is None:
-        read = src.command("ps-vm")
-        yield from missing(pid, "cmd:ps-vm", read.error, "Get-VM needs the Hyper-V module and its privileges")
+    if vms is not None:
+        running = [vm for vm in vms if vm.get("State") == "Running"]
+        if running:
+            yield ev(pid, "cmd:ps-vm", "%d of %d virtual machines running" % (len(running), len(vms)), "hosting",
+                     "microsoft", Strength.STRONG, "Hyper-V reports virtual machines running on this host")
         return
-    running = [vm for vm in vms if vm.get("State") == "Running"]
-    if running:
-        yield ev(pid, "cmd:ps-vm", "%d of %d virtual machines running" % (len(running), len(vms)), "hosting",
-                 "microsoft", Strength.STRONG, "Hyper-V reports virtual machines running on this host")
+    read = src.command("ps-vm")
+    yield from missing(pid, "cmd:ps-vm", read.error, "Get-VM needs the Hyper-V module and its privileges")
+    workers = (vm_process_counts(src) or {}).get("vmwp.exe", 0)
+    if workers:
+        yield ev(pid, "cmd:vm-processes vmwp.exe", "%d Hyper-V worker processes" % workers, "hosting", "microsoft",
+                 Strength.STRONG, "Hyper-V runs one worker process (vmwp.exe) for each running virtual machine")

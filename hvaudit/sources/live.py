@@ -6,7 +6,7 @@ import errno
 import os
 import stat as statmod
 import time
-from typing import Any, Callable, Dict, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from ..model import Listing, Read
 from ..privacy import filter_command, filter_read
@@ -91,6 +91,17 @@ COMMAND_TIMEOUTS: Mapping[str, float] = {
 #: the kernel lacks (machdep.cpu.features on Apple silicon) and still prints the others.
 PARTIAL_OUTPUT = frozenset({"sysctl"})
 
+#: Processes that are virtual machines, or hold one, by their executable's name: Hyper-V's
+#: worker process (vmwp.exe, one per running VM), the memory of Windows' utility VMs (vmmem;
+#: vmmemWSL for WSL 2's), and bhyve (one process per VM on FreeBSD).
+VM_PROCESSES: Mapping[str, FrozenSet[str]] = {
+    "Windows": frozenset({"vmwp.exe", "vmmem", "vmmemwsl"}),
+    "FreeBSD": frozenset({"bhyve"}),
+}
+#: Answers computed in this process (with psutil) instead of by a helper program; kept in a
+#: capture like a helper's output. Never asked on Linux, so psutil never loads there.
+IN_PROCESS_COMMANDS = frozenset({"vm-processes"})
+
 #: Device nodes that are opened (not only stat'ed): opening them has no side effect beyond
 #: a file descriptor that is closed at once. Everything else is stat'ed only.
 OPENABLE_DEVICES = frozenset({
@@ -131,6 +142,18 @@ def run_helper(argv: Sequence[str], timeout: float, env: Optional[Mapping[str, s
     return RunResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+def process_names() -> Sequence[str]:
+    """The executable names of this system's processes (psutil, imported only here)."""
+    import psutil
+
+    names = []
+    for process in psutil.process_iter(["name"]):
+        name = process.info.get("name")
+        if isinstance(name, str):
+            names.append(name)
+    return names
+
+
 def system_uname() -> Dict[str, str]:
     """uname(2) where it exists; on Windows (no os.uname) the same four fields from `platform`."""
     if hasattr(os, "uname"):
@@ -163,10 +186,13 @@ class LiveSource:
 
     kind = "live"
 
-    def __init__(self, runner: Optional[Runner] = None, uname: Optional[Mapping[str, str]] = None) -> None:
-        """`runner` replaces the subprocess runner (tests give a fake one); `uname` replaces
-        the system's own answer (tests audit another system's live code path)."""
+    def __init__(self, runner: Optional[Runner] = None, uname: Optional[Mapping[str, str]] = None,
+                 process_names: Optional[Callable[[], Sequence[str]]] = None) -> None:
+        """`runner` replaces the subprocess runner and `process_names` the process list (tests
+        give fake ones); `uname` replaces the system's own answer (tests audit another
+        system's live code path)."""
         self._runner = runner
+        self._process_names = process_names
         self._uname: Optional[Dict[str, str]] = dict(uname) if uname is not None else None
         self._cpuid: Optional[CpuidExecutor] = None
         self._cpuid_cache: Dict[Tuple[int, int], Optional[Registers]] = {}
@@ -306,6 +332,8 @@ class LiveSource:
     def _run_command(self, name: str) -> Read:
         where = "cmd:" + name
         system = self.uname().get("sysname", "")
+        if name in IN_PROCESS_COMMANDS:
+            return self._in_process(name, system)
         argv = (COMMANDS if system == "Linux" else PLATFORM_COMMANDS.get(system, {})).get(name)
         if argv is None:
             return Read(where, error="EINVAL")
@@ -337,6 +365,25 @@ class LiveSource:
             # dmidecode exits 1 without root ("/dev/mem: Permission denied"): not an answer.
             return Read(where, error=failure(result.stderr))
         return Read(where, data=filter_command(name, result.stdout)[:DEFAULT_LIMIT])
+
+    def _in_process(self, name: str, system: str) -> Read:
+        where = "cmd:" + name
+        wanted = VM_PROCESSES.get(system)
+        if name != "vm-processes" or not wanted:
+            return Read(where, error="EINVAL")
+        lister = self._process_names or process_names
+        try:
+            names = lister()
+        except ImportError:
+            return Read(where, error="ENOSYS")
+        except OSError as exc:
+            return Read(where, error=errname(exc))
+        counts: Dict[str, int] = {}
+        for process in names:
+            key = process.lower()
+            if key in wanted:
+                counts[key] = counts.get(key, 0) + 1
+        return Read(where, data="".join("%s %d\n" % kv for kv in sorted(counts.items())).encode())
 
     def uname(self) -> Mapping[str, str]:
         if self._uname is None:
