@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 #: Hypervisors whose guests on x86 and Arm run on the CPU's virtualization extensions.
 HARDWARE_ASSISTED = frozenset({"kvm", "microsoft", "vmware", "virtualbox", "parallels", "bhyve", "apple", "acrn",
-                               "qnx", "openbsd-vmm", "zvm", "jailhouse", "sre", "unisys-spar"})
+                               "qnx", "openbsd-vmm", "zvm", "jailhouse", "sre", "unisys-spar", "nvmm"})
 #: Probes that report the hypervisor *this kernel* runs on; CPUID can report an outer one
 #: (a paravirtualized or user-mode kernel executes CPUID on the real CPU of the VM below).
 KERNEL_INTERFACE_PROBES = frozenset({"xen.interfaces", "cpu.kernel-view"})
@@ -39,7 +39,12 @@ KERNEL_INTERFACE_PROBES = frozenset({"xen.interfaces", "cpu.kernel-view"})
 #: cgroup) namespace: the machine's own namespaces say nothing against them. Apptainer
 #: shares the host's PID namespace unless asked (--pid); PRoot works by ptrace; WSL 1 is
 #: the NT kernel; OpenVZ, Linux-VServer and illumos LX zones isolate by their own kernels.
-WITHOUT_PID_NAMESPACE = frozenset({"apptainer", "proot", "wsl1", "openvz", "linux-vserver", "illumos-lx"})
+WITHOUT_PID_NAMESPACE = frozenset({"apptainer", "proot", "wsl1", "openvz", "linux-vserver", "illumos-lx", "jail"})
+#: Roles in which the OS on a hypervisor is that hypervisor's host, not its guest: Xen's
+#: control domain (dom0) and Hyper-V's root partition (the Windows that manages Hyper-V).
+HOST_ROLES = frozenset({"control-domain", "root-partition"})
+#: Probes whose unclaimed evidence states the machine's identity as its firmware gives it.
+IDENTITY_PROBES = ("dmi.identity", "freebsd.smbios", "windows.firmware", "macos.model")
 
 
 class Decision(Record):
@@ -153,12 +158,13 @@ def classify(evidence: Sequence[Evidence], uname: Mapping[str, str]) -> Classifi
     _classify_vms(evidence, out)
     _classify_containers(evidence, out)
     _classify_chroot(evidence, out)
+    _classify_hosting(evidence, out)
     _evidence_findings(evidence, out)
     kinds = [layer.kind for layer in out.layers]
     if "container" in kinds:
         out.classification = "container"
     else:
-        guests = [layer for layer in out.layers if layer.kind == "vm" and layer.details.get("role") != "control-domain"]
+        guests = [layer for layer in out.layers if layer.kind == "vm" and layer.details.get("role") not in HOST_ROLES]
         if guests:
             hv_type = guests[-1].details.get("hypervisor_type")
             out.classification = {"type-1": "type-1-guest", "type-2": "type-2-guest"}.get(hv_type or "", "vm-guest")
@@ -167,7 +173,8 @@ def classify(evidence: Sequence[Evidence], uname: Mapping[str, str]) -> Classifi
 
 def _hardware_layer(evidence: Sequence[Evidence], uname: Mapping[str, str]) -> Layer:
     machine = uname.get("machine", "") or "unknown"
-    identity = [e for e in evidence if e.probe == "dmi.identity" and e.claim is None and e.seen and e.raw]
+    identity = [e for e in evidence if e.probe in IDENTITY_PROBES and e.claim is None and e.seen and e.raw]
+    identity.sort(key=lambda e: IDENTITY_PROBES.index(e.probe))
     details: Dict[str, str] = {"machine": machine}
     if identity:
         details["firmware_identity"] = identity[0].raw
@@ -220,7 +227,7 @@ def _classify_vms(evidence: Sequence[Evidence], out: Classification) -> None:
         out.layers.append(_vm_layer(evidence, decision, presence, role if innermost else Decision(None),
                                     innermost, out))
     inner_layer = out.layers[-1]
-    if inner_layer.details.get("role") == "control-domain":
+    if inner_layer.details.get("role") in HOST_ROLES:
         outer_guests = [layer for layer in out.layers if layer.kind == "vm" and layer is not inner_layer]
         out.vm = outer_guests[-1].details["systemd_id"] if outer_guests else "none"
     else:
@@ -261,7 +268,7 @@ def _vm_layer(evidence: Sequence[Evidence], decision: Decision, presence: Decisi
     if tech == "xen" and mode_value:
         details["xen_mode"] = mode_value
     if role.value and innermost:
-        details["role"] = "control-domain" if role.value in ("control-domain", "root-partition") else role.value
+        details["role"] = role.value
     if pv_devices:
         details["paravirtual_devices"] = pv_devices
     if clock.value:
@@ -272,6 +279,8 @@ def _vm_layer(evidence: Sequence[Evidence], decision: Decision, presence: Decisi
     name = name_of(tech) if tech != "*" else "Unidentified hypervisor"
     if vmm.value and vmm.value != tech:
         name += " (%s)" % product_name(vmm.value)
+    if details.get("role") == "root-partition":
+        name += " (root partition)"
     support = decision.support + tuple(e for e in presence.support if e not in decision.support)
     layer = Layer("vm", tech, name, max(decision.strength, presence.strength), details, support)
     pv_evidence = claims(evidence, "pv_device") if innermost else []
@@ -293,6 +302,10 @@ def _vm_findings(layer: Layer, decision: Decision, presence: Decision, vmm: Deci
         out.findings.append(Finding("vm.signature-unknown", "warning",
                                     "A hypervisor is present, but hvaudit cannot tell which",
                                     presence.support, against, _fields(value=raw)))
+    elif details.get("role") == "root-partition":
+        out.findings.append(Finding("vm.hyperv-root-partition", "info",
+                                    "This system is the root partition (host) of %s" % name_of(tech),
+                                    role.support + decision.support, against, fields))
     else:
         out.findings.append(Finding("vm.detected", "info", "Guest of %s" % layer.name, decision.support, against,
                                     fields))
@@ -367,6 +380,9 @@ def _classify_containers(evidence: Sequence[Evidence], out: Classification) -> N
         details["user_ids"] = "mapped"
     if value in ("wsl1", "wsl2"):
         details["wsl_version"] = value[-1]
+    jail = _jail_details(evidence) if value == "jail" else None
+    if jail is not None:
+        details.update(jail[0])
     around = [name_of(v) for v in (orchestrator.value, sandbox.value) if v]
     name = name_of(value) if value != "*" else ("Container" if around else "Unidentified container")
     if around:
@@ -398,6 +414,9 @@ def _classify_containers(evidence: Sequence[Evidence], out: Classification) -> N
         out.findings.append(Finding("container.sandbox", "info",
                                     "Sandboxed by %s" % name_of(sandbox.value), sandbox.support,
                                     fields=dict(fields, product=name_of(sandbox.value))))
+    if jail is not None:
+        out.findings.append(Finding("container.jail", "info", jail[1], jail[2],
+                                    fields=dict(fields, value=jail[1])))
     if value in ("wsl1", "wsl2"):
         out.findings.append(Finding("container.wsl", "info", "Windows Subsystem for Linux, version %s" % value[-1],
                                     tech.support, fields=dict(fields, value=value[-1])))
@@ -405,6 +424,33 @@ def _classify_containers(evidence: Sequence[Evidence], out: Classification) -> N
         out.findings.append(Finding("evidence.conflict", "warning",
                                     "Equally strong evidence disagrees about the container runtime",
                                     tech.support, tech.against, _conflict_fields(fields, tech.against)))
+
+
+def _jail_details(evidence: Sequence[Evidence]) -> Tuple[Dict[str, object], str, Tuple[Evidence, ...]]:
+    """A FreeBSD jail's network stack and permissions: layer details, a title, the evidence."""
+    vnet = decide_simple(evidence, "jail_vnet")
+    allowed = claims(evidence, "jail_allow")
+    statfs = decide_simple(evidence, "jail_statfs")
+    names = sorted({e.claim.value for e in allowed})  # type: ignore[union-attr]
+    details: Dict[str, object] = {"allow": names}
+    if vnet.value:
+        details["network"] = "vnet" if vnet.value == "own" else "host-stack"
+    if statfs.value:
+        details["enforce_statfs"] = statfs.value
+    network = {"own": "its own network stack (VNET)", "host": "the host's network stack"}.get(
+        vnet.value or "", "an unknown network stack")
+    title = "FreeBSD jail with %s; allowed: %s" % (network, ", ".join(names) if names else "no allow.* permission")
+    return details, title, tuple(vnet.support) + tuple(allowed) + tuple(statfs.support)
+
+
+def _classify_hosting(evidence: Sequence[Evidence], out: Classification) -> None:
+    """Virtual machines this system runs itself (bhyve's /dev/vmm, Hyper-V's running VMs)."""
+    items = [e for e in claims(evidence, "hosting") if e.claim and e.claim.positive]
+    if not items:
+        return
+    techs = ", ".join(name_of(t) for t in sorted({e.claim.value for e in items}))  # type: ignore[union-attr]
+    out.findings.append(Finding("host.runs-vms", "info", "This machine runs virtual machines: %s" % techs,
+                                tuple(items), fields=_fields(tech=techs, where=items[0].where, value=items[0].raw)))
 
 
 def _classify_chroot(evidence: Sequence[Evidence], out: Classification) -> None:

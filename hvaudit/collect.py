@@ -15,6 +15,7 @@ from typing import Any, Dict, Optional
 
 from .errors import OutputError, UsageError
 from .model import Report
+from .sources import command_file
 from .sources.capture import FORMAT, KEEP
 from .sources.recording import RecordingSource
 
@@ -85,7 +86,7 @@ def write_capture(rec: RecordingSource, folder: Path, report: Report) -> None:
     if rec.commands:
         (folder / "commands").mkdir()
         for name, data in rec.commands.items():
-            (folder / "commands" / (name + ".txt")).write_bytes(data)
+            (folder / "commands" / command_file(name)).write_bytes(data)
     meta = rec.meta()
     doc: Dict[str, Any] = {
         "format": FORMAT,

@@ -15,7 +15,6 @@ RUNTIME_VARIABLES = frozenset({
 })
 
 
-
 def is_environ_path(path: str) -> bool:
     """/proc/self/environ, /proc/thread-self/environ or /proc/PID/environ."""
     parts = path.split("/")
@@ -31,3 +30,84 @@ def filter_environ(data: bytes) -> bytes:
         if sep and name.decode("ascii", "replace") in RUNTIME_VARIABLES:
             kept.append(entry)
     return b"".join(e + b"\0" for e in kept)
+
+
+#: FreeBSD's boot messages, kept from boot for dmesg(8); hvaudit keeps only the CPU's lines.
+DMESG_BOOT = "/var/run/dmesg.boot"
+
+
+def filter_dmesg_boot(data: bytes) -> bytes:
+    """Keep only the CPU block of FreeBSD's boot messages ("CPU: ..." and its indented
+    feature lines, "Hypervisor: ...", "FreeBSD/SMP: ..."): the rest names disks, serial
+    numbers and network addresses, which hvaudit never needs."""
+    kept = []
+    in_cpu = False
+    for line in data.splitlines(keepends=True):
+        if line.startswith(b"CPU: "):
+            in_cpu = True
+            kept.append(line)
+        elif in_cpu and line[:1] in (b" ", b"\t"):
+            kept.append(line)
+        else:
+            in_cpu = False
+            if line.startswith((b"Hypervisor:", b"FreeBSD/SMP:")):
+                kept.append(line)
+    return b"".join(kept)
+
+
+def filter_read(path: str, data: bytes) -> bytes:
+    """What may be kept of a file's content: environments reduced to runtime names, FreeBSD's
+    boot messages to the CPU's lines; everything else as read."""
+    if is_environ_path(path):
+        return filter_environ(data)
+    if path == DMESG_BOOT:
+        return filter_dmesg_boot(data)
+    return data
+
+
+def kenv_private(line: bytes) -> bool:
+    """kenv(1) variables that identify one machine, not a kind of machine (never kept):
+    smbios.<section>.serial and smbios.<section>.uuid."""
+    parts = line.partition(b"=")[0].split(b".")
+    return (len(parts) == 3 and parts[0] == b"smbios" and parts[1].isalpha() and parts[1].islower()
+            and parts[2] in (b"serial", b"uuid"))
+
+
+def filter_kenv(data: bytes) -> bytes:
+    """Keep only the firmware's identity from the loader's environment: `smbios.*`
+    variables, without serial numbers and UUIDs (the rest can hold boot paths and keys)."""
+    return b"".join(line for line in data.splitlines(keepends=True)
+                    if line.startswith(b"smbios.") and not kenv_private(line))
+
+
+#: systeminfo fields that describe the kind of machine; host name, owner, product id,
+#: domain, logon server, hotfixes and network addresses are dropped.
+SYSTEMINFO_FIELDS = frozenset({
+    b"OS Name", b"OS Version", b"OS Manufacturer", b"OS Configuration", b"OS Build Type", b"System Manufacturer",
+    b"System Model", b"System Type", b"Processor(s)", b"BIOS Version", b"Total Physical Memory",
+    b"Hyper-V Requirements",
+})
+
+
+def filter_systeminfo(data: bytes) -> bytes:
+    """Keep the fields of `systeminfo` that describe the machine and its Hyper-V requirements
+    (with their continuation lines), nothing that names a person, a host or a network."""
+    kept = []
+    keep = False
+    for line in data.splitlines(keepends=True):
+        if line[:1] not in (b" ", b"\t") and b":" in line:
+            keep = line.split(b":", 1)[0].strip() in SYSTEMINFO_FIELDS
+        elif not line.strip():
+            keep = False
+        if keep:
+            kept.append(line)
+    return b"".join(kept)
+
+
+def filter_command(name: str, data: bytes) -> bytes:
+    """What may be kept of a helper's output (live and from captures alike)."""
+    if name == "kenv":
+        return filter_kenv(data)
+    if name == "systeminfo":
+        return filter_systeminfo(data)
+    return data

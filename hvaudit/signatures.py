@@ -229,6 +229,7 @@ HYPERVISOR_TYPES: Mapping[str, Tuple[Optional[str], str]] = {
     "sre": (None, "the type of this hypervisor is not documented"),
     "lx86": (None, "PowerVM Lx86 translates x86 binaries on Linux on POWER, itself inside PowerVM"),
     "unisys-spar": ("type-1", "s-Par partitions run directly on the hardware"),
+    "nvmm": ("type-1", "NVMM is part of the NetBSD kernel, as KVM is of Linux"),
 }
 
 #: systemd-detect-virt identifiers (`systemd-detect-virt --list`, systemd 252).
@@ -279,7 +280,54 @@ NAMES: Mapping[str, str] = {
     "aws": "Amazon Web Services", "gcp": "Google Cloud", "azure": "Microsoft Azure", "alibaba": "Alibaba Cloud",
     "oracle": "Oracle Cloud", "upcloud": "UpCloud", "nutanix": "Nutanix", "digitalocean": "DigitalOcean",
     "hetzner": "Hetzner", "*": "an unidentified hypervisor",
+    "jail": "FreeBSD jail", "nvmm": "NetBSD NVMM",
 }
+
+# --------------------------------------------------------------------------------------
+# FreeBSD. kern.vm_guest is the kernel's own verdict, from the CPUID hypervisor leaves or,
+# failing those, the SMBIOS strings (sys/kern/subr_param.c vm_guest_sysctl_names; sys/x86/
+# x86/identcpu.c). Source: FreeBSD 14 src; "vbox", "parallels" and "nvmm" since 13/14.
+# --------------------------------------------------------------------------------------
+FREEBSD_VM_GUEST: Mapping[str, str] = {
+    "none": "none", "generic": "*", "xen": "xen", "hv": "microsoft", "vmware": "vmware", "kvm": "kvm",
+    "bhyve": "bhyve", "vbox": "virtualbox", "parallels": "parallels", "nvmm": "nvmm",
+}
+
+#: The deprecated security.jail.*_allowed sysctls read, inside a jail, the jail's own
+#: allow.* parameters (sys/kern/kern_jail.c: "Prisons just see their own parameters");
+#: their names differ from the parameters' for historical reasons. Dynamic ones follow
+#: the rule <name>_allowed -> allow.<name>, mount_<fs>_allowed -> allow.mount.<fs>.
+JAIL_ALLOW_SYSCTLS: Mapping[str, str] = {
+    "security.jail.set_hostname_allowed": "allow.set_hostname",
+    "security.jail.sysvipc_allowed": "allow.sysvipc",
+    "security.jail.allow_raw_sockets": "allow.raw_sockets",
+    "security.jail.chflags_allowed": "allow.chflags",
+    "security.jail.mount_allowed": "allow.mount",
+}
+
+
+def jail_parameter(sysctl_name: str) -> Optional[str]:
+    """The jail parameter a security.jail.* permission sysctl reflects, or None."""
+    if sysctl_name in JAIL_ALLOW_SYSCTLS:
+        return JAIL_ALLOW_SYSCTLS[sysctl_name]
+    leaf = sysctl_name[len("security.jail."):] if sysctl_name.startswith("security.jail.") else ""
+    if "." in leaf or not leaf.endswith("_allowed"):
+        return None
+    stem = leaf[:-len("_allowed")]
+    if stem.startswith("mount_"):
+        return "allow.mount." + stem[len("mount_"):]
+    return "allow." + stem
+
+
+# --------------------------------------------------------------------------------------
+# macOS: hw.model names the Mac, or the virtual platform a guest runs on. Sources: Apple
+# VZMacHardwareModel (macOS guests of Virtualization.framework are VirtualMac2,1; libirecovery
+# PR #87); VMware's virtual platforms name themselves VMware7,1 and the like (also Linux
+# guests' DMI product_name, so the DMI table covers those).
+# --------------------------------------------------------------------------------------
+MACOS_MODELS: Tuple[Tuple[str, Tuple[Tuple[str, str], ...]], ...] = (
+    ("VirtualMac", (("vm", "apple"),)),
+)
 
 
 #: Names of VM monitor products where they differ from the hypervisor of the same id

@@ -53,9 +53,20 @@ def run(src: DictSource, check_id: str, evidence=()) -> Any:
 # -- the registry ----------------------------------------------------------------------
 
 
+#: The ids issue #3 asks for on Linux, at least.
+REQUIRED = {"cpu-hav", "cpu-slat", "kvm-device", "kvm-nested", "iommu", "vfio", "vhost-net", "hugepages", "cvm-host",
+            "cvm-guest", "userns", "cgroups", "namespaces", "overlayfs", "seccomp"}
+
+
+def linux_order() -> list:
+    ids = {f.__name__.replace("_", "-") for f in load_all("Linux")}
+    return [cid for cid in ORDER if cid in ids]
+
+
 def test_every_check_is_registered_in_order_and_explained() -> None:
     ids = [f.__name__.replace("_", "-") for f in load_all()]
-    assert ids == list(ORDER)
+    assert ids == linux_order()
+    assert set(ids) >= REQUIRED
     for check_id in ids:
         assert check_id in knowledge.explanation_ids(), check_id
     for function in load_all():
@@ -64,7 +75,7 @@ def test_every_check_is_registered_in_order_and_explained() -> None:
 
 def test_checks_never_fail_on_an_empty_source() -> None:
     results = run_checks(DictSource(), [])
-    assert [r.id for r in results] == list(ORDER)
+    assert [r.id for r in results] == linux_order()
     for result in results:
         assert "the check failed" not in result.summary, (result.id, result.summary)
         assert result.status in ("pass", "warn", "fail", "unknown", "info")
@@ -744,4 +755,4 @@ def test_fixture_reports_validate_against_the_schema() -> None:
     for case in cases:
         report = json.loads(json.dumps(run_audit(CaptureSource(case)).to_dict()))
         jsonschema.validate(report, schema)
-        assert {c["id"] for c in report["capabilities"]} == set(ORDER)
+        assert {c["id"] for c in report["capabilities"]} == set(linux_order())

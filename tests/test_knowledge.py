@@ -43,6 +43,8 @@ FINDINGS = (
     "evidence.probe-error",
     "capture.damaged",
     "cvm.guest",
+    "container.jail",
+    "vm.hyperv-root-partition",
 )
 CHECKS = (
     "cpu-hav",
@@ -64,6 +66,12 @@ CHECKS = (
     "lsm",
     "kvm-backend",
     "kernel-config",
+    "bhyve-host",
+    "jails",
+    "hyperv-host",
+    "hyperv-features",
+    "wsl2",
+    "hvf",
 )
 REQUIRED_SECTIONS = (
     "levels",

@@ -11,7 +11,7 @@ import importlib
 
 from ..model import Claim, Evidence, Strength
 from ..records import Record
-from ..sources import Source
+from ..sources import Source, sysname
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,14 +20,27 @@ if TYPE_CHECKING:
     ProbeFunction = Callable[[Source], Iterable[Evidence]]
 
 
-#: Modules whose probes run, in this order (the order only sets the order of evidence).
-MODULES = ("cpu", "firmware", "hypervisor", "container")
+#: Probe modules by the system they read (`uname -s`, as sources.sysname gives it), in the
+#: order evidence is listed. Linux's probes read /proc, /sys and dmidecode, which another
+#: system's capture lacks; CPUID is the same instruction everywhere (cpu.kernel-view, which
+#: reads /proc/cpuinfo, is Linux's only).
+MODULES = {
+    "Linux": ("cpu", "firmware", "hypervisor", "container"),
+    "FreeBSD": ("cpu", "freebsd"),
+    "Windows": ("cpu", "windows"),
+    "Darwin": ("cpu", "macos"),
+}
+LINUX_ONLY_PROBES = frozenset({"cpu.kernel-view"})
 
 
 class Probe(Record):
     id: str
     doc: str
     function: ProbeFunction
+
+    @property
+    def module(self) -> str:
+        return getattr(self.function, "__module__", "").rsplit(".", 1)[-1]
 
 
 REGISTRY: List[Probe] = []
@@ -45,15 +58,18 @@ def probe(probe_id: str) -> Callable[[ProbeFunction], ProbeFunction]:
     return register
 
 
-def load_all() -> List[Probe]:
-    for name in MODULES:
+def load_all(system: str = "Linux") -> List[Probe]:
+    """The probes of one system, in module order."""
+    modules = MODULES.get(system, ("cpu",))
+    for name in modules:
         importlib.import_module("%s.%s" % (__name__, name))
-    return REGISTRY
+    return [p for name in modules for p in REGISTRY if p.module == name
+            and (system == "Linux" or p.id not in LINUX_ONLY_PROBES)]
 
 
 def run_probes(source: Source) -> List[Evidence]:
     evidence: List[Evidence] = []
-    for p in load_all():
+    for p in load_all(sysname(source)):
         try:
             evidence.extend(p.function(source))
         except Exception as exc:  # a probe defect must not end the audit: it becomes evidence

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from ..errors import CaptureError
 from ..model import Listing, Read
-from ..privacy import filter_environ, is_environ_path
-from . import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo
+from ..privacy import filter_command, filter_read
+from . import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo, command_file
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -203,9 +203,7 @@ class CaptureSource(Source):
             if not partial:
                 return Read(path, error="EFBIG")
             data = data[:limit]
-        if is_environ_path(path):
-            data = filter_environ(data)
-        return Read(path, data=data)
+        return Read(path, data=filter_read(path, data))
 
     def listdir(self, path: str) -> Listing:
         if path in self._errors:
@@ -278,7 +276,7 @@ class CaptureSource(Source):
         if where in self._errors:
             return Read(where, error=self._errors[where])
         try:
-            inner = self._open("/commands/%s.txt" % name, directory=False, base=self.path)
+            inner = self._open("/commands/" + command_file(name), directory=False, base=self.path)
         except OSError as exc:
             return Read(where, error=_errname(exc))
         try:
@@ -292,7 +290,7 @@ class CaptureSource(Source):
             os.close(inner)
         if len(data) > DEFAULT_LIMIT:
             return Read(where, error="EFBIG")
-        return Read(where, data=data)
+        return Read(where, data=filter_command(name, data))
 
     def identity(self) -> Mapping[str, Any]:
         return dict(self._identity)

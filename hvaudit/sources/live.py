@@ -8,18 +8,21 @@ import stat as statmod
 import time
 
 from ..model import Listing, Read
-from ..privacy import filter_environ, is_environ_path
+from ..privacy import filter_command, filter_read
+from ..records import Record
 from . import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo
 from .cpuid import CpuidExecutor
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, Mapping, Optional, Tuple
+    from typing import Any, Callable, Dict, FrozenSet, Mapping, Optional, Sequence, Tuple
 
     from . import Registers
 
+    #: How a helper program is run: argv, timeout, environment -> its result.
+    Runner = Callable[[Sequence[str], float, Optional[Mapping[str, str]]], "RunResult"]
 
-#: Helper programs a probe may ask for, with their arguments. Nothing else is ever run.
+#: Helper programs a probe may ask for on Linux, with their arguments. Nothing else is ever run.
 COMMANDS: Mapping[str, Tuple[str, ...]] = {
     "dmidecode": ("dmidecode",),
     # The kernel log is read from /dev/kmsg directly; the program is the fallback where
@@ -29,12 +32,159 @@ COMMANDS: Mapping[str, Tuple[str, ...]] = {
 COMMAND_TIMEOUT = 5.0  # seconds; a helper that takes longer is stopped and recorded ETIMEDOUT
 COMMAND_PATH = "/usr/sbin:/sbin:/usr/bin:/bin:/usr/local/sbin:/usr/local/bin"
 
+#: sysctl(8) names read on FreeBSD: the VM below (kern.vm_guest, hw.hv_vendor), the jail this
+#: process is in and what it may do (the security.jail subtree), bhyve's vmm.ko (the hw.vmm
+#: subtree, present only while the module is loaded) and VNET support (kern.features.vimage).
+#: `-i` ignores names this kernel does not have (sysctl(8)).
+FREEBSD_SYSCTLS = ("kern.vm_guest", "hw.hv_vendor", "security.jail", "hw.vmm", "kern.features.vimage",
+                   "kern.osrelease", "hw.machine", "hw.model", "hw.ncpu")
+#: sysctl(8) names read on macOS: Hypervisor.framework support (kern.hv_support, Apple's
+#: Hypervisor documentation), whether macOS itself is a VM guest (kern.hv_vmm_present, macOS
+#: 11.3 and later), the Mac model (hw.model; VirtualMac2,1 is a Virtualization.framework VM)
+#: and the CPU's features (Intel only: machdep.cpu.features lists VMX, and VMM in a guest).
+DARWIN_SYSCTLS = ("kern.hv_support", "kern.hv_vmm_present", "kern.osproductversion", "hw.model", "hw.machine",
+                  "hw.ncpu", "hw.optional.arm64", "machdep.cpu.brand_string", "machdep.cpu.features",
+                  "machdep.cpu.leaf7_features")
+#: Windows PowerShell, as installed with every Windows since 7 / Server 2008 R2, under %SystemRoot%.
+POWERSHELL = ("System32\\WindowsPowerShell\\v1.0\\powershell.exe", "-NoLogo", "-NoProfile", "-NonInteractive",
+              "-Command")
+
+
+def _ps(script: str) -> Tuple[str, ...]:
+    return POWERSHELL + (script,)
+
+
+#: Helper programs of the other systems, by `uname().sysname`: name -> arguments. Windows
+#: programs are named relative to %SystemRoot%, so that no PATH entry can stand in for them.
+#: What they print is kept under the same name in a capture (see docs/capture-format.md).
+PLATFORM_COMMANDS: Mapping[str, Mapping[str, Tuple[str, ...]]] = {
+    "FreeBSD": {
+        "sysctl": ("sysctl", "-i") + FREEBSD_SYSCTLS,
+        "kenv": ("kenv",),  # the loader's environment, smbios.* among it (kenv(1)); filtered to smbios.*
+    },
+    "Darwin": {
+        "sysctl": ("sysctl",) + DARWIN_SYSCTLS,
+    },
+    "Windows": {
+        # English output is parsed; its Hyper-V Requirements block says what Hyper-V needs.
+        "systeminfo": ("System32\\systeminfo.exe",),
+        "cim-computersystem": _ps(
+            "Get-CimInstance -ClassName Win32_ComputerSystem | Select-Object Manufacturer,Model,SystemFamily,"
+            "HypervisorPresent,NumberOfProcessors,NumberOfLogicalProcessors | ConvertTo-Json"),
+        "cim-processor": _ps(
+            "Get-CimInstance -ClassName Win32_Processor | Select-Object Manufacturer,Name,NumberOfCores,"
+            "NumberOfLogicalProcessors,VMMonitorModeExtensions,VirtualizationFirmwareEnabled,"
+            "SecondLevelAddressTranslationExtensions | ConvertTo-Json"),
+        "cim-bios": _ps(
+            "Get-CimInstance -ClassName Win32_BIOS | Select-Object Manufacturer,SMBIOSBIOSVersion,Version "
+            "| ConvertTo-Json"),
+        "cim-optionalfeature": _ps(
+            "Get-CimInstance -ClassName Win32_OptionalFeature -Filter \"Name='Microsoft-Hyper-V' OR "
+            "Name='Microsoft-Hyper-V-Hypervisor' OR Name='VirtualMachinePlatform' OR Name='HypervisorPlatform' OR "
+            "Name='Microsoft-Windows-Subsystem-Linux' OR Name='Containers-DisposableClientVM'\" "
+            "| Select-Object Name,InstallState | ConvertTo-Json"),
+        # The Hyper-V module's view of the host and its VMs (Hyper-V Administrators or elevation).
+        "ps-vmhost": _ps(
+            "Get-VMHost | Select-Object LogicalProcessorCount,VirtualMachineMigrationEnabled,"
+            "MaximumVirtualMachineMigrations,MaximumStorageMigrations,NumaSpanningEnabled | ConvertTo-Json"),
+        "ps-vm": _ps(
+            "Get-VM | Select-Object @{n='State';e={[string]$_.State}},ProcessorCount,Generation,"
+            "@{n='CheckpointType';e={[string]$_.CheckpointType}} | ConvertTo-Json"),
+        "wsl-list": ("System32\\wsl.exe", "--list", "--verbose"),
+    },
+}
+#: Helpers known to take longer than COMMAND_TIMEOUT (systeminfo lists every hotfix; PowerShell
+#: starts in about a second, the Hyper-V module loads in several).
+COMMAND_TIMEOUTS: Mapping[str, float] = {
+    "systeminfo": 30.0, "cim-computersystem": 20.0, "cim-processor": 20.0, "cim-bios": 20.0,
+    "cim-optionalfeature": 20.0, "ps-vmhost": 30.0, "ps-vm": 30.0, "wsl-list": 15.0,
+}
+#: Helpers whose output is kept even when they exit non-zero: macOS's sysctl reports a name
+#: the kernel lacks (machdep.cpu.features on Apple silicon) and still prints the others.
+PARTIAL_OUTPUT = frozenset({"sysctl"})
+
+#: Processes that are virtual machines, or hold one, by their executable's name: Hyper-V's
+#: worker process (vmwp.exe, one per running VM), the memory of Windows' utility VMs (vmmem;
+#: vmmemWSL for WSL 2's), and bhyve (one process per VM on FreeBSD).
+VM_PROCESSES: Mapping[str, FrozenSet[str]] = {
+    "Windows": frozenset({"vmwp.exe", "vmmem", "vmmemwsl"}),
+    "FreeBSD": frozenset({"bhyve"}),
+}
+#: Answers computed in this process (with psutil) instead of by a helper program; kept in a
+#: capture like a helper's output. Never asked on Linux, so psutil never loads there.
+IN_PROCESS_COMMANDS = frozenset({"vm-processes"})
+
 #: Device nodes that are opened (not only stat'ed): opening them has no side effect beyond
 #: a file descriptor that is closed at once. Everything else is stat'ed only.
 OPENABLE_DEVICES = frozenset({
     "/dev/kvm", "/dev/vhost-net", "/dev/vhost-vsock", "/dev/net/tun", "/dev/vfio/vfio",
     "/dev/sev", "/dev/sev-guest", "/dev/tdx_guest", "/dev/sgx_vepc", "/dev/iommu",
 })
+
+#: Flags for reading a file: never block on a FIFO, never become a terminal's controlling
+#: process, never leak the descriptor. The flags a system lacks (Windows) count as 0.
+READ_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+              | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0))
+
+
+class RunResult(Record):
+    """What a helper program did: its exit status and what it printed."""
+
+    returncode: int
+    stdout: bytes
+    stderr: bytes = b""
+
+
+#: A Runner runs argv with a timeout and an environment (None: inherit); returns a RunResult,
+#: raises FileNotFoundError when the program is missing, TimeoutError when it overran, OSError else.
+
+def run_helper(argv: Sequence[str], timeout: float, env: Optional[Mapping[str, str]]) -> RunResult:
+    """The real runner: a subprocess without standard input (and without a console window on
+    Windows), stopped after `timeout` seconds."""
+    import subprocess  # only when a helper is run
+
+    try:
+        proc = subprocess.run(list(argv), stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
+                              env=dict(env) if env is not None else None, check=False,
+                              creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
+    except subprocess.TimeoutExpired:
+        raise TimeoutError("%s ran longer than %gs" % (argv[0], timeout)) from None
+    return RunResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def process_names() -> Sequence[str]:
+    """The executable names of this system's processes (psutil, imported only here)."""
+    import psutil
+
+    names = []
+    for process in psutil.process_iter(["name"]):
+        name = process.info.get("name")
+        if isinstance(name, str):
+            names.append(name)
+    return names
+
+
+def system_uname() -> Dict[str, str]:
+    """uname(2) where it exists; on Windows (no os.uname) the same four fields from `platform`."""
+    if hasattr(os, "uname"):
+        u = os.uname()
+        return {"sysname": u.sysname, "release": u.release, "version": u.version, "machine": u.machine}
+    import platform  # Windows only: sys.getwindowsversion() and the environment, no subprocess
+
+    return {"sysname": platform.system() or "Windows", "release": platform.release(),
+            "version": platform.version(), "machine": platform.machine()}
+
+
+def failure(stderr: bytes) -> str:
+    """The errno name for a helper that exited non-zero, from what it said."""
+    text = stderr.decode("utf-8", "replace").lower()
+    if "operation not permitted" in text:  # e.g. dmesg under kernel.dmesg_restrict=1
+        return "EPERM"
+    if "permission denied" in text or "access is denied" in text or "required permission" in text:
+        return "EACCES"
+    if "is not recognized" in text:  # PowerShell: a cmdlet whose module is not installed
+        return "ENOENT"
+    return "EIO"
 
 
 def errname(exc: BaseException) -> str:
@@ -47,8 +197,15 @@ class LiveSource(Source):
 
     kind = "live"
 
-    def __init__(self) -> None:
-        self._cpuid = CpuidExecutor()
+    def __init__(self, runner: Optional[Runner] = None, uname: Optional[Mapping[str, str]] = None,
+                 process_names: Optional[Callable[[], Sequence[str]]] = None) -> None:
+        """`runner` replaces the subprocess runner and `process_names` the process list (tests
+        give fake ones); `uname` replaces the system's own answer (tests audit another
+        system's live code path)."""
+        self._runner = runner
+        self._process_names = process_names
+        self._uname: Optional[Dict[str, str]] = dict(uname) if uname is not None else None
+        self._cpuid: Optional[CpuidExecutor] = None
         self._cpuid_cache: Dict[Tuple[int, int], Optional[Registers]] = {}
         # Answers that cost a fork, a VM or a scan of the kernel log are given once per
         # audit, so that every check that asks sees the same answer.
@@ -58,7 +215,7 @@ class LiveSource(Source):
 
     def read(self, path: str, limit: int = DEFAULT_LIMIT, partial: bool = False) -> Read:
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+            fd = os.open(path, READ_FLAGS)
         except OSError as exc:
             return Read(path, error=errname(exc))
         try:
@@ -84,9 +241,7 @@ class LiveSource(Source):
             if not partial:
                 return Read(path, error="EFBIG")
             data = data[:limit]
-        if is_environ_path(path):
-            data = filter_environ(data)
-        return Read(path, data=data)
+        return Read(path, data=filter_read(path, data))
 
     def listdir(self, path: str) -> Listing:
         try:
@@ -161,14 +316,20 @@ class LiveSource(Source):
         finally:
             os.close(fd)
 
+    def _executor(self) -> CpuidExecutor:
+        if self._cpuid is None:
+            u = self.uname()
+            self._cpuid = CpuidExecutor(u.get("machine", ""), u.get("sysname", ""))
+        return self._cpuid
+
     def cpuid(self, leaf: int, subleaf: int = 0) -> Optional[Registers]:
         key = (leaf, subleaf)
         if key not in self._cpuid_cache:
-            self._cpuid_cache[key] = self._cpuid(leaf, subleaf)
+            self._cpuid_cache[key] = self._executor()(leaf, subleaf)
         return self._cpuid_cache[key]
 
     def cpuid_error(self) -> Optional[str]:
-        return self._cpuid.unavailable()
+        return self._executor().unavailable()
 
     def msr(self, cpu: int, index: int) -> Tuple[Optional[int], Optional[str]]:
         path = "/dev/cpu/%d/msr" % cpu
@@ -188,18 +349,22 @@ class LiveSource(Source):
 
     def command(self, name: str) -> Read:
         if name not in self._commands:
-            self._commands[name] = self._command(name)
+            self._commands[name] = self._run_command(name)
         return self._commands[name]
 
-    def _command(self, name: str) -> Read:
-        argv = COMMANDS.get(name)
+    def _run_command(self, name: str) -> Read:
         where = "cmd:" + name
+        system = self.uname().get("sysname", "")
+        if name in IN_PROCESS_COMMANDS:
+            return self._in_process(name, system)
+        argv = (COMMANDS if system == "Linux" else PLATFORM_COMMANDS.get(system, {})).get(name)
         if argv is None:
             return Read(where, error="EINVAL")
         if name == "dmesg":
             kernel_log = _read_kmsg(where)
             if kernel_log.error != "ENOENT":
                 return kernel_log
+        env: Optional[Dict[str, str]] = {"PATH": COMMAND_PATH, "LANG": "C", "LC_ALL": "C"}
         if name == "dmidecode":
             # dmidecode reads the SMBIOS tables the kernel exports (root only); without them
             # there is nothing to decode, and running it would only cost time.
@@ -207,30 +372,51 @@ class LiveSource(Source):
                 return Read(where, error="ENODATA")
             if os.geteuid() != 0:
                 return Read(where, error="EACCES")
-        import subprocess  # only when a helper is run
+        if system == "Windows":
+            import ntpath
 
-        env = {"PATH": COMMAND_PATH, "LANG": "C", "LC_ALL": "C"}
+            # By full path under %SystemRoot%; PowerShell needs the user's environment to start.
+            root = os.environ.get("SYSTEMROOT") or "C:\\Windows"
+            argv = (ntpath.join(root, argv[0]),) + argv[1:]
+            env = None
+        runner = self._runner or run_helper
         try:
-            proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
-                                  timeout=COMMAND_TIMEOUT, env=env, check=False)
+            result = runner(argv, COMMAND_TIMEOUTS.get(name, COMMAND_TIMEOUT), env)
         except FileNotFoundError:
             return Read(where, error="ENOENT")
-        except subprocess.TimeoutExpired:
+        except TimeoutError:
             return Read(where, error="ETIMEDOUT")
         except OSError as exc:
             return Read(where, error=errname(exc))
-        if proc.returncode != 0:
+        if result.returncode != 0 and not (name in PARTIAL_OUTPUT and result.stdout.strip()):
             # dmidecode exits 1 without root ("/dev/mem: Permission denied"), dmesg with
             # "Operation not permitted" under kernel.dmesg_restrict=1: not an answer.
-            if b"ermission denied" in proc.stderr:
-                return Read(where, error="EACCES")
-            return Read(where, error="EPERM" if b"not permitted" in proc.stderr else "EIO")
+            return Read(where, error=failure(result.stderr))
         if name == "dmesg":
             from ..parsers.kmsg import relevant_lines
 
-            lines = relevant_lines(proc.stdout[:4 * DEFAULT_LIMIT].decode("utf-8", "replace").splitlines())
+            lines = relevant_lines(result.stdout[:4 * DEFAULT_LIMIT].decode("utf-8", "replace").splitlines())
             return Read(where, data="".join(line + "\n" for line in lines).encode())
-        return Read(where, data=proc.stdout[:DEFAULT_LIMIT])
+        return Read(where, data=filter_command(name, result.stdout)[:DEFAULT_LIMIT])
+
+    def _in_process(self, name: str, system: str) -> Read:
+        where = "cmd:" + name
+        wanted = VM_PROCESSES.get(system)
+        if name != "vm-processes" or not wanted:
+            return Read(where, error="EINVAL")
+        lister = self._process_names or process_names
+        try:
+            names = lister()
+        except ImportError:
+            return Read(where, error="ENOSYS")
+        except OSError as exc:
+            return Read(where, error=errname(exc))
+        counts: Dict[str, int] = {}
+        for process in names:
+            key = process.lower()
+            if key in wanted:
+                counts[key] = counts.get(key, 0) + 1
+        return Read(where, data="".join("%s %d\n" % kv for kv in sorted(counts.items())).encode())
 
     def identity(self) -> Mapping[str, Any]:
         ident: Dict[str, Any] = {"uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(),
@@ -253,13 +439,14 @@ class LiveSource(Source):
         return self._trials[name]
 
     def uname(self) -> Mapping[str, str]:
-        u = os.uname()
-        return {"sysname": u.sysname, "release": u.release, "version": u.version, "machine": u.machine}
+        if self._uname is None:
+            self._uname = system_uname()
+        return self._uname
 
     def meta(self) -> Mapping[str, Any]:
         return {
             "captured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "user": {"uid": os.getuid(), "euid": os.geteuid()},
+            "user": current_user(),
             "path": None,
         }
 
@@ -313,3 +500,15 @@ def _read_kmsg(where: str) -> Read:
     finally:
         os.close(fd)
     return Read(where, data="".join(line + "\n" for line in relevant_lines(lines)).encode())
+
+
+def current_user() -> Dict[str, Any]:
+    """Who observed: uid and euid, or on Windows whether the process is elevated."""
+    if hasattr(os, "geteuid"):
+        return {"uid": os.getuid(), "euid": os.geteuid()}
+    try:
+        import ctypes
+
+        return {"admin": bool(ctypes.windll.shell32.IsUserAnAdmin())}  # type: ignore[attr-defined]
+    except (ImportError, AttributeError, OSError):
+        return {}

@@ -1,0 +1,44 @@
+"""sysctl(8) output on FreeBSD and macOS: one "name: value" line per variable."""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, FrozenSet, Mapping, Optional
+
+_LINE = re.compile(r"^([A-Za-z_][\w.%-]*)(?::| =) ?(.*)$")
+
+
+def parse_sysctl(text: str) -> Dict[str, str]:
+    """`sysctl name ...` or `sysctl -a` output -> {name: value}. A line that does not start
+    with a name continues the previous value (a few values span lines); "name = value", the
+    form of older macOS releases, is read too. Values are kept as text, trimmed."""
+    out: Dict[str, str] = {}
+    last: Optional[str] = None
+    for line in text.splitlines():
+        match = _LINE.match(line)
+        if match and "." in match.group(1):
+            last = match.group(1)
+            out[last] = match.group(2).strip()
+        elif last is not None and line.strip():
+            out[last] = (out[last] + "\n" + line.strip()).strip()
+    return out
+
+
+def sysctl_int(values: Mapping[str, str], name: str) -> Optional[int]:
+    """An integer variable (decimal or 0x hex), or None when absent or not a number."""
+    value = values.get(name, "").strip()
+    try:
+        return int(value, 16) if value.lower().startswith("0x") else int(value)
+    except ValueError:
+        return None
+
+
+def sysctl_words(values: Mapping[str, str], name: str) -> FrozenSet[str]:
+    """A space-separated list (macOS machdep.cpu.features), upper-cased."""
+    return frozenset(w.upper() for w in values.get(name, "").split())
+
+
+def subtree(values: Mapping[str, str], prefix: str) -> Dict[str, str]:
+    """The variables under `prefix.` (e.g. "hw.vmm"), names kept whole."""
+    dotted = prefix.rstrip(".") + "."
+    return {k: v for k, v in values.items() if k.startswith(dotted)}

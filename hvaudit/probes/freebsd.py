@@ -1,0 +1,172 @@
+"""FreeBSD: the jail this process may be in (FreeBSD's OS-level container), the hypervisor
+below the kernel, the firmware's identity, and what the boot messages say of the CPU.
+
+Every probe here returns at once on another system. Sources: jail(8) ("Sysctl MIB Entries":
+security.jail.jailed), sys/kern/kern_jail.c (security.jail.vnet "Jail owns vnet?", the
+*_allowed permission sysctls), sys/kern/subr_param.c (kern.vm_guest), sys/x86/x86/identcpu.c
+(hw.hv_vendor, the Features2 HV bit, the VT-x/SVM lines, "Hypervisor: Origin"), kenv(1).
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..model import Evidence, Strength
+from ..sources import Source, sysname
+from . import ev, missing, probe
+from .platform import SYSCTL, firmware_identity, sysctl_values, vm_process_counts
+
+FREEBSD = "FreeBSD"
+
+
+@probe("freebsd.jail")
+def jail(src: Source) -> Iterator[Evidence]:
+    """security.jail.jailed (1 in a jail), and inside one what it may do: security.jail.vnet
+    (its own network stack) and the security.jail.*_allowed sysctls, which read the jail's
+    own allow.* parameters. A jail is FreeBSD's OS-level container: processes share the
+    host's kernel, partitioned."""
+    pid = "freebsd.jail"
+    if sysname(src) != FREEBSD:
+        return
+    read = src.command("sysctl")
+    if not read.seen:
+        yield from missing(pid, SYSCTL, read.error, "sysctl(8) could not be run")
+        return
+    from ..parsers.sysctl import parse_sysctl
+    from ..signatures import jail_parameter
+
+    values = parse_sysctl(read.text or "")
+    jailed = values.get("security.jail.jailed")
+    where = SYSCTL + " security.jail.jailed"
+    if jailed == "1":
+        yield ev(pid, where, jailed, "container", "jail", Strength.DEFINITIVE,
+                 "the kernel reports this process inside a jail (jail(8), Sysctl MIB Entries)")
+    elif jailed == "0":
+        yield ev(pid, where, jailed, "container", "none", Strength.DEFINITIVE,
+                 "the kernel reports this process outside any jail: the host's own environment")
+        return
+    else:
+        return
+    vnet = values.get("security.jail.vnet")
+    if vnet in ("0", "1"):
+        own = vnet == "1"
+        yield ev(pid, SYSCTL + " security.jail.vnet", vnet, "jail_vnet", "own" if own else "host",
+                 Strength.DEFINITIVE, "a VNET jail: a network stack of its own (interfaces, routes, firewall)"
+                 if own else "no VNET: the jail uses the host's network stack, restricted to its own addresses")
+    for name in sorted(values):
+        parameter = jail_parameter(name)
+        if parameter and values[name] == "1":
+            yield ev(pid, SYSCTL + " " + name, values[name], "jail_allow", parameter, Strength.DEFINITIVE,
+                     "inside a jail this reads the jail's own %s parameter" % parameter)
+    if values.get("security.jail.socket_unixiproute_only") == "0":
+        yield ev(pid, SYSCTL + " security.jail.socket_unixiproute_only", "0", "jail_allow", "allow.socket_af",
+                 Strength.DEFINITIVE, "sockets of every family, not only UNIX, IP and routing (allow.socket_af)")
+    statfs = values.get("security.jail.enforce_statfs")
+    if statfs in ("0", "1", "2"):
+        yield ev(pid, SYSCTL + " security.jail.enforce_statfs", statfs, "jail_statfs", statfs, Strength.DEFINITIVE,
+                 "which mount points the jail sees: 2 only its own root's, 1 those below it, 0 all")
+
+
+@probe("freebsd.vm-guest")
+def vm_guest(src: Source) -> Iterator[Evidence]:
+    """kern.vm_guest, the kernel's own verdict on the hypervisor below it, and hw.hv_vendor,
+    the CPUID hypervisor signature as the kernel read it at boot (else the boot messages'
+    "Hypervisor: Origin" line). Both describe the machine, so a jail sees its host's."""
+    pid = "freebsd.vm-guest"
+    if sysname(src) != FREEBSD:
+        return
+    from ..signatures import CPUID_SIGNATURES, FREEBSD_VM_GUEST
+
+    values = sysctl_values(src) or {}
+    guest = values.get("kern.vm_guest")
+    if guest:
+        tech = FREEBSD_VM_GUEST.get(guest, "*")
+        note = ("the kernel found no hypervisor (CPUID hypervisor bit clear, no VM firmware)" if tech == "none" else
+                "the kernel detected a hypervisor it has no name for" if tech == "*" else
+                "the kernel identified its hypervisor (CPUID signature or SMBIOS strings)")
+        yield ev(pid, SYSCTL + " kern.vm_guest", guest, "vm", tech, Strength.STRONG, note)
+    vendor = values.get("hw.hv_vendor", "").strip()
+    where = SYSCTL + " hw.hv_vendor"
+    if not vendor:
+        from ..parsers.dmesg import parse_boot_cpu
+        from ..privacy import DMESG_BOOT
+
+        boot = src.read(DMESG_BOOT, limit=1 << 20)
+        if boot.seen:
+            vendor = (parse_boot_cpu(boot.text or "").hypervisor_origin or "").strip()
+            where = DMESG_BOOT + " Hypervisor: Origin"
+    if vendor:
+        known = {k.strip(): v for k, v in CPUID_SIGNATURES.items()}
+        tech = known.get(vendor)
+        if tech:
+            yield ev(pid, where, vendor, "vm", tech, Strength.DEFINITIVE,
+                     "the hypervisor's CPUID signature (leaf 0x40000000) as the kernel read it")
+        else:
+            yield ev(pid, where, vendor, "vm", "*", Strength.STRONG,
+                     "a CPUID hypervisor signature that hvaudit does not know")
+
+
+@probe("freebsd.smbios")
+def smbios(src: Source) -> Iterator[Evidence]:
+    """The firmware's SMBIOS strings, which the loader puts in the kernel environment as
+    smbios.* (kenv(1)): vendor and product names matched against the same table as Linux's
+    DMI fields. Vendor strings name a vendor, not whether this is a VM."""
+    pid = "freebsd.smbios"
+    if sysname(src) != FREEBSD:
+        return
+    read = src.command("kenv")
+    if not read.seen:
+        yield from missing(pid, "cmd:kenv", read.error, "kenv(1) could not be run")
+        return
+    from ..parsers.kenv import dmi_fields_from_kenv, parse_kenv
+
+    yield from firmware_identity(pid, "cmd:kenv", dmi_fields_from_kenv(parse_kenv(read.text or "")))
+
+
+@probe("freebsd.cpu")
+def boot_cpu(src: Source) -> Iterator[Evidence]:
+    """The CPU lines of /var/run/dmesg.boot: the HV flag in Features2 (CPUID.1:ECX[31], the
+    hypervisor bit), and the VT-x/SVM line that says whether the firmware left hardware
+    virtualization enabled and which of EPT/NPT and unrestricted guest the CPU has."""
+    pid = "freebsd.cpu"
+    if sysname(src) != FREEBSD:
+        return
+    from ..parsers.dmesg import parse_boot_cpu
+    from ..privacy import DMESG_BOOT
+
+    read = src.read(DMESG_BOOT, limit=1 << 20)
+    if not read.seen:
+        yield from missing(pid, DMESG_BOOT, read.error)
+        return
+    cpu = parse_boot_cpu(read.text or "")
+    if cpu.has_feature_lines:
+        if "HV" in cpu.features:
+            yield ev(pid, DMESG_BOOT + " Features2", "HV", "vm", "*", Strength.STRONG,
+                     "the kernel printed the CPUID hypervisor bit among the CPU's features")
+        else:
+            yield ev(pid, DMESG_BOOT + " Features2", "no HV flag", "vm", "none", Strength.STRONG,
+                     "CPUID.1:ECX[31] is clear; a hypervisor can hide it, which few do")
+    if cpu.virt is not None:
+        yield ev(pid, DMESG_BOOT + " " + cpu.virt.kind, cpu.virt.raw,
+                 note="hardware virtualization as the kernel found it at boot%s"
+                 % (": locked off by the firmware" if cpu.virt.disabled else ""))
+
+
+@probe("freebsd.vmm")
+def vmm(src: Source) -> Iterator[Evidence]:
+    """bhyve's virtual machines: vmm(4) creates /dev/vmm/<name> for each VM that exists (the
+    folder is absent when there is none); else the bhyve processes, one per running VM."""
+    pid = "freebsd.vmm"
+    if sysname(src) != FREEBSD:
+        return
+    listing = src.listdir("/dev/vmm")
+    if listing.seen and listing.names:
+        count = len(listing.names)
+        yield ev(pid, "/dev/vmm", "%d virtual machine%s" % (count, "" if count == 1 else "s"), "hosting", "bhyve",
+                 Strength.STRONG, "each bhyve VM has a device node here while it exists")
+        return
+    yield from missing(pid, "/dev/vmm", listing.error)
+    running = (vm_process_counts(src) or {}).get("bhyve", 0)
+    if running:
+        yield ev(pid, "cmd:vm-processes bhyve", "%d bhyve processes" % running, "hosting", "bhyve", Strength.STRONG,
+                 "bhyve(8) runs each virtual machine as a process of its own")

@@ -1,0 +1,75 @@
+"""macOS: whether macOS itself runs in a virtual machine (kern.hv_vmm_present; on Intel the
+CPUID hypervisor bit that machdep.cpu.features lists as VMM) and on which (hw.model names the
+virtual platform: VirtualMac2,1 for Virtualization.framework). Returns at once on other
+systems. Sources: Apple's sysctl names (kern.hv_vmm_present since macOS 11.3), Apple
+Developer "Hypervisor" (kern.hv_support), VZMacHardwareModel.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..model import Evidence, Strength
+from ..sources import Source, sysname
+from . import ev, missing, probe
+from .platform import SYSCTL
+
+DARWIN = "Darwin"
+
+
+@probe("macos.model")
+def model(src: Source) -> Iterator[Evidence]:
+    """hw.model and the CPU's name (machdep.cpu.brand_string): the Mac as it names itself,
+    or the virtual platform it runs on (VirtualMac2,1; VMware7,1)."""
+    pid = "macos.model"
+    if sysname(src) != DARWIN:
+        return
+    read = src.command("sysctl")
+    if not read.seen:
+        yield from missing(pid, SYSCTL, read.error, "sysctl(8) could not be run")
+        return
+    from ..parsers.sysctl import parse_sysctl
+    from ..signatures import MACOS_MODELS, dmi_claims
+
+    values = parse_sysctl(read.text or "")
+    name, cpu = values.get("hw.model", ""), values.get("machdep.cpu.brand_string", "")
+    if not name:
+        return
+    yield ev(pid, SYSCTL + " hw.model", "hw.model=%s%s" % (name, ", cpu=" + cpu if cpu else ""),
+             note="the machine's model as macOS names it")
+    for prefix, claims in MACOS_MODELS:
+        if name.startswith(prefix):
+            for facet, value in claims:
+                yield ev(pid, SYSCTL + " hw.model", name, facet, value, Strength.STRONG,
+                         "the model of a virtual Mac that Apple's Virtualization.framework presents")
+    for (facet, value), (_, raw, _) in dmi_claims({"product_name": name}).items():
+        yield ev(pid, SYSCTL + " hw.model", raw, facet, value, Strength.WEAK,
+                 "a virtual platform's name: it names the vendor, not whether this is a VM")
+
+
+@probe("macos.hypervisor")
+def hypervisor(src: Source) -> Iterator[Evidence]:
+    """kern.hv_vmm_present (1: macOS runs in a virtual machine) and, on Intel Macs, the VMM
+    flag of machdep.cpu.features, macOS's name for the CPUID hypervisor bit."""
+    pid = "macos.hypervisor"
+    if sysname(src) != DARWIN:
+        return
+    from ..parsers.sysctl import parse_sysctl, sysctl_words
+
+    read = src.command("sysctl")
+    if not read.seen:
+        return  # macos.model reported why
+    values = parse_sysctl(read.text or "")
+    present = values.get("kern.hv_vmm_present")
+    if present in ("0", "1"):
+        yield ev(pid, SYSCTL + " kern.hv_vmm_present", present, "vm", "*" if present == "1" else "none",
+                 Strength.STRONG, "the kernel reports that macOS runs in a virtual machine" if present == "1"
+                 else "the kernel reports no hypervisor below macOS")
+    features = sysctl_words(values, "machdep.cpu.features")
+    if features:
+        if "VMM" in features:
+            yield ev(pid, SYSCTL + " machdep.cpu.features", "VMM", "vm", "*", Strength.STRONG,
+                     "macOS lists the CPUID hypervisor bit as VMM")
+        else:
+            yield ev(pid, SYSCTL + " machdep.cpu.features", "no VMM flag", "vm", "none", Strength.STRONG,
+                     "CPUID.1:ECX[31] is clear; a hypervisor can hide it, which few do")
