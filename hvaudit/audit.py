@@ -23,7 +23,7 @@ def run_audit(source: Source, checks: bool = True) -> Report:
     if damage:
         findings.append(Finding("capture.damaged", "warning",
                                 "The capture is damaged in %d places; the audit used the rest" % len(damage),
-                                fields={"value": "; ".join(damage[:20])}))
+                                fields={"where": "capture", "value": "; ".join(damage[:20])}))
     capabilities: List[Check] = []
     if checks:
         from .capabilities import run_checks

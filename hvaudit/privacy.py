@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 #: Environment variables that name a container runtime, a sandbox or WSL, and nothing else.
@@ -16,7 +17,13 @@ RUNTIME_VARIABLES = frozenset({
     "FLATPAK_ID",
 })
 
-ENVIRON_PATH = re.compile(r"^/proc/(?:self|thread-self|\d+)/environ$")
+#: An environment block of a process or of one of its threads; match it on normal_path().
+ENVIRON_PATH = re.compile(r"^/proc/(?:self|thread-self|\d+)(?:/task/\d+)?/environ$")
+
+
+def normal_path(path: str) -> str:
+    """The path as the kernel resolves its spelling ("//proc/./1/environ" is /proc/1/environ)."""
+    return posixpath.normpath("/" + path.lstrip("/"))
 
 
 def filter_environ(data: bytes) -> bytes:

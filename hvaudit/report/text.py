@@ -65,7 +65,7 @@ def render(report: Report, lang: str = "en", color: bool = False) -> str:
     unseen = report.unseen
     if unseen:
         lines.append("")
-        lines.append("Not seen (%d): %s" % (len(unseen), ", ".join("%s (%s)" % (_clean(e.where), e.error)
+        lines.append("Not seen (%d): %s" % (len(unseen), ", ".join("%s (%s)" % (_clean(e.where), _clean(e.error))
                                                                    for e in unseen[:8])
                                           + (", ..." if len(unseen) > 8 else "")))
     lines.append("")

@@ -9,7 +9,7 @@ import time
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from ..model import Listing, Read
-from ..privacy import ENVIRON_PATH, filter_environ
+from ..privacy import ENVIRON_PATH, filter_environ, normal_path
 from . import DEFAULT_LIMIT, DeviceInfo, Registers, StatInfo
 from .cpuid import CpuidExecutor
 
@@ -70,7 +70,7 @@ class LiveSource:
             if not partial:
                 return Read(path, error="EFBIG")
             data = data[:limit]
-        if ENVIRON_PATH.match(path):
+        if ENVIRON_PATH.match(normal_path(path)):
             data = filter_environ(data)
         return Read(path, data=data)
 

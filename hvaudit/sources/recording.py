@@ -40,7 +40,10 @@ class RecordingSource:
             if len(read.data) >= len(self.files.get(path, b"")):
                 self.files[path] = read.data
         elif read.error == "EISDIR":
+            # A folder where a probe read: kept as a folder, and the error says so, so that a
+            # folder where a file belongs can be told apart as damage in a capture.
             self.extra_dirs.add(path)
+            self.errors[path] = "EISDIR"
         else:
             self._error(path, read.error)
         return read
