@@ -24,7 +24,7 @@ def parse_dmidecode(text: str) -> List[DmiStructure]:
     structures: List[DmiStructure] = []
     current: Optional[Dict[str, object]] = None
     list_key: Optional[str] = None
-    for line in text.splitlines():
+    for line in text.split("\n"):
         match = _HANDLE.match(line)
         if match:
             if current is not None:

@@ -97,7 +97,8 @@ class CaptureSource:
         self._stats = self._table("stats", dict, self._objects)
         self._msr = self._table("msr", dict, self._objects)
         self._unread = frozenset(self._table("unread", list, self._string_list))
-        self._uname = self._table("uname", dict, self._strings)
+        self._uname = {k: shown(v, 512) for k, v in self._table("uname", dict, self._strings).items()
+                       if k.isidentifier()}
         user, captured = self._doc.get("user"), self._doc.get("captured_at")
         if user is not None and not (isinstance(user, dict) and all(
                 isinstance(user.get(k), int) and not isinstance(user.get(k), bool) for k in ("uid", "euid")
