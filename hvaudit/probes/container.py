@@ -87,6 +87,8 @@ def namespaces(src: Source) -> Iterator[Evidence]:
         else:
             yield ev(pid_, "/proc/2/comm", name, "container", "*", Strength.STRONG,
                      "PID 2 is not kthreadd: a PID namespace of its own")
+    else:
+        yield from missing(pid_, "/proc/2/comm", comm.error)
     uid_map = src.read("/proc/self/uid_map", limit=65536)
     if uid_map.seen:
         entries = parse_id_map(uid_map.text or "")
