@@ -39,6 +39,7 @@ def run_audit(source: Source, checks: bool = True) -> Report:
         audited_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         uname=dict(uname),
         user=dict(meta.get("user") or {}),
+        redacted=bool(meta.get("redacted")),
     )
     return Report(meta=report_meta, vm=result.vm, container=result.container,
                   classification=result.classification, layers=tuple(result.layers), findings=tuple(findings),

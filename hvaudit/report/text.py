@@ -68,6 +68,11 @@ def render(report: Report, lang: str = "en", color: bool = False) -> str:
         lines.append("Not seen (%d): %s" % (len(unseen), ", ".join("%s (%s)" % (_clean(e.where), _clean(e.error))
                                                                    for e in unseen[:8])
                                           + (", ..." if len(unseen) > 8 else "")))
+    if report.meta.redacted:
+        from ..redact import NOTICE
+
+        lines.append("")
+        lines.append(NOTICE)
     lines.append("")
     lines.append("hvaudit %s, %s%s" % (report.meta.hvaudit_version, report.meta.source,
                                        (" " + _clean(report.meta.capture_path)) if report.meta.capture_path else ""))

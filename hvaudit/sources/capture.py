@@ -409,4 +409,5 @@ class CaptureSource:
             "captured_at": shown(captured, 64) if isinstance(captured, str) else None,
             "user": ids,
             "path": shown(self.path, 4096),
+            "redacted": self._doc.get("redacted") is True,
         }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Dict, Mapping, Optional, Set, Tuple
 
 from ..model import Listing, Read
+from ..privacy import ENVIRON_PATH, filter_environ, normal_path
 from . import DEFAULT_LIMIT, DeviceInfo, Registers, Source, StatInfo, cpuid_key
 
 #: Errors that mean "absent": a capture says that by not holding the path.
@@ -34,8 +35,16 @@ class RecordingSource:
         if error and error not in ABSENT:
             self.errors[path] = error
 
+    @property
+    def damage(self) -> Any:
+        """The damage the inner source met (a capture's), so that it is still reported."""
+        return getattr(self.inner, "damage", None)
+
     def read(self, path: str, limit: int = DEFAULT_LIMIT, partial: bool = False) -> Read:
         read = self.inner.read(path, limit, partial)
+        if read.data is not None and ENVIRON_PATH.match(normal_path(path)):
+            # Sources filter environments already; a capture never depends on it.
+            read = read._replace(data=filter_environ(read.data))
         if read.seen and read.data is not None:
             if len(read.data) >= len(self.files.get(path, b"")):
                 self.files[path] = read.data
