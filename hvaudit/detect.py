@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import List, Optional, Sequence
+from typing import List, NoReturn, Optional, Sequence
 
 from .errors import EXIT_NOT_VIRTUALIZED, EXIT_OK, HvauditError
 from .signatures import SYSTEMD_CONTAINER_IDS, SYSTEMD_VM_IDS
@@ -17,8 +17,15 @@ from .signatures import SYSTEMD_CONTAINER_IDS, SYSTEMD_VM_IDS
 CVM_IDS = ("none", "sev", "sev-es", "sev-snp", "tdx", "protvirt", "cca")
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, as every other error (README, "Errors")
+        from .errors import UsageError
+
+        raise UsageError("%s (see 'hvaudit detect --help')" % message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="hvaudit detect",
         description="Detect execution in a virtualized environment (systemd-detect-virt compatible).")
     mode = parser.add_mutually_exclusive_group()

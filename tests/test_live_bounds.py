@@ -274,3 +274,15 @@ def test_denials_are_unseen_with_their_reason(error: str) -> None:
     unseen = {(e.where, e.error) for e in report.unseen}
     assert {(p, error) for p in denied} <= unseen
     assert report.vm == "kvm"
+
+
+def test_detect_start_up_imports_nothing_heavy(tmp_path: Path) -> None:
+    """`hvaudit detect` is called in loops: no click, jinja2, hypothesis, threading or
+    redaction on its path (the watchdog uses the built-in _thread)."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "hvaudit", "detect"], capture_output=True,
+                          text=True, env=process_env(), cwd=str(tmp_path), timeout=TIMEOUT)
+    assert proc.returncode in (0, 1), proc.stderr
+    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert "hvaudit.detect" in imported
+    heavy = {"click", "jinja2", "hypothesis", "threading", "queue", "hvaudit.redact", "psutil", "cpuinfo"}
+    assert not imported & heavy, imported & heavy

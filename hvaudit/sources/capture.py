@@ -28,7 +28,7 @@ CAPTURE_JSON_LIMIT = 16 << 20
 #: one was not made by `collect`, and is not even looked at.
 CAPTURE_FILE_LIMIT = 16 << 20
 #: Names read from one folder at most; a capture's folders hold a few hundred.
-LISTING_LIMIT = 16384
+LISTING_LIMIT = 8192
 #: Length of an error text kept from capture.json ("EACCES", or "EPERM: why").
 ERROR_TEXT_LIMIT = 200
 KEEP = ".keep"  # stands in a folder that would otherwise be empty; not one of its entries
