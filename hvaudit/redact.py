@@ -25,6 +25,7 @@ from .model import Check, Evidence, Finding, Layer, Meta, Report
 UUID = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
                   r"(?![0-9A-Za-z])")
 MAC = re.compile(r"(?<![0-9A-Za-z:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Za-z:-])")
+PLACEHOLDER = re.compile(r"<(?:serial|uuid|mac|asset-tag)-\d+>|<hostname>")
 #: dmidecode lines whose value identifies one machine (DSP0134 strings).
 DMI_LINE = re.compile(r"^(\s*)(Serial Number|UUID|Asset Tag|Service Tag):[ \t]*(.*?)\s*$", re.MULTILINE)
 #: sysfs files that hold the same values, by name (as `collect` would have read them).
@@ -136,10 +137,10 @@ class Redactor:
             # Longest first; a hostname shorter than MIN_ANYWHERE only as a word of its own.
             values = sorted((v for v in self._map if len(v) >= MIN_ANYWHERE or self._map[v] == "<hostname>"),
                             key=lambda v: (-len(v), v))
-            if values:
-                self._pattern = re.compile("|".join(
+            if values:  # a placeholder already in the text is matched first, and kept
+                self._pattern = re.compile("|".join([PLACEHOLDER.pattern] + [
                     (r"(?<![0-9A-Za-z])%s(?![0-9A-Za-z])" if len(v) < MIN_ANYWHERE else "%s") % re.escape(v)
-                    for v in values))
+                    for v in values]))
         return self._pattern
 
     def text(self, text: str) -> str:
@@ -152,7 +153,7 @@ class Redactor:
         text = MAC.sub(lambda m: self.placeholder("mac", m.group(0)), text)
         pattern = self._compiled()
         if pattern is not None:
-            text = pattern.sub(lambda m: self._map[m.group(0)], text)
+            text = pattern.sub(lambda m: self._map.get(m.group(0), m.group(0)), text)
         return text
 
     def _dmi_line(self, match: re.Match) -> str:

@@ -21,6 +21,7 @@ import pytest
 
 from hvaudit.audit import run_audit
 from hvaudit.errors import CaptureError
+from hvaudit.redact import audit_redacted
 from hvaudit.report import FORMATS
 from hvaudit.schema import schema_text
 from hvaudit.sources.capture import CaptureSource
@@ -130,6 +131,9 @@ def test_in_process_audit_is_degraded_not_broken(item: hostile_cases.Case, tmp_p
     assert bool(source.damage) == ("capture.damaged" in item.expected.get("findings", ())), source.damage
     for text in item.expected.get("stdout_excludes", []):
         assert text not in json.dumps(report.to_dict(), ensure_ascii=False)
+    redacted = audit_redacted(CaptureSource(capture))
+    assert redacted.meta.redacted and (redacted.vm, redacted.container) == (report.vm, report.container)
+    json.dumps(redacted.to_dict(), ensure_ascii=False).encode("utf-8")
 
 
 @pytest.mark.parametrize("item", [c for c in hostile_cases.CASES if c.expected["exit"] == 2],

@@ -345,3 +345,27 @@ def test_random_bytes_in_root_files_of_a_capture(files: Dict[str, bytes], dmidec
         source = CaptureSource(base)
         _assert_sound(run_audit(source))
         assert os.path.isdir(folder)
+
+
+# -- redaction ------------------------------------------------------------------------------------------
+@given(any_text, st.text(max_size=20))
+@example("Serial Number: X\nUUID: 4C4C4544-0042-3510-8051-B7C04F4E3232 52:54:00:ab:cd:ef", "host")
+@example("host <hostname> mac uuid-1 serial", "host")
+@example("ost h", "h")
+def test_redaction_never_raises_and_is_stable(text: str, hostname: str) -> None:
+    from hvaudit.redact import Redactor
+
+    redactor = Redactor(hostname)
+    redactor.learn_text(text)
+    once = redactor.text(text)
+    assert redactor.text(once) == once  # placeholders are never redacted again
+    assert redactor.text(text) == once  # same input, same placeholders
+
+
+@given(st.binary(max_size=500))
+def test_redaction_of_bytes_round_trips(data: bytes) -> None:
+    from hvaudit.redact import MAC, UUID, Redactor
+
+    text = data.decode("utf-8", "surrogateescape")
+    if not UUID.search(text) and not MAC.search(text):
+        assert Redactor().data(data) == data
