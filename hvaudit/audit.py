@@ -26,7 +26,7 @@ def run_audit(source: Source, checks: Union[bool, Collection[str]] = True) -> Re
     if damage:
         findings.append(Finding("capture.damaged", "warning",
                                 "The capture is damaged in %d places; the audit used the rest" % len(damage),
-                                fields={"value": "; ".join(damage[:20])}))
+                                fields={"where": "capture", "value": "; ".join(damage[:20])}))
     capabilities: List[Check] = []
     if checks:
         from .capabilities import run_checks
@@ -42,6 +42,7 @@ def run_audit(source: Source, checks: Union[bool, Collection[str]] = True) -> Re
         audited_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         uname=dict(uname),
         user=dict(meta.get("user") or {}),
+        redacted=bool(meta.get("redacted")),
     )
     return Report(meta=report_meta, vm=result.vm, container=result.container,
                   classification=result.classification, layers=tuple(result.layers), findings=tuple(findings),

@@ -50,11 +50,14 @@ def _click_main(args: List[str]) -> None:
     import click
 
     from .commands import cli
+    from .errors import UsageError
 
     try:
         cli.main(args=args, prog_name="hvaudit", standalone_mode=False)
     except click.exceptions.Abort:
         raise KeyboardInterrupt from None
+    except click.UsageError as exc:  # one line, as every other error (README, "Errors")
+        hint = " (see '%s --help')" % exc.ctx.command_path if exc.ctx is not None else ""
+        raise UsageError(exc.format_message() + hint) from None
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+        _fail(exc.format_message(), exc.exit_code)

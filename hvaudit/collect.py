@@ -20,16 +20,24 @@ from .sources.capture import FORMAT, KEEP
 from .sources.recording import RecordingSource
 
 
-def collect(target: Path, source: Optional[Any] = None) -> Report:
-    """Audit the live machine through a RecordingSource and write the capture to target."""
+def collect(target: Path, source: Optional[Any] = None, redact: bool = False) -> Report:
+    """Audit the live machine through a RecordingSource and write the capture to target;
+    with `redact`, serials, UUIDs, MACs and the hostname are replaced (hvaudit/redact.py)."""
     from .audit import run_audit
     from .sources.live import LiveSource
 
     target = Path(target)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise UsageError("%s exists and is not an empty folder; choose a new one" % target)
-    recording = RecordingSource(source or LiveSource())
+    inner = source or LiveSource()
+    recording = RecordingSource(inner)
     report = run_audit(recording)
+    redactor = None
+    if redact:
+        from .redact import Redactor, hostname_of
+
+        redactor = Redactor(hostname_of(inner))
+        redactor.learn_recording(recording)
     parent = target.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -37,7 +45,7 @@ def collect(target: Path, source: Optional[Any] = None) -> Report:
     except OSError as exc:
         raise OutputError("cannot write beside %s: %s" % (target, exc.strerror or exc)) from None
     try:
-        write_capture(recording, staging, report)
+        write_capture(recording, staging, report, redactor)
         if target.exists():
             target.rmdir()
         os.replace(staging, target)
@@ -55,38 +63,47 @@ def _place(root: Path, path: str) -> Path:
     return root.joinpath(*parts) if parts else root
 
 
-def write_capture(rec: RecordingSource, folder: Path, report: Report) -> None:
+def write_capture(rec: RecordingSource, folder: Path, report: Report, redactor: Optional[Any] = None) -> None:
+    """Write what `rec` saw as a capture; a Redactor, if given, is applied to every name,
+    every file, commands/ and capture.json as they are written."""
+
+    def name(text: str) -> str:
+        return redactor.text(text) if redactor is not None else text
+
+    def content(data: bytes, path: str = "") -> bytes:
+        return redactor.data(data, path) if redactor is not None else data
+
     root = folder / "root"
     root.mkdir(parents=True, exist_ok=True)
     unread = []
     for path, names in sorted(rec.dirs.items()):
-        where = _place(root, path)
+        where = _place(root, name(path))
         where.mkdir(parents=True, exist_ok=True)
         kinds = rec.entry_kinds.get(path, {})
-        for name in names:
-            child = path.rstrip("/") + "/" + name
+        for entry in names:
+            child = path.rstrip("/") + "/" + entry
             if child in rec.files or child in rec.dirs:
                 continue
-            if kinds.get(name) == "dir":
-                (where / name).mkdir(exist_ok=True)
+            if kinds.get(entry) == "dir":
+                (where / name(entry)).mkdir(exist_ok=True)
             else:
-                (where / name).touch()
-                unread.append(child)
+                (where / name(entry)).touch()
+                unread.append(name(child))
     for path in sorted(rec.extra_dirs):
-        _place(root, path).mkdir(parents=True, exist_ok=True)
+        _place(root, name(path)).mkdir(parents=True, exist_ok=True)
     for path, data in sorted(rec.files.items()):
-        where = _place(root, path)
+        where = _place(root, name(path))
         if where.is_dir():
             continue
         where.parent.mkdir(parents=True, exist_ok=True)
-        where.write_bytes(data)
+        where.write_bytes(content(data, path))
     for dirpath, dirnames, filenames in os.walk(root):
         if not dirnames and not filenames:
             (Path(dirpath) / KEEP).touch()
     if rec.commands:
         (folder / "commands").mkdir()
         for name, data in rec.commands.items():
-            (folder / "commands" / command_file(name)).write_bytes(data)
+            (folder / "commands" / command_file(name)).write_bytes(content(data))
     meta = rec.meta()
     doc: Dict[str, Any] = {
         "format": FORMAT,
@@ -105,6 +122,9 @@ def write_capture(rec: RecordingSource, folder: Path, report: Report) -> None:
     }
     if rec.identity_answer is not None:
         doc["identity"] = rec.identity_answer
+    if redactor is not None:
+        doc = redactor.value(doc)
+        doc["redacted"] = True
     (folder / "capture.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
 
 

@@ -24,7 +24,7 @@ SUFFIX_FORMATS = {".json": "json", ".html": "html", ".htm": "html", ".md": "mark
 
 
 def run_audit_command(capture: Optional[Path], fmt: Optional[str], output: Optional[Path], lang: str,
-                      force: bool) -> None:
+                      force: bool, redact: bool = False) -> None:
     from .audit import run_audit
     from .output import write_output
     from .report import FORMATS, render
@@ -33,7 +33,12 @@ def run_audit_command(capture: Optional[Path], fmt: Optional[str], output: Optio
     fmt = fmt or ("text" if output is None else SUFFIX_FORMATS.get(output.suffix.lower(), "text"))
     if fmt not in FORMATS:
         raise UsageError("the %s format is not available in this build" % fmt)
-    report = run_audit(open_source(capture))
+    if redact:
+        from .redact import audit_redacted
+
+        report = audit_redacted(open_source(capture))
+    else:
+        report = run_audit(open_source(capture))
     color = fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     write_output(render(report, fmt, lang=lang, color=color), output, force=force)
 
@@ -60,9 +65,12 @@ def cli(ctx: click.Context) -> None:
 @click.option("--lang", type=click.Choice(("en", "pt")), default="en", show_default=True,
               help="Language of explanations and labels.")
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
-def audit(capture: Optional[Path], fmt: Optional[str], output: Optional[Path], lang: str, force: bool) -> None:
+@click.option("--redact", is_flag=True,
+              help="Replace serial numbers, UUIDs, MAC addresses and the hostname by placeholders.")
+def audit(capture: Optional[Path], fmt: Optional[str], output: Optional[Path], lang: str, force: bool,
+          redact: bool) -> None:
     """Audit this machine (or a capture): layers, capabilities and findings with their evidence."""
-    run_audit_command(capture, fmt, output, lang, force)
+    run_audit_command(capture, fmt, output, lang, force, redact)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "help_option_names": []}, add_help_option=False)
@@ -76,11 +84,13 @@ def detect(args: Sequence[str]) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-def collect(directory: Path) -> None:
+@click.option("--redact", is_flag=True,
+              help="Replace serial numbers, UUIDs, MAC addresses and the hostname by placeholders.")
+def collect(directory: Path, redact: bool) -> None:
     """Save what the probes read on this machine into DIRECTORY (a new or empty folder)."""
     from .collect import collect as do_collect
 
-    report = do_collect(directory)
+    report = do_collect(directory, redact=redact)
     click.echo("hvaudit: capture written to %s (vm=%s, container=%s)" % (directory, report.vm, report.container),
                err=True)
 

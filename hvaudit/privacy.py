@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import posixpath
+
 #: Environment variables that name a container runtime, a sandbox or WSL, and nothing else.
 #: Their values say which runtime runs this process; every other variable is dropped at
 #: the source, so no report and no capture can hold a token or a password.
@@ -15,11 +17,22 @@ RUNTIME_VARIABLES = frozenset({
 })
 
 
+def normal_path(path: str) -> str:
+    """The path as the kernel resolves its spelling ("//proc/./1/environ" is /proc/1/environ)."""
+    return posixpath.normpath("/" + path.lstrip("/"))
+
+
+def _process(name: str) -> bool:
+    return name in ("self", "thread-self") or (name.isascii() and name.isdecimal())
+
+
 def is_environ_path(path: str) -> bool:
-    """/proc/self/environ, /proc/thread-self/environ or /proc/PID/environ."""
-    parts = path.split("/")
-    return (len(parts) == 4 and parts[0] == "" and parts[1] == "proc" and parts[3] == "environ"
-            and (parts[2] in ("self", "thread-self") or parts[2].isdigit()))
+    """An environment block of a process or of one of its threads, however spelt:
+    /proc/PID/environ, /proc/self/environ, /proc/PID/task/TID/environ."""
+    parts = normal_path(path).split("/")[1:]
+    if len(parts) not in (3, 5) or parts[0] != "proc" or parts[-1] != "environ" or not _process(parts[1]):
+        return False
+    return len(parts) == 3 or (parts[2] == "task" and parts[3].isascii() and parts[3].isdecimal())
 
 
 def filter_environ(data: bytes) -> bytes:

@@ -33,7 +33,7 @@ def parse_cpuinfo(text: str) -> CpuInfo:
     flags: FrozenSet[str] = frozenset()
     vmx: FrozenSet[str] = frozenset()
     processors = 0
-    for line in text.splitlines():
+    for line in text.split("\n"):
         key, sep, value = line.partition(":")
         if not sep:
             continue

@@ -36,7 +36,7 @@ def parse_dmidecode(text: str) -> List[DmiStructure]:
     structures: List[DmiStructure] = []
     current: Optional[Dict[str, object]] = None
     list_key: Optional[str] = None
-    for line in text.splitlines():
+    for line in text.split("\n"):
         stype = _structure_type(line)
         if stype is not None:
             if current is not None:

@@ -9,13 +9,19 @@ if TYPE_CHECKING:
     from typing import Dict, List, Optional, Tuple
 
 
+def is_number(text: str) -> bool:
+    """A decimal number as the kernel writes one (ASCII digits only: "²".isdigit() is true)."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_status(text: str) -> Dict[str, str]:
     """/proc/PID/status: "Key:\tvalue" lines (proc(5))."""
     out: Dict[str, str] = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):
         key, sep, value = line.partition(":")
+        key = key.strip()
         if sep and key and key not in out:
-            out[key.strip()] = value.strip()
+            out[key] = value.strip()
     return out
 
 
@@ -28,7 +34,7 @@ class CgroupLine(Record):
 def parse_cgroup(text: str) -> List[CgroupLine]:
     """/proc/PID/cgroup: "hierarchy-ID:controller-list:cgroup-path" (cgroups(7))."""
     out: List[CgroupLine] = []
-    for line in text.splitlines():
+    for line in text.split("\n"):
         parts = line.split(":", 2)
         if len(parts) != 3:
             continue
@@ -68,11 +74,13 @@ def _unescape(field: str) -> str:
 def parse_mountinfo(text: str) -> List[Mount]:
     """/proc/PID/mountinfo (proc(5)): fields, optional fields, "-", fstype, source, options."""
     out: List[Mount] = []
-    for line in text.splitlines():
+    for line in text.split("\n"):
         left, sep, right = line.partition(" - ")
         if not sep:
             continue
-        lf, rf = left.split(), right.split()
+        # Fields are separated by single spaces; the kernel escapes space, tab, newline and
+        # backslash inside them, and nothing else, so other whitespace belongs to a field.
+        lf, rf = [f for f in left.split(" ") if f], [f for f in right.split(" ") if f]
         if len(lf) < 6 or len(rf) < 2:
             continue
         out.append(Mount(lf[0], _unescape(lf[3]), _unescape(lf[4]), lf[5], rf[0], _unescape(rf[1]),
@@ -102,9 +110,9 @@ def parse_ns_link(text: str) -> Optional[Tuple[str, int]]:
 def parse_id_map(text: str) -> List[Tuple[int, int, int]]:
     """/proc/PID/uid_map lines: inside-ID outside-ID length (user_namespaces(7))."""
     out: List[Tuple[int, int, int]] = []
-    for line in text.splitlines():
+    for line in text.split("\n"):
         parts = line.split()
-        if len(parts) == 3 and all(p.isdigit() for p in parts):
+        if len(parts) == 3 and all(is_number(p) for p in parts):
             out.append((int(parts[0]), int(parts[1]), int(parts[2])))
     return out
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..model import Evidence, Strength
 from ..parsers.procfs import (
     is_identity_map,
+    is_number,
     parse_cgroup,
     parse_environ,
     parse_id_map,
@@ -88,6 +89,8 @@ def namespaces(src: Source) -> Iterator[Evidence]:
         else:
             yield ev(pid_, "/proc/2/comm", name, "container", "*", Strength.STRONG,
                      "PID 2 is not kthreadd: a PID namespace of its own")
+    else:
+        yield from missing(pid_, "/proc/2/comm", comm.error)
     uid_map = src.read("/proc/self/uid_map", limit=65536)
     if uid_map.seen:
         entries = parse_id_map(uid_map.text or "")
@@ -313,13 +316,13 @@ def kernel_interfaces(src: Source) -> Iterator[Evidence]:
         yield from missing(pid_, "/proc/self/status", status.error)
     for key, tech in (("VxID", "linux-vserver"), ("s_context", "linux-vserver"), ("envID", "openvz")):
         value = fields.get(key)
-        if value is not None and value.isdigit():
+        if value is not None and is_number(value):
             if int(value) > 0:
                 yield ev(pid_, "/proc/self/status " + key, value, "container", tech, Strength.DEFINITIVE,
                          "the kernel reports a guest context id")
             break
     tracer = fields.get("TracerPid", "0")
-    if tracer.isdigit() and int(tracer) > 0:
+    if is_number(tracer) and int(tracer) > 0:
         comm = src.read("/proc/%s/comm" % tracer, limit=256)
         if comm.seen and (comm.text or "").startswith("proot"):
             yield ev(pid_, "/proc/%s/comm" % tracer, (comm.text or "").strip(), "container", "proot",

@@ -97,6 +97,11 @@ def render(report: Report, lang: str = "en", color: bool = False) -> str:
         shown = ", ".join("%s (%s)" % (e.where, e.error) for e in view.unseen[:8])
         lines.append("%s (%d): %s%s" % (t("not-seen"), len(view.unseen), shown,
                                         ", ..." if len(view.unseen) > 8 else ""))
+    if report.meta.redacted:
+        from ..redact import NOTICE
+
+        lines.append("")
+        lines.append(NOTICE)
     lines.append("")
     source = t("live-audit") if report.meta.source == "live" else t("from-capture")
     if report.meta.capture_path:

@@ -3,7 +3,9 @@
 Reading never follows a link (every path component is opened with O_NOFOLLOW beneath the
 capture's root/), never blocks on a FIFO or device node (O_NONBLOCK, then only regular
 files are read), never reads more than the limit, and never consults the live machine.
-Damage that leaves the rest usable is recorded in `damage` and reported as a finding.
+Damage that leaves the rest usable is recorded in `damage` and reported as a finding;
+a capture that cannot be used at all raises CaptureError (one line, exit code 2).
+Every text that comes from the capture and reaches a message is shown escaped.
 """
 
 from __future__ import annotations
@@ -21,18 +23,55 @@ from . import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo, command_file
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, List, Mapping, Optional, Tuple
+    from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 
     from . import Registers
 
 
 FORMAT = "hvaudit-capture/1"
 CAPTURE_JSON_LIMIT = 16 << 20
+#: No file hvaudit writes into a capture is larger (probes read 4 MiB at most): a larger
+#: one was not made by `collect`, and is not even looked at.
+CAPTURE_FILE_LIMIT = 16 << 20
+#: Names read from one folder at most; a capture's folders hold a few hundred.
+LISTING_LIMIT = 8192
+#: Length of an error text kept from capture.json ("EACCES", or "EPERM: why").
+ERROR_TEXT_LIMIT = 200
 KEEP = ".keep"  # stands in a folder that would otherwise be empty; not one of its entries
 
 
 def _errname(exc: OSError) -> str:
     return errno.errorcode.get(exc.errno or 0, "EIO")
+
+
+def shown(value: object, limit: int = 200) -> str:
+    """A name or path from untrusted input, safe for a one-line message: undecodable bytes
+    and control characters escaped (a newline becomes \\n), and at most `limit` characters."""
+    text = value if isinstance(value, str) else os.fsdecode(value) if isinstance(value, bytes) else str(value)
+    out = []
+    for c in text:
+        if c.isprintable():
+            out.append(c)
+        elif "\udc80" <= c <= "\udcff":  # a byte that was not UTF-8 (surrogateescape)
+            out.append("\\x%02x" % (ord(c) - 0xDC00))
+        else:
+            out.append(c.encode("unicode_escape").decode("ascii") if ord(c) < 0x10000 else "?")
+    result = "".join(out)
+    return result if len(result) <= limit else result[:limit - 1] + "…"
+
+
+def _plausible_name(name: str) -> bool:
+    """Names in /proc, /sys and /dev are UTF-8 without control characters."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return name.isprintable()
+
+
+def _clean_error(text: str) -> str:
+    """An error text from capture.json as one printable line."""
+    return "".join(c if c.isprintable() else "?" for c in text)[:ERROR_TEXT_LIMIT] or "EIO"
 
 
 class CaptureSource(Source):
@@ -43,35 +82,57 @@ class CaptureSource(Source):
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.damage: List[str] = []
-        if not self.path.exists():
-            raise CaptureError("capture not found: %s" % self.path)
-        if not self.path.is_dir():
-            raise CaptureError("not a capture folder: %s" % self.path)
+        self._noted: Set[str] = set()
+        try:
+            info = os.stat(self.path)  # the folder the user named: a link to it is followed
+        except (FileNotFoundError, NotADirectoryError, ValueError):
+            raise CaptureError("capture not found: %s" % shown(self.path)) from None
+        except OSError as exc:
+            raise CaptureError("cannot open the capture %s: %s" % (shown(self.path), exc.strerror or _errname(exc))) \
+                from None
+        if not statmod.S_ISDIR(info.st_mode):
+            raise CaptureError("not a capture folder: %s" % shown(self.path))
         self._doc = self._load_document()
         self._root = self.path / "root"
+        self._tops = {"root": self._check_top("root", required=True),
+                      "commands": self._check_top("commands", required=False)}
         self._cpuid = self._table("cpuid", dict, self._parse_cpuid)
         self._links = self._table("links", dict, self._strings)
         self._devices = self._table("devices", dict, self._objects)
-        self._errors = self._table("errors", dict, self._strings)
+        self._errors = {k: _clean_error(v) for k, v in self._table("errors", dict, self._strings).items()}
         self._stats = self._table("stats", dict, self._objects)
         self._msr = self._table("msr", dict, self._objects)
         self._trials = self._table("trials", dict, self._objects)
         self._identity = self._table("identity", dict, self._identity_fields)
         self._unread = frozenset(self._table("unread", list, self._string_list))
-        self._uname = self._table("uname", dict, self._strings)
+        self._uname = {k: shown(v, 512) for k, v in self._table("uname", dict, self._strings).items()
+                       if k.isidentifier()}
+        user, captured = self._doc.get("user"), self._doc.get("captured_at")
+        if user is not None and not (isinstance(user, dict) and all(
+                isinstance(user.get(k), int) and not isinstance(user.get(k), bool) for k in ("uid", "euid")
+                if k in user)):
+            self.damage.append("capture.json: 'user' is not {\"uid\": N, \"euid\": N}; ignored")
+        if captured is not None and not isinstance(captured, str):
+            self.damage.append("capture.json: 'captured_at' is not a string; ignored")
 
     # -- capture.json -------------------------------------------------------------------
     def _load_document(self) -> Mapping[str, Any]:
-        doc_path = self.path / "capture.json"
+        doc_path = shown(self.path / "capture.json")
         try:
-            fd = os.open(doc_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+            fd = os.open(self.path / "capture.json", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
-            raise CaptureError("not a capture: %s has no capture.json" % self.path) from None
+            raise CaptureError("not a capture: %s has no capture.json" % shown(self.path)) from None
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise CaptureError("%s is a symbolic link; a capture's files are never followed out of it"
+                                   % doc_path) from None
             raise CaptureError("cannot read %s: %s" % (doc_path, exc.strerror or _errname(exc))) from None
         try:
-            if not statmod.S_ISREG(os.fstat(fd).st_mode):
+            info = os.fstat(fd)
+            if not statmod.S_ISREG(info.st_mode):
                 raise CaptureError("%s is not a regular file" % doc_path)
+            if info.st_size > CAPTURE_JSON_LIMIT:
+                raise CaptureError("%s is larger than %d MiB" % (doc_path, CAPTURE_JSON_LIMIT >> 20))
             with os.fdopen(fd, "rb", closefd=False) as f:
                 raw = f.read(CAPTURE_JSON_LIMIT + 1)
         except OSError as exc:
@@ -82,15 +143,49 @@ class CaptureSource(Source):
             raise CaptureError("%s is larger than %d MiB" % (doc_path, CAPTURE_JSON_LIMIT >> 20))
         try:
             doc = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise CaptureError("%s is not valid JSON: %s" % (doc_path, str(exc).splitlines()[0])) from None
+        except UnicodeDecodeError as exc:
+            raise CaptureError("%s is not valid JSON: not UTF-8 (byte %d)" % (doc_path, exc.start)) from None
+        except RecursionError:
+            raise CaptureError("%s is not valid JSON: nested too deeply" % doc_path) from None
+        except ValueError as exc:
+            raise CaptureError("%s is not valid JSON: %s" % (doc_path, shown(str(exc).splitlines()[0]))) from None
         if not isinstance(doc, dict):
             raise CaptureError("%s is not a JSON object" % doc_path)
         fmt = doc.get("format")
         if fmt != FORMAT:
-            shown = json.dumps(fmt)[:60] if fmt is not None else "missing"
-            raise CaptureError("%s: unsupported format %s (this hvaudit reads %s)" % (doc_path, shown, FORMAT))
+            try:
+                text = shown(json.dumps(fmt), 60) if fmt is not None else "missing"
+            except (ValueError, RecursionError):
+                text = "of the wrong type"
+            raise CaptureError("%s: unsupported format %s (this hvaudit reads %s)" % (doc_path, text, FORMAT))
         return doc
+
+    def _note(self, message: str) -> None:
+        """Record damage once (a link met by several reads is one damage)."""
+        if message not in self._noted:
+            self._noted.add(message)
+            self.damage.append(message)
+
+    def _check_top(self, name: str, required: bool) -> Optional[str]:
+        """None when root/ (or commands/) is a usable folder, else the error that every path
+        beneath it answers (and the damage is noted once)."""
+        try:
+            info = os.lstat(self.path / name)
+        except FileNotFoundError:
+            if required:
+                self._note("root/ is missing: the capture holds no files")
+                return "ENOTCAPTURED"
+            return "ENOENT"
+        except OSError as exc:
+            self._note("%s/ cannot be read: %s" % (name, exc.strerror or _errname(exc)))
+            return "ENOTCAPTURED"
+        if statmod.S_ISLNK(info.st_mode):
+            self._note("%s/ is a symbolic link; not followed, nothing beneath it was read" % name)
+            return "ENOTCAPTURED"
+        if not statmod.S_ISDIR(info.st_mode):
+            self._note("%s/ is not a folder; nothing beneath it was read" % name)
+            return "ENOTCAPTURED"
+        return None
 
     def _table(self, key: str, kind: type, convert: Any) -> Any:
         value = self._doc.get(key)
@@ -159,17 +254,25 @@ class CaptureSource(Source):
         return leaves
 
     # -- root/ ----------------------------------------------------------------------------
-    def _open(self, path: str, directory: bool, base: Optional[Path] = None) -> int:
-        """Open root/<path> (or base/<path>) without following any link; raises OSError."""
+    def _open(self, path: str, directory: bool, top: str = "root") -> int:
+        """Open <capture>/<top>/<path> without following any link beneath the capture folder;
+        raises OSError (ELOOP for a link, noted as damage)."""
         parts = [p for p in path.split("/") if p]
-        if not path.startswith("/") or any(p in (".", "..") for p in parts):
+        if not path.startswith("/") or any(p in (".", "..") for p in parts) or "\0" in path:
             raise OSError(errno.EINVAL, "not an absolute, normal path")
         flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
-        fd = os.open(self._root if base is None else base, flags | os.O_DIRECTORY)
+        fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_DIRECTORY)
         try:
-            for i, part in enumerate(parts):
-                last = i == len(parts) - 1
-                next_fd = os.open(part, flags | (os.O_DIRECTORY if (directory or not last) else 0), dir_fd=fd)
+            names = [top] + parts
+            for i, part in enumerate(names):
+                last = i == len(names) - 1
+                try:
+                    next_fd = os.open(part, flags | (os.O_DIRECTORY if (directory or not last) else 0), dir_fd=fd)
+                except OSError as exc:
+                    if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK) and self._is_link(part, fd):
+                        self._note("%s is a symbolic link; not followed" % shown("/".join(names[:i + 1])))
+                        raise OSError(errno.ELOOP, "a symbolic link in the capture") from None
+                    raise
                 os.close(fd)
                 fd = next_fd
             return fd
@@ -177,54 +280,92 @@ class CaptureSource(Source):
             os.close(fd)
             raise
 
+    @staticmethod
+    def _is_link(name: str, dir_fd: int) -> bool:
+        try:
+            return statmod.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+        except OSError:
+            return False
+
+    def _read_file(self, path: str, limit: int, partial: bool, top: str = "root", where: Optional[str] = None) -> Read:
+        """A regular file beneath the capture's root/ (or commands/), bounded: special files,
+        links and oversized files are never read. `where` names it in the answer."""
+        where = where or path
+        top_error = self._tops[top]
+        if top_error is not None:
+            return Read(where, error=top_error)
+        name = "%s%s" % (top, path)
+        try:
+            fd = self._open(path, directory=False, top=top)
+        except OSError as exc:
+            return Read(where, error=_errname(exc))
+        try:
+            info = os.fstat(fd)
+            if statmod.S_ISDIR(info.st_mode):
+                self._note("%s is a folder where a file was expected; ignored" % shown(name))
+                return Read(where, error="EISDIR")
+            if not statmod.S_ISREG(info.st_mode):
+                self._note("%s is not a regular file; ignored" % shown(name))
+                return Read(where, error="EFTYPE")
+            if info.st_size > CAPTURE_FILE_LIMIT:
+                self._note("%s is %d bytes, larger than any file hvaudit captures; not read"
+                           % (shown(name), info.st_size))
+                return Read(where, error="EFBIG")
+            with os.fdopen(fd, "rb", closefd=False) as f:
+                data = f.read(limit + 1)
+        except OSError as exc:
+            return Read(where, error=_errname(exc))
+        finally:
+            os.close(fd)
+        if len(data) > limit:
+            if not partial:
+                return Read(where, error="EFBIG")
+            data = data[:limit]
+        return Read(where, data=data)
+
     def read(self, path: str, limit: int = DEFAULT_LIMIT, partial: bool = False) -> Read:
         if path in self._errors:
             return Read(path, error=self._errors[path])
         if path in self._unread:
             return Read(path, error="ENOTCAPTURED")
-        try:
-            fd = self._open(path, directory=False)
-        except OSError as exc:
-            return Read(path, error=_errname(exc))
-        try:
-            mode = os.fstat(fd).st_mode
-            if statmod.S_ISDIR(mode):
-                return Read(path, error="EISDIR")
-            if not statmod.S_ISREG(mode):
-                self.damage.append("root%s is not a regular file; ignored" % path)
-                return Read(path, error="EFTYPE")
-            with os.fdopen(fd, "rb", closefd=False) as f:
-                data = f.read(limit + 1)
-        except OSError as exc:
-            return Read(path, error=_errname(exc))
-        finally:
-            os.close(fd)
-        if len(data) > limit:
-            if not partial:
-                return Read(path, error="EFBIG")
-            data = data[:limit]
-        return Read(path, data=filter_read(path, data))
+        read = self._read_file(path, limit, partial)
+        return read._replace(data=filter_read(path, read.data)) if read.data is not None else read
 
     def listdir(self, path: str) -> Listing:
-        if path in self._errors:
+        if path in self._errors and self._errors[path] != "EISDIR":  # EISDIR: what reading it gave
             return Listing(path, error=self._errors[path])
+        if self._tops["root"] is not None:
+            return Listing(path, error=self._tops["root"])
         try:
             fd = self._open(path, directory=True)
         except OSError as exc:
             return Listing(path, error=_errname(exc))
+        names: List[str] = []
         try:
-            names = tuple(sorted(n for n in os.listdir(fd) if n != KEEP))
+            with os.scandir(fd) as entries:
+                for entry in entries:
+                    if entry.name == KEEP:
+                        continue
+                    if len(names) >= LISTING_LIMIT:
+                        self._note("root%s holds more than %d names; the rest were ignored"
+                                   % (shown(path), LISTING_LIMIT))
+                        break
+                    if not _plausible_name(entry.name):
+                        self._note("root%s holds a name that no machine shows (%s); ignored"
+                                   % (shown(path), shown(entry.name)))
+                        continue
+                    names.append(entry.name)
         except OSError as exc:
             return Listing(path, error=_errname(exc))
         finally:
             os.close(fd)
-        return Listing(path, names=names)
+        return Listing(path, names=tuple(sorted(names)))
 
     def exists(self, path: str) -> bool:
+        if self._tops["root"] is not None:
+            return False
         try:
             os.close(self._open(path, directory=False))
-        except IsADirectoryError:
-            return True
         except OSError as exc:
             return exc.errno == errno.EISDIR
         return True
@@ -275,22 +416,10 @@ class CaptureSource(Source):
         where = "cmd:" + name
         if where in self._errors:
             return Read(where, error=self._errors[where])
-        try:
-            inner = self._open("/commands/" + command_file(name), directory=False, base=self.path)
-        except OSError as exc:
-            return Read(where, error=_errname(exc))
-        try:
-            if not statmod.S_ISREG(os.fstat(inner).st_mode):
-                return Read(where, error="EFTYPE")
-            with os.fdopen(inner, "rb", closefd=False) as f:
-                data = f.read(DEFAULT_LIMIT + 1)
-        except OSError as exc:
-            return Read(where, error=_errname(exc))
-        finally:
-            os.close(inner)
-        if len(data) > DEFAULT_LIMIT:
-            return Read(where, error="EFBIG")
-        return Read(where, data=filter_command(name, data))
+        if "/" in name or name in ("", ".", ".."):
+            return Read(where, error="EINVAL")
+        read = self._read_file("/" + command_file(name), DEFAULT_LIMIT, False, top="commands", where=where)
+        return read._replace(data=filter_command(name, read.data)) if read.data is not None else read
 
     def identity(self) -> Mapping[str, Any]:
         return dict(self._identity)
@@ -305,8 +434,11 @@ class CaptureSource(Source):
     def meta(self) -> Mapping[str, Any]:
         user = self._doc.get("user")
         captured = self._doc.get("captured_at")
+        ids = {k: v for k, v in user.items() if k in ("uid", "euid") and isinstance(v, int)
+               and not isinstance(v, bool)} if isinstance(user, dict) else {}
         return {
-            "captured_at": captured if isinstance(captured, str) else None,
-            "user": user if isinstance(user, dict) else {},
-            "path": str(self.path),
+            "captured_at": shown(captured, 64) if isinstance(captured, str) else None,
+            "user": ids,
+            "path": shown(self.path, 4096),
+            "redacted": self._doc.get("redacted") is True,
         }

@@ -1,7 +1,18 @@
-"""The running machine as a Source: bounded, read-only, never following a probe into a hang."""
+"""The running machine as a Source: bounded, read-only, never following a probe into a hang.
+
+Bounds: a file is read up to the probe's limit, never past it; FIFOs and device nodes are
+never read (O_NONBLOCK, then regular files only); a helper command is stopped after
+COMMAND_TIMEOUT. Paths outside the kernel's own file systems (/proc, /sys, /dev) may sit
+on FUSE, NFS or virtio-fs, where a read can hang for ever: those are asked on a helper
+thread and abandoned after READ_TIMEOUT (answer ETIMEDOUT). After MAX_STUCK abandoned
+calls every further such path answers ETIMEDOUT at once, so an audit ends in bounded
+time, and the process still exits (an abandoned thread does not hold it).
+Nothing is ever written.
+"""
 
 from __future__ import annotations
 
+import _thread
 import errno
 import os
 import stat as statmod
@@ -15,9 +26,11 @@ from .cpuid import CpuidExecutor
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, FrozenSet, Mapping, Optional, Sequence, Tuple
+    from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
     from . import Registers
+
+    T = TypeVar("T")
 
     #: How a helper program is run: argv, timeout, environment -> its result.
     Runner = Callable[[Sequence[str], float, Optional[Mapping[str, str]]], "RunResult"]
@@ -187,9 +200,109 @@ def failure(stderr: bytes) -> str:
     return "EIO"
 
 
+#: Reads beneath these are answered by the kernel from memory: asked directly, no thread.
+KERNEL_PREFIXES = ("/proc/", "/sys/", "/dev/")
+READ_TIMEOUT = 2.0  # seconds for one call on any other path
+MAX_STUCK = 3  # abandoned calls after which such paths are no longer tried
+
+#: Why a path that "does not exist" may only be out of sight: /proc mounted with hidepid=
+#: hides other users' processes (PID 1 exists in every PID namespace), and /proc or /sys
+#: may not be mounted at all (a chroot, a hardened container).
+HIDDEN = "EHIDDEN"
+NOT_MOUNTED = "ENOTMOUNTED"
+
+
+
 def errname(exc: BaseException) -> str:
     number = getattr(exc, "errno", None)
     return errno.errorcode.get(number, "EIO") if number else "EIO"
+
+
+def risky(path: str) -> bool:
+    """Whether a path may be on a file system that can hang (anything but /proc, /sys, /dev)."""
+    return not path.startswith(KERNEL_PREFIXES) or "/../" in path
+
+
+class Watchdog:
+    """Runs a call on a fresh helper thread and waits for it at most `timeout` seconds.
+
+    Uses the interpreter's low-level `_thread` (built in, nothing to import), so a run
+    that never meets a risky path pays nothing, and one that does pays a thread start
+    (tens of microseconds) per call. A call that does not return in time is abandoned
+    (its thread may stay blocked in the kernel until the process exits) and raises
+    TimeoutError; after `max_stuck` of them, every call raises TimeoutError at once."""
+
+    def __init__(self, timeout: float = READ_TIMEOUT, max_stuck: int = MAX_STUCK) -> None:
+        self.timeout = timeout
+        self.max_stuck = max_stuck
+        self.stuck = 0
+
+    def __call__(self, function: Callable[..., T], *args: Any) -> T:
+        if self.stuck >= self.max_stuck:
+            raise TimeoutError(errno.ETIMEDOUT, "earlier calls did not return; not tried")
+        done = _thread.allocate_lock()
+        done.acquire()
+        box: List[Any] = []
+
+        def work() -> None:
+            try:
+                box.append((True, function(*args)))
+            except BaseException as exc:  # handed to the caller, never printed by the thread
+                box.append((False, exc))
+            finally:
+                done.release()
+
+        _thread.start_new_thread(work, ())
+        if not done.acquire(timeout=self.timeout):
+            self.stuck += 1
+            raise TimeoutError(errno.ETIMEDOUT, "no answer within %.1f s" % self.timeout)
+        ok, value = box[0]
+        if ok:
+            return value
+        raise value
+
+
+def _read_path(path: str, limit: int) -> Tuple[Optional[bytes], Optional[str]]:
+    """Up to limit + 1 bytes of a regular file, or the errno name of why not."""
+    try:
+        fd = os.open(path, READ_FLAGS)
+    except OSError as exc:
+        return None, errname(exc)
+    try:
+        info = os.fstat(fd)
+        if statmod.S_ISDIR(info.st_mode):
+            return None, "EISDIR"
+        if not statmod.S_ISREG(info.st_mode):
+            return None, "EFTYPE"  # a FIFO or device node: never read
+        chunks = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(65536, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        return None, errname(exc)
+    finally:
+        os.close(fd)
+    return b"".join(chunks), None
+
+
+def _list_path(path: str) -> Tuple[str, ...]:
+    with os.scandir(path) as entries:
+        return tuple(sorted(e.name for e in entries))
+
+
+def _entry_kinds(path: str) -> Dict[str, str]:
+    kinds: Dict[str, str] = {}
+    with os.scandir(path) as entries:
+        for entry in entries:
+            try:
+                kinds[entry.name] = "dir" if entry.is_dir() else "file"
+            except OSError:
+                kinds[entry.name] = "file"
+    return kinds
 
 
 class LiveSource(Source):
@@ -198,10 +311,11 @@ class LiveSource(Source):
     kind = "live"
 
     def __init__(self, runner: Optional[Runner] = None, uname: Optional[Mapping[str, str]] = None,
-                 process_names: Optional[Callable[[], Sequence[str]]] = None) -> None:
+                 process_names: Optional[Callable[[], Sequence[str]]] = None,
+                 read_timeout: Optional[float] = None) -> None:
         """`runner` replaces the subprocess runner and `process_names` the process list (tests
         give fake ones); `uname` replaces the system's own answer (tests audit another
-        system's live code path)."""
+        system's live code path); `read_timeout` bounds reads off the kernel's file systems."""
         self._runner = runner
         self._process_names = process_names
         self._uname: Optional[Dict[str, str]] = dict(uname) if uname is not None else None
@@ -212,32 +326,44 @@ class LiveSource(Source):
         self._devices: Dict[str, DeviceInfo] = {}
         self._commands: Dict[str, Read] = {}
         self._trials: Dict[str, Mapping[str, Any]] = {}
+        self.watchdog = Watchdog(READ_TIMEOUT if read_timeout is None else read_timeout)
+        self._visible: Dict[str, bool] = {}
+
+    def _exists(self, path: str) -> bool:
+        if path not in self._visible:
+            self._visible[path] = os.path.lexists(path)
+        return self._visible[path]
+
+    def _absent(self, path: str, error: str) -> str:
+        """ENOENT where /proc or /sys is not mounted, or where hidepid hides a process,
+        is not an answer: say why the path could not be seen instead."""
+        if error != "ENOENT":
+            return error
+        if path.startswith("/proc/"):
+            if not self._exists("/proc/self"):
+                return NOT_MOUNTED
+            pid = path.split("/")[2]
+            if pid.isascii() and pid.isdecimal() and int(pid) != os.getpid() and not self._exists("/proc/1"):
+                return HIDDEN
+        elif path.startswith("/sys/") and not self._exists("/sys/kernel"):
+            return NOT_MOUNTED
+        return error
+
+    def _bounded(self, path: str, function: Callable[..., T], *args: Any) -> T:
+        """function(*args), on the watchdog's thread when the path is risky; raises
+        TimeoutError when it did not answer in time."""
+        if risky(path):
+            return self.watchdog(function, *args)
+        return function(*args)
 
     def read(self, path: str, limit: int = DEFAULT_LIMIT, partial: bool = False) -> Read:
         try:
-            fd = os.open(path, READ_FLAGS)
-        except OSError as exc:
-            return Read(path, error=errname(exc))
-        try:
-            info = os.fstat(fd)
-            if statmod.S_ISDIR(info.st_mode):
-                return Read(path, error="EISDIR")
-            if not statmod.S_ISREG(info.st_mode):
-                return Read(path, error="EFTYPE")  # a FIFO or device node: never read
-            chunks = []
-            size = 0
-            while size <= limit:
-                chunk = os.read(fd, min(65536, limit + 1 - size))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-        except OSError as exc:
-            return Read(path, error=errname(exc))
-        finally:
-            os.close(fd)
-        data = b"".join(chunks)
-        if size > limit:
+            data, error = self._bounded(path, _read_path, path, limit)
+        except TimeoutError:
+            return Read(path, error="ETIMEDOUT")
+        if data is None:
+            return Read(path, error=self._absent(path, error or "EIO"))
+        if len(data) > limit:
             if not partial:
                 return Read(path, error="EFBIG")
             data = data[:limit]
@@ -245,37 +371,35 @@ class LiveSource(Source):
 
     def listdir(self, path: str) -> Listing:
         try:
-            with os.scandir(path) as entries:
-                names = tuple(sorted(e.name for e in entries))
+            names = self._bounded(path, _list_path, path)
+        except TimeoutError:
+            return Listing(path, error="ETIMEDOUT")
         except OSError as exc:
-            return Listing(path, error=errname(exc))
+            return Listing(path, error=self._absent(path, errname(exc)))
         return Listing(path, names=names)
 
     def entry_kinds(self, path: str) -> Dict[str, str]:
         """For `collect`: "dir" or "file" for each name in a folder (links followed)."""
-        kinds: Dict[str, str] = {}
         try:
-            with os.scandir(path) as entries:
-                for entry in entries:
-                    try:
-                        kinds[entry.name] = "dir" if entry.is_dir() else "file"
-                    except OSError:
-                        kinds[entry.name] = "file"
+            return self._bounded(path, _entry_kinds, path)
         except OSError:
-            pass
-        return kinds
+            return {}
 
     def readlink(self, path: str) -> Read:
         try:
-            return Read(path, data=os.fsencode(os.readlink(path)))
+            return Read(path, data=os.fsencode(self._bounded(path, os.readlink, path)))
+        except TimeoutError:
+            return Read(path, error="ETIMEDOUT")
         except OSError as exc:
-            return Read(path, error=errname(exc))
+            return Read(path, error=self._absent(path, errname(exc)))
 
     def stat(self, path: str) -> StatInfo:
         try:
-            st = os.stat(path)
+            st = self._bounded(path, os.stat, path)
+        except TimeoutError:
+            return StatInfo(path, error="ETIMEDOUT")
         except OSError as exc:
-            return StatInfo(path, error=errname(exc))
+            return StatInfo(path, error=self._absent(path, errname(exc)))
         return StatInfo(path, dev=st.st_dev, ino=st.st_ino, mode=st.st_mode, uid=st.st_uid, gid=st.st_gid)
 
     def device(self, path: str) -> DeviceInfo:
@@ -285,7 +409,9 @@ class LiveSource(Source):
 
     def _device(self, path: str) -> DeviceInfo:
         try:
-            st = os.stat(path)
+            st = self._bounded(path, os.stat, path)
+        except TimeoutError:
+            return DeviceInfo(path, error="ETIMEDOUT")
         except OSError as exc:
             return DeviceInfo(path, error=errname(exc))
         kind = "char" if statmod.S_ISCHR(st.st_mode) else "block" if statmod.S_ISBLK(st.st_mode) else (

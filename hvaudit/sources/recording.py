@@ -4,6 +4,7 @@ write exactly what the probes saw as a capture (and nothing else)."""
 from __future__ import annotations
 
 from ..model import Listing, Read
+from ..privacy import filter_environ, is_environ_path
 from . import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo, cpuid_key
 
 TYPE_CHECKING = False
@@ -41,13 +42,24 @@ class RecordingSource(Source):
         if error and error not in ABSENT:
             self.errors[path] = error
 
+    @property
+    def damage(self) -> Any:
+        """The damage the inner source met (a capture's), so that it is still reported."""
+        return getattr(self.inner, "damage", None)
+
     def read(self, path: str, limit: int = DEFAULT_LIMIT, partial: bool = False) -> Read:
         read = self.inner.read(path, limit, partial)
+        if read.data is not None and is_environ_path(path):
+            # Sources filter environments already; a capture never depends on it.
+            read = read._replace(data=filter_environ(read.data))
         if read.seen and read.data is not None:
             if len(read.data) >= len(self.files.get(path, b"")):
                 self.files[path] = read.data
         elif read.error == "EISDIR":
+            # A folder where a probe read: kept as a folder, and the error says so, so that a
+            # folder where a file belongs can be told apart as damage in a capture.
             self.extra_dirs.add(path)
+            self.errors[path] = "EISDIR"
         else:
             self._error(path, read.error)
         return read
