@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
-from pathlib import Path
-from typing import Optional
 
 from .errors import OutputError, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Optional
 
 
 def write_output(text: str, path: Optional[Path], force: bool = False) -> None:
@@ -19,6 +21,9 @@ def write_output(text: str, path: Optional[Path], force: bool = False) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
+    import tempfile  # only when writing a file
+    from pathlib import Path
+
     path = Path(path)
     if path.is_dir():
         raise UsageError("%s is a folder; give a file name" % path)

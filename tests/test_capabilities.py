@@ -756,3 +756,15 @@ def test_fixture_reports_validate_against_the_schema() -> None:
         report = json.loads(json.dumps(run_audit(CaptureSource(case)).to_dict()))
         jsonschema.validate(report, schema)
         assert {c["id"] for c in report["capabilities"]} == set(linux_order())
+
+
+def test_kernel_log_prefilter_keeps_exactly_what_the_pattern_keeps() -> None:
+    from hvaudit.parsers import kmsg
+
+    lines = ["[    0.1] x86/cpu: VMX (outside TXT) disabled by BIOS", "[    0.2] DMAR-IR: Enabled IRQ remapping",
+             "[    0.3] AppArmor: AppArmor initialized", "[    0.4] usb 1-1: new high-speed USB device",
+             "[    0.5] Memory Encryption Features active: AMD SEV", "[    0.6] kvm-clock: Using msrs",
+             "[    0.7] HugeTLB: registered 1.00 GiB page size", "[    0.8] random: crng init done"]
+    slow = [line for line in lines if kmsg.RELEVANT.search(line) and not kmsg.NOISE.search(line)]
+    assert kmsg.relevant_lines(lines) == slow
+    assert len(slow) == 5
