@@ -279,7 +279,7 @@ NAMES: Mapping[str, str] = {
     "userns-sandbox": "user-namespace sandbox", "namespace-sandbox": "namespace sandbox", "oci": "OCI container",
     "aws": "Amazon Web Services", "gcp": "Google Cloud", "azure": "Microsoft Azure", "alibaba": "Alibaba Cloud",
     "oracle": "Oracle Cloud", "upcloud": "UpCloud", "nutanix": "Nutanix", "digitalocean": "DigitalOcean",
-    "hetzner": "Hetzner", "*": "an unidentified hypervisor",
+    "hetzner": "Hetzner", "crosvm": "crosvm", "*": "an unidentified hypervisor",
     "jail": "FreeBSD jail", "nvmm": "NetBSD NVMM",
 }
 

@@ -159,3 +159,21 @@ def test_aws_metal_is_bare_metal_in_the_cloud() -> None:
              "/sys/class/dmi/id/product_name": "m5.metal\n"}
     report = run_audit(DictSource(files, cpuid={(1, 0): NO_HYPERVISOR_BIT}), checks=False)
     assert (report.vm, report.layers[0].details.get("cloud")) == ("none", "aws")
+
+
+def test_a_kvm_guest_running_its_own_vms_is_guest_and_host() -> None:
+    source = DictSource({"/proc/cpuinfo": GUEST_CPUINFO}, cpuid={(1, 0): HYPERVISOR_BIT,
+                                                                 (0x40000000, 0): signature("KVMKVMKVM")},
+                        commands={"vm-processes": "firecracker 2\nqemu-system- 1\n"})
+    report = run_audit(source, checks=False)
+    assert report.vm == "kvm"
+    hosting = next(f for f in report.findings if f.id == "host.runs-vms")
+    assert "Firecracker" in hosting.title and "QEMU" in hosting.title
+
+
+def test_live_vm_process_names_count_by_prefix() -> None:
+    from hvaudit.sources.live import LiveSource
+
+    source = LiveSource(uname={"sysname": "Linux", "machine": "x86_64", "release": "", "version": ""},
+                        process_names=lambda: ["qemu-system-x86", "qemu-system-aar", "bash", "firecracker"])
+    assert source.command("vm-processes").text == "firecracker 1\nqemu-system- 2\n"

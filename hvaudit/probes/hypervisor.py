@@ -234,3 +234,26 @@ def ldoms(src: Source) -> Iterator[Evidence]:
     if node.seen:
         yield ev(pid, "/dev/mdesc", "present", "vm", "ldoms", Strength.STRONG,
                  "the hypervisor's machine description device of Oracle VM Server for SPARC")
+
+
+#: VM monitor processes (as the vm-processes answer names them) -> the technology they run.
+VMM_PROCESSES = {"qemu-system-": "qemu", "qemu-kvm": "qemu", "firecracker": "firecracker",
+                 "cloud-hyperviso": "cloud-hypervisor", "crosvm": "crosvm", "lkvm": "kvmtool",
+                 "vboxheadless": "virtualbox", "virtualboxvm": "virtualbox", "vmware-vmx": "vmware"}
+
+
+@probe("host.vm-processes")
+def vm_processes(src: Source) -> Iterator[Evidence]:
+    """VM monitors running on this system (QEMU, Firecracker, Cloud Hypervisor, crosvm,
+    kvmtool, VirtualBox, VMware): a host role, independent of being a guest."""
+    pid = "host.vm-processes"
+    read = src.command("vm-processes")
+    if not read.seen:
+        yield from missing(pid, "cmd:vm-processes", read.error if read.error != "EINVAL" else None)
+        return
+    for line in (read.text or "").splitlines():
+        name, _, count = line.rpartition(" ")
+        tech = VMM_PROCESSES.get(name)
+        if tech and count.isdigit() and int(count) > 0:
+            yield ev(pid, "cmd:vm-processes " + name, "%s running: %s" % (name, count), "hosting", tech,
+                     Strength.STRONG, "a VM monitor process runs on this system: it hosts VMs")
