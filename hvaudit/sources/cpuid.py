@@ -25,13 +25,8 @@ if TYPE_CHECKING:
     Registers = Tuple[int, int, int, int]
 
 
-# System V AMD64 ABI: leaf in edi, subleaf in esi, out pointer in rdx; rbx is callee-saved.
-_ROUTINE = bytes.fromhex(
-    "53"          # push rbx
-    "89f8"        # mov eax, edi
-    "89f1"        # mov ecx, esi
-    "4989d0"      # mov r8, rdx
-    "0fa2"        # cpuid
+# Both routines end alike: store eax, ebx, ecx, edx at [r8], restore rbx, return.
+_STORE_AND_RETURN = (
     "418900"      # mov [r8], eax
     "41895804"    # mov [r8+4], ebx
     "41894808"    # mov [r8+8], ecx
@@ -39,19 +34,22 @@ _ROUTINE = bytes.fromhex(
     "5b"          # pop rbx
     "c3"          # ret
 )
-
+# System V AMD64 ABI: leaf in edi, subleaf in esi, out pointer in rdx; rbx is callee-saved.
+_ROUTINE = bytes.fromhex(
+    "53"          # push rbx
+    "89f8"        # mov eax, edi
+    "89f1"        # mov ecx, esi
+    "4989d0"      # mov r8, rdx
+    "0fa2"        # cpuid
+    + _STORE_AND_RETURN
+)
 # Microsoft x64 ABI: leaf in ecx, subleaf in edx, out pointer in r8; rbx is callee-saved.
 _ROUTINE_MS = bytes.fromhex(
     "53"          # push rbx
     "89c8"        # mov eax, ecx
     "89d1"        # mov ecx, edx
     "0fa2"        # cpuid
-    "418900"      # mov [r8], eax
-    "41895804"    # mov [r8+4], ebx
-    "41894808"    # mov [r8+8], ecx
-    "4189500c"    # mov [r8+12], edx
-    "5b"          # pop rbx
-    "c3"          # ret
+    + _STORE_AND_RETURN
 )
 
 _ARCH_GET_CPUID = 0x1011  # arch_prctl(2): 1 if CPUID runs, 0 if it faults (SIGSEGV)
