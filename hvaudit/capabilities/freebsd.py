@@ -13,9 +13,10 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..model import Check, Claim, Evidence
 from ..parsers.dmesg import BootCpu
+from ..probes.platform import sysctl_values
 from ..sources import Source, sysname
 from . import check
-from .platform import FIRMWARE_REMEDY, SYSCTL, in_vm, note, sysctls
+from .platform import FIRMWARE_REMEDY, SYSCTL, in_vm, note
 
 FREEBSD = "FreeBSD"
 DMESG = "/var/run/dmesg.boot"
@@ -35,7 +36,7 @@ def jailed(values: Optional[Mapping[str, str]]) -> bool:
 def _hav(src: Source, evidence: Sequence[Evidence]) -> Tuple[str, str, Optional[str], Dict[str, object],
                                                                 List[Evidence]]:
     """(status, summary, remedy, details, evidence) of hardware virtualization on FreeBSD."""
-    values = sysctls(src) or {}
+    values = sysctl_values(src) or {}
     cpu = boot_cpu(src)
     seen: List[Evidence] = []
     if values.get("hw.vmm.vmx.initialized") == "1" or "hw.vmm.svm.features" in values:
@@ -80,7 +81,7 @@ def cpu_slat(src: Source, evidence: Sequence[Evidence]) -> Optional[Check]:
         return None
     from ..parsers.sysctl import sysctl_int
 
-    values = sysctls(src) or {}
+    values = sysctl_values(src) or {}
     svm = sysctl_int(values, "hw.vmm.svm.features")
     if svm is not None:
         ok = bool(svm & 1)
@@ -113,7 +114,7 @@ def bhyve_host(src: Source, evidence: Sequence[Evidence]) -> Optional[Check]:
     exist (/dev/vmm), and in a jail the allow.vmm permission."""
     if sysname(src) != FREEBSD:
         return None
-    values = sysctls(src)
+    values = sysctl_values(src)
     if values is None:
         return Check("bhyve-host", "unknown", "sysctl(8) could not be run", (), None, {})
     seen: List[Evidence] = []
@@ -159,7 +160,7 @@ def jails(src: Source, evidence: Sequence[Evidence]) -> Optional[Check]:
     with VIMAGE, per-jail network stacks)? Inside a jail: what the jail itself may do."""
     if sysname(src) != FREEBSD:
         return None
-    values = sysctls(src)
+    values = sysctl_values(src)
     if values is None:
         return Check("jails", "unknown", "sysctl(8) could not be run", (), None, {})
     vimage = values.get("kern.features.vimage") == "1"

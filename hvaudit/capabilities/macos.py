@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Dict, Optional, Sequence
 
 from ..model import Check, Evidence
+from ..probes.platform import sysctl_values
 from ..sources import Source, sysname
 from . import check
-from .platform import SYSCTL, note, sysctls
+from .platform import SYSCTL, note
 
 DARWIN = "Darwin"
 
@@ -30,7 +31,7 @@ def hvf(src: Source, evidence: Sequence[Evidence]) -> Optional[Check]:
     Docker Desktop, Parallels, VMware Fusion) can run hardware-assisted VMs."""
     if sysname(src) != DARWIN:
         return None
-    values = sysctls(src)
+    values = sysctl_values(src)
     if values is None or "kern.hv_support" not in values:
         return Check("hvf", "unknown", "kern.hv_support could not be read", (), None, {})
     ok = values["kern.hv_support"] == "1"
@@ -57,7 +58,7 @@ def cpu_hav(src: Source, evidence: Sequence[Evidence]) -> Optional[Check]:
         return None
     from ..parsers.sysctl import sysctl_words
 
-    values = sysctls(src)
+    values = sysctl_values(src)
     if values is None:
         return Check("cpu-hav", "unknown", "sysctl(8) could not be run", (), None, {})
     if _apple_silicon(src, values):
@@ -84,7 +85,7 @@ def cpu_slat(src: Source, evidence: Sequence[Evidence]) -> Optional[Check]:
     kern.hv_support=1 implies it; without it, unknown."""
     if sysname(src) != DARWIN:
         return None
-    values = sysctls(src) or {}
+    values = sysctl_values(src) or {}
     silicon = _apple_silicon(src, values)
     kind = "stage-2 translation" if silicon else "Intel EPT"
     if values.get("kern.hv_support") == "1":

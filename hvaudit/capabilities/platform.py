@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Sequence
+from typing import Sequence
 
 from ..classify import HOST_ROLES
 from ..model import Evidence
-from ..sources import Source
+from ..probes.platform import SYSCTL  # noqa: F401 - the checks cite it
 
-SYSCTL = "cmd:sysctl"
 FIRMWARE_REMEDY = ("enable Intel VT-x (Virtualization Technology) or AMD-V (SVM) in the firmware setup, "
                    "then power the machine off and on")
 
@@ -16,13 +15,6 @@ FIRMWARE_REMEDY = ("enable Intel VT-x (Virtualization Technology) or AMD-V (SVM)
 def note(check_id: str, where: str, raw: str, text: str = "") -> Evidence:
     """Evidence a check relied on (no claim: checks do not vote on layers)."""
     return Evidence(check_id, where, raw=raw[:300], note=text)
-
-
-def sysctls(src: Source) -> Optional[Dict[str, str]]:
-    """sysctl(8)'s answers (FreeBSD, macOS), None when it could not be run."""
-    from ..probes.platform import sysctl_values
-
-    return sysctl_values(src)
 
 
 def in_vm(evidence: Sequence[Evidence]) -> bool:

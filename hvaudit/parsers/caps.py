@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple
 
+from .procfs import parse_hex_mask
+
 #: Bit number -> name, from include/uapi/linux/capability.h (CAP_CHECKPOINT_RESTORE = 40,
 #: the last one as of Linux 6.x; /proc/sys/kernel/cap_last_cap says which the kernel knows).
 CAPABILITY_NAMES: Tuple[str, ...] = (
@@ -46,13 +48,8 @@ DEFAULT_SETS: Dict[str, Tuple[str, ...]] = {
 
 
 def parse_cap_mask(text: Optional[str]) -> Optional[int]:
-    """A CapEff-style value: 16 hex digits."""
-    if text is None:
-        return None
-    try:
-        return int(text.strip(), 16)
-    except ValueError:
-        return None
+    """A CapEff-style value: 16 hex digits (None where the field is missing)."""
+    return None if text is None else parse_hex_mask(text)
 
 
 def cap_names(mask: int) -> List[str]:

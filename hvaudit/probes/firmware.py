@@ -15,7 +15,7 @@ from . import ev, missing, probe
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Dict, Iterator, List, Optional
+    from typing import Dict, Iterator, List, Mapping, Optional
 
 
 DMI_DIR = "/sys/class/dmi/id"
@@ -62,18 +62,8 @@ def dmi_identity(src: Source) -> Iterator[Evidence]:
             yield Evidence(pid, "cmd:dmidecode", raw="", error=read.error,
                            note="DMI could not be read through sysfs or dmidecode")
     yield from problems if not fields else ()
-    if fields:
-        summary = ", ".join("%s=%s" % (k, fields[k]) for k in ("sys_vendor", "product_name", "bios_vendor")
-                            if k in fields)
-        yield ev(pid, origin, summary, note="the machine's identity as its firmware states it")
+    yield from firmware_identity(pid, origin, fields)
     product = fields.get("product_name", "")
-    for (facet, value), (field_name, raw, hint) in dmi_claims(fields).items():
-        # Hint-only strings (SeaBIOS's "Bochs", "Amazon EC2" on metal) hint at a VM; the
-        # cloud or product they name is still plain.
-        strength = (Strength.HINT if hint else Strength.WEAK) if facet == "vm" else Strength.STRONG
-        yield ev(pid, "%s %s" % (origin, field_name), raw, facet, value, strength,
-                 "a string that bare-metal machines show too" if hint and facet == "vm" else
-                 "a vendor string: it names the vendor, not whether this is a VM")
     if fields.get("sys_vendor", "").startswith("Amazon EC2") and (
             product.endswith(".metal") or ".metal-" in product):
         yield ev(pid, origin + " product_name", product, "vm", "none", Strength.WEAK,
@@ -96,6 +86,23 @@ def dmi_identity(src: Source) -> Iterator[Evidence]:
     elif bit is False:
         yield ev(pid, where, "VM bit clear", "vm", "none", Strength.HINT,
                  "many hypervisors leave this bit clear too (GCE does)")
+
+
+def firmware_identity(pid: str, origin: str, fields: Mapping[str, str]) -> Iterator[Evidence]:
+    """The firmware's identity, and the vendor table's claims, from fields named as Linux's
+    /sys/class/dmi/id names them (other systems' SMBIOS answers are mapped to these names)."""
+    if not fields:
+        return
+    summary = ", ".join("%s=%s" % (k, fields[k]) for k in ("sys_vendor", "product_name", "bios_vendor")
+                        if k in fields)
+    yield ev(pid, origin, summary, note="the machine's identity as its firmware states it")
+    for (facet, value), (field_name, raw, hint) in dmi_claims(fields).items():
+        # Hint-only strings (SeaBIOS's "Bochs", "Amazon EC2" on metal) hint at a VM; the
+        # cloud or product they name is still plain.
+        strength = (Strength.HINT if hint else Strength.WEAK) if facet == "vm" else Strength.STRONG
+        yield ev(pid, "%s %s" % (origin, field_name), raw, facet, value, strength,
+                 "a string that bare-metal machines show too" if hint and facet == "vm" else
+                 "a vendor string: it names the vendor, not whether this is a VM")
 
 
 @probe("acpi.tables")

@@ -14,7 +14,8 @@ from typing import Iterator
 from ..model import Evidence, Strength
 from ..sources import Source, sysname
 from . import ev, missing, probe
-from .platform import SYSCTL, firmware_identity, sysctl_values, vm_process_counts
+from .firmware import firmware_identity
+from .platform import SYSCTL, sysctl_values, vm_process_counts
 
 FREEBSD = "FreeBSD"
 
@@ -28,14 +29,12 @@ def jail(src: Source) -> Iterator[Evidence]:
     pid = "freebsd.jail"
     if sysname(src) != FREEBSD:
         return
-    read = src.command("sysctl")
-    if not read.seen:
-        yield from missing(pid, SYSCTL, read.error, "sysctl(8) could not be run")
+    values = sysctl_values(src)
+    if values is None:
+        yield from missing(pid, SYSCTL, src.command("sysctl").error, "sysctl(8) could not be run")
         return
-    from ..parsers.sysctl import parse_sysctl
     from ..signatures import jail_parameter
 
-    values = parse_sysctl(read.text or "")
     jailed = values.get("security.jail.jailed")
     where = SYSCTL + " security.jail.jailed"
     if jailed == "1":

@@ -12,7 +12,7 @@ from typing import Iterator
 from ..model import Evidence, Strength
 from ..sources import Source, sysname
 from . import ev, missing, probe
-from .platform import SYSCTL
+from .platform import SYSCTL, sysctl_values
 
 DARWIN = "Darwin"
 
@@ -24,14 +24,12 @@ def model(src: Source) -> Iterator[Evidence]:
     pid = "macos.model"
     if sysname(src) != DARWIN:
         return
-    read = src.command("sysctl")
-    if not read.seen:
-        yield from missing(pid, SYSCTL, read.error, "sysctl(8) could not be run")
+    values = sysctl_values(src)
+    if values is None:
+        yield from missing(pid, SYSCTL, src.command("sysctl").error, "sysctl(8) could not be run")
         return
-    from ..parsers.sysctl import parse_sysctl
     from ..signatures import MACOS_MODELS, dmi_claims
 
-    values = parse_sysctl(read.text or "")
     name, cpu = values.get("hw.model", ""), values.get("machdep.cpu.brand_string", "")
     if not name:
         return
@@ -54,12 +52,11 @@ def hypervisor(src: Source) -> Iterator[Evidence]:
     pid = "macos.hypervisor"
     if sysname(src) != DARWIN:
         return
-    from ..parsers.sysctl import parse_sysctl, sysctl_words
+    from ..parsers.sysctl import sysctl_words
 
-    read = src.command("sysctl")
-    if not read.seen:
+    values = sysctl_values(src)
+    if values is None:
         return  # macos.model reported why
-    values = parse_sysctl(read.text or "")
     present = values.get("kern.hv_vmm_present")
     if present in ("0", "1"):
         yield ev(pid, SYSCTL + " kern.hv_vmm_present", present, "vm", "*" if present == "1" else "none",

@@ -19,7 +19,8 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from ..model import Evidence, Strength
 from ..sources import Source, sysname
 from . import ev, missing, probe
-from .platform import firmware_identity, vm_process_counts
+from .firmware import firmware_identity
+from .platform import vm_process_counts
 
 WINDOWS = "Windows"
 #: Optional features that start Windows' hypervisor at boot (the Hyper-V role, WSL 2's
