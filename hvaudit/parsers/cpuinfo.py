@@ -6,7 +6,7 @@ from ..records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Dict, FrozenSet, List
+    from typing import Dict, FrozenSet
 
 
 class CpuInfo(Record):
@@ -48,7 +48,3 @@ def parse_cpuinfo(text: str) -> CpuInfo:
         elif key == "vmx flags":
             vmx = frozenset(value.split())
     return CpuInfo(fields=fields, flags=flags, vmx_flags=vmx, processors=processors, text=text)
-
-
-def cpuinfo_lines(text: str) -> List[str]:
-    return text.splitlines()
