@@ -6,19 +6,23 @@ import time
 
 from . import __version__
 from .classify import classify
+from .facts import Facts
 from .model import Check, Finding, Meta, Report
 from .probes import run_probes
 from .sources import Source
+from .views import Views
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Collection, List, Optional, Union
 
 
-def run_audit(source: Source, checks: Union[bool, Collection[str]] = True) -> Report:
+def run_audit(source: Source, checks: Union[bool, Collection[str]] = True, cvm: bool = True) -> Report:
     """Probe the source, classify what was seen, and run the capability checks: all of
-    them, none (False), or those whose ids are given."""
-    evidence = run_probes(source)
+    them, none (False), or those whose ids are given. `cvm=False` skips the confidential-VM
+    probe (the report's `cvm` is then "none"), for answers that do not need it."""
+    views = Views(source)
+    evidence = run_probes(views, skip=() if cvm else ("cvm.guest",))
     uname = source.uname()
     result = classify(evidence, uname)
     findings: List[Finding] = list(result.findings)
@@ -31,8 +35,7 @@ def run_audit(source: Source, checks: Union[bool, Collection[str]] = True) -> Re
     if checks:
         from .capabilities import run_checks
 
-        capabilities = run_checks(source, evidence, None if checks is True else checks)
-    cvm = next((c.details.get("cvm", "none") for c in capabilities if c.id == "cvm-guest"), "none")
+        capabilities = run_checks(Facts(views, evidence, result), None if checks is True else checks)
     meta = source.meta()
     report_meta = Meta(
         hvaudit_version=__version__,
@@ -46,7 +49,7 @@ def run_audit(source: Source, checks: Union[bool, Collection[str]] = True) -> Re
     )
     return Report(meta=report_meta, vm=result.vm, container=result.container,
                   classification=result.classification, layers=tuple(result.layers), findings=tuple(findings),
-                  checks=tuple(capabilities), evidence=tuple(evidence), chroot=result.chroot, cvm=str(cvm))
+                  checks=tuple(capabilities), evidence=tuple(evidence), chroot=result.chroot, cvm=result.cvm)
 
 
 def innermost(report: Report) -> Optional[str]:

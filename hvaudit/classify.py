@@ -68,6 +68,10 @@ class Classification:
         self.container = "none"
         self.classification = "bare-metal-host"
         self.chroot: Optional[bool] = None
+        #: A hypervisor below that is not this system's own (a host role is not a guest);
+        #: None when nothing claimed either way.
+        self.guest: Optional[bool] = None
+        self.cvm = "none"  # systemd-detect-virt --cvm's id
 
 
 def claims(evidence: Iterable[Evidence], facet: str) -> List[Evidence]:
@@ -159,6 +163,7 @@ def classify(evidence: Sequence[Evidence], uname: Mapping[str, str]) -> Classifi
     _classify_containers(evidence, out)
     _classify_chroot(evidence, out)
     _classify_hosting(evidence, out)
+    _classify_cvm(evidence, out)
     _evidence_findings(evidence, out)
     kinds = [layer.kind for layer in out.layers]
     if "container" in kinds:
@@ -169,6 +174,13 @@ def classify(evidence: Sequence[Evidence], uname: Mapping[str, str]) -> Classifi
             hv_type = guests[-1].details.get("hypervisor_type")
             out.classification = {"type-1": "type-1-guest", "type-2": "type-2-guest"}.get(hv_type or "", "vm-guest")
     return out
+
+
+def _classify_cvm(evidence: Sequence[Evidence], out: Classification) -> None:
+    """The confidential-VM verdict: the cvm.guest probe's claim (one at most)."""
+    positive = [e for e in claims(evidence, "cvm") if e.claim is not None and e.claim.positive]
+    if positive:
+        out.cvm = positive[0].claim.value  # type: ignore[union-attr]
 
 
 def _hardware_layer(evidence: Sequence[Evidence], uname: Mapping[str, str]) -> Layer:
@@ -186,6 +198,7 @@ def _classify_vms(evidence: Sequence[Evidence], out: Classification) -> None:
     presence = decide_presence(vm_claims)
     role = decide_simple(evidence, "role")
     if presence.value != "*":
+        out.guest = False if presence.value == "none" else None
         dmi_like = [e for e in vm_claims if e.claim and e.claim.positive and e.strength <= Strength.WEAK]
         if presence.value == "none" and dmi_like:
             out.findings.append(Finding(
@@ -230,8 +243,10 @@ def _classify_vms(evidence: Sequence[Evidence], out: Classification) -> None:
     if inner_layer.details.get("role") in HOST_ROLES:
         outer_guests = [layer for layer in out.layers if layer.kind == "vm" and layer is not inner_layer]
         out.vm = outer_guests[-1].details["systemd_id"] if outer_guests else "none"
+        out.guest = False
     else:
         out.vm = inner_layer.details["systemd_id"]
+        out.guest = True
 
 
 def _vm_layer(evidence: Sequence[Evidence], decision: Decision, presence: Decision, role: Decision,

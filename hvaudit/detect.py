@@ -103,9 +103,9 @@ def main(argv: Sequence[str]) -> int:
     from .audit import innermost, run_audit
     from .sources import open_source
 
-    # Only the confidential-VM check is needed here (its verdict is the report's `cvm`).
+    # No check is needed here; the confidential-VM probe only where its verdict is asked for.
     wants_cvm = options.mode == "cvm" or options.json
-    report = run_audit(open_source(options.capture), checks=("cvm-guest",) if wants_cvm else False)
+    report = run_audit(open_source(options.capture), checks=False, cvm=wants_cvm)
     answer: Optional[str]
     if options.mode == "chroot":
         answer, virtualized = None, bool(report.chroot)

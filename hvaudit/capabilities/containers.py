@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ..model import Check, Evidence
+from ..facts import Facts
+from ..model import Check
 from ..parsers.caps import (
     CAPABILITY_USES,
     DEFAULT_SETS,
@@ -27,11 +28,8 @@ from .common import (
     filesystems,
     first_line,
     identity,
-    in_container,
     log_lines,
     module_present,
-    mountinfo,
-    status_fields,
     text,
     vendor,
 )
@@ -46,11 +44,12 @@ def _release_tuple(release: str) -> Tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", release.split("-")[0])[:3])
 
 
-@check
-def namespaces(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def namespaces(facts: Facts) -> Check:
     """The namespace types this kernel offers (/proc/self/ns), the ones virt-host-validate
     requires (ipc, mnt, pid, uts) and recommends (net, user), and per-type limits
     (/proc/sys/user/max_*_namespaces: 0 forbids creating that type)."""
+    src = facts.src
     n = Notes("namespaces")
     listing = src.listdir("/proc/self/ns")
     if not listing.seen:
@@ -153,13 +152,14 @@ def _subids(src, n: Notes, ident: Mapping[str, Any]) -> Dict[str, Any]:
     return out
 
 
-@check
-def userns(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def userns(facts: Facts) -> Check:
     """Unprivileged user namespaces, tested: a child process creates one, maps its ids,
     uses capabilities inside (its own UTS and mount namespaces) and mounts an overlay (the
     "userns" trial; as root also "userns-unprivileged", run as uid 65534). The sysctls that
     govern it explain a failure; /etc/subuid, /etc/subgid and newuidmap say whether
     rootless Podman/Docker can map a whole container's range of ids."""
+    src = facts.src
     n = Notes("userns")
     sysctls: Dict[str, Optional[str]] = {}
     for path, note in USERNS_SYSCTLS:
@@ -169,7 +169,7 @@ def userns(src, evidence: Sequence[Evidence]) -> Check:
             n.add(path, value, note)
         else:
             n.unseen(path, error)
-    ident = identity(src)
+    ident = identity(facts)
     root = ident.get("euid") == 0
     current = src.trial("userns")
     unprivileged = src.trial("userns-unprivileged") if root else None
@@ -183,7 +183,7 @@ def userns(src, evidence: Sequence[Evidence]) -> Check:
         raw = " ".join("%s=%s" % kv for kv in steps.items()) or "error=%s" % outcome.get("error")
         n.add("trial:" + name, "uid %s: %s" % (outcome.get("uid", "?"), raw),
               "a child process tried it; nothing outside its own namespaces was touched")
-    container = in_container(evidence)
+    container = facts.in_container
     ids = _subids(src, n, ident) if not root else {}
     details: Dict[str, Any] = {"sysctls": sysctls, "tested_as": chosen.get("uid"),
                                "trial": dict(chosen), "subids": ids}
@@ -254,16 +254,17 @@ def _own_cgroup(src) -> Optional[str]:
     return None
 
 
-@check
-def cgroups(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def cgroups(facts: Facts) -> Check:
     """cgroup mode from the mount table (unified v2, hybrid, legacy v1) and the
     controllers: v2 cgroup.controllers at the root and in this process's own cgroup
     (delegation, what rootless containers get), with devices done by BPF and freezing by
     cgroup.freeze; v1 from the mounted hierarchies and /proc/cgroups."""
+    src = facts.src
     n = Notes("cgroups")
-    mounts = mountinfo(src)
+    mounts = facts.mountinfo()
     if not mounts:
-        n.unseen("/proc/self/mountinfo", src.read("/proc/self/mountinfo", limit=16).error)
+        n.unseen("/proc/self/mountinfo", facts.error("/proc/self/mountinfo"))
         return n.done("unknown", "The mount table could not be read", value="unknown")
     layout = cgroup_layout(mounts)
     n.add("/proc/self/mountinfo", "%s%s%s" % (layout.mode, " (v2 at %s)" % layout.v2_path if layout.v2_path else "",
@@ -274,7 +275,7 @@ def cgroups(src, evidence: Sequence[Evidence]) -> Check:
     if layout.mode == "none":
         return n.done("fail", "No cgroup file system is mounted: no resource control for containers or VMs",
                       "Mount cgroup2 at /sys/fs/cgroup (mount -t cgroup2 none /sys/fs/cgroup)", **details)
-    ident = identity(src)
+    ident = identity(facts)
     if layout.mode == "unified":
         root = layout.v2_path or "/sys/fs/cgroup"
         value, error = first_line(src, root + "/cgroup.controllers")
@@ -285,7 +286,7 @@ def cgroups(src, evidence: Sequence[Evidence]) -> Check:
         n.add(root + "/cgroup.controllers", value or "(none)")
         freeze = src.read(root + "/cgroup.freeze", limit=16).seen or bool(
             [p for p in (_own_cgroup(src),) if p and src.read(root + p.rstrip("/") + "/cgroup.freeze", limit=16).seen])
-        bpf = config_value(src, "CGROUP_BPF")
+        bpf = config_value(facts, "CGROUP_BPF")
         missing = [c for c in V2_CONTROLLERS if c not in available]
         details.update({"controllers": available, "missing": missing, "freeze": freeze, "devices_bpf": bpf})
         notes: List[str] = []
@@ -331,25 +332,26 @@ def cgroups(src, evidence: Sequence[Evidence]) -> Check:
 FUSE_HELPERS = ("/usr/bin/fuse-overlayfs", "/usr/local/bin/fuse-overlayfs")
 
 
-@check
-def overlayfs(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def overlayfs(facts: Facts) -> Check:
     """OverlayFS for image layers (/proc/filesystems, the overlay module or its build
     option), whether it also mounts inside a user namespace (rootless storage; the userns
     trial's last step, Linux 5.11+), whether the root is itself an overlay (an upper layer
     cannot live there), and fuse (/dev/fuse, fuse-overlayfs, /sys/fs/fuse/connections)."""
+    src = facts.src
     n = Notes("overlayfs")
     fs = filesystems(src)
     if fs is None:
         n.unseen("/proc/filesystems", src.read("/proc/filesystems", limit=16).error)
     registered = fs is not None and "overlay" in fs
-    module = module_present(src, "overlay")
-    built = config_value(src, "OVERLAY_FS")
+    module = module_present(facts, "overlay")
+    built = config_value(facts, "OVERLAY_FS")
     n.add("/proc/filesystems", "overlay registered" if registered else "no overlay" if fs is not None else "unread")
     if module:
         n.add("/sys/module/overlay", module)
     if built is not None:
         n.add("kernel config", "CONFIG_OVERLAY_FS=%s" % built)
-    root_fs = next((m.fstype for m in mountinfo(src) if m.mount_point == "/"), None)
+    root_fs = next((m.fstype for m in facts.mountinfo() if m.mount_point == "/"), None)
     if root_fs:
         n.add("/proc/self/mountinfo", "/ is %s" % root_fs)
     fuse_dev = src.device("/dev/fuse")
@@ -395,16 +397,17 @@ def overlayfs(src, evidence: Sequence[Evidence]) -> Check:
         how, ", and it mounts inside user namespaces" if in_userns == "ok" else ""), **details)
 
 
-@check
-def seccomp(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def seccomp(facts: Facts) -> Check:
     """Seccomp: whether the kernel can filter system calls for containers
     (/proc/sys/kernel/seccomp/actions_avail, the `Seccomp:` line, CONFIG_SECCOMP_FILTER),
     and whether this process already runs under filters (mode 2, their number) or with
     no_new_privs (setuid helpers such as newuidmap cannot gain privileges then)."""
+    src = facts.src
     n = Notes("seccomp")
-    fields = status_fields(src)
+    fields = facts.status()
     if not fields:
-        n.unseen("/proc/self/status", src.read("/proc/self/status", limit=16).error)
+        n.unseen("/proc/self/status", facts.error("/proc/self/status"))
     mode = fields.get("Seccomp")
     filters = fields.get("Seccomp_filters")
     nnp = fields.get("NoNewPrivs")
@@ -418,7 +421,7 @@ def seccomp(src, evidence: Sequence[Evidence]) -> Check:
         n.add("/proc/sys/kernel/seccomp/actions_avail", actions)
     else:
         n.unseen("/proc/sys/kernel/seccomp/actions_avail", actions_error)
-    built = config_value(src, "SECCOMP_FILTER")
+    built = config_value(facts, "SECCOMP_FILTER")
     if built is not None:
         n.add("kernel config", "CONFIG_SECCOMP_FILTER=%s" % built)
     details: Dict[str, Any] = {"mode": mode, "filters": int(filters) if filters and filters.isdigit() else None,
@@ -449,16 +452,17 @@ def seccomp(src, evidence: Sequence[Evidence]) -> Check:
         "actions: " + actions if actions else "mode field present"), **details)
 
 
-@check
-def capabilities(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def capabilities(facts: Facts) -> Check:
     """This process's capabilities decoded from /proc/self/status (CapEff, CapPrm, CapBnd,
     CapInh, CapAmb) against the kernel's cap_last_cap: root that lacks some (a sandbox or
     container withheld them, e.g. Docker's default 14), and what each missing one stops
     (SYS_RAWIO: MSRs, SYSLOG: the kernel log, NET_ADMIN: tap devices, SYS_ADMIN: mounts)."""
+    src = facts.src
     n = Notes("capabilities")
-    fields = status_fields(src)
+    fields = facts.status()
     if not fields:
-        n.unseen("/proc/self/status", src.read("/proc/self/status", limit=16).error)
+        n.unseen("/proc/self/status", facts.error("/proc/self/status"))
         return n.done("unknown", "/proc/self/status could not be read", value="unknown")
     masks = {key: parse_cap_mask(fields.get(key)) for key in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")}
     for key, mask in masks.items():
@@ -476,7 +480,7 @@ def capabilities(src, evidence: Sequence[Evidence]) -> Check:
     lacking = cap_names(everything & ~effective)
     bounding = masks.get("CapBnd")
     not_bounded = cap_names(everything & ~bounding) if bounding is not None else []
-    euid = identity(src).get("euid")
+    euid = identity(facts).get("euid")
     details: Dict[str, Any] = {"effective": names, "missing": lacking, "bounding_missing": not_bounded,
                                "count": len(names), "of": len(cap_names(everything))}
     recognised = next((label for label, caps in DEFAULT_SETS.items() if effective == mask_of(caps)), None)
@@ -496,7 +500,7 @@ def capabilities(src, evidence: Sequence[Evidence]) -> Check:
         return n.done("warn", "%s has %s; it lacks %s%s" % (
             who, what, shown, ", ..." if len(lacking) > len(important[:4]) and important else ""),
             "Grant what the workload needs (docker/podman run --cap-add NAME, or --privileged for nested "
-            "runtimes and VMMs)" if in_container(evidence) or recognised else None, **details)
+            "runtimes and VMMs)" if facts.in_container or recognised else None, **details)
     return n.done("info", "An unprivileged process without capabilities (uid %s): KVM needs only access to /dev/kvm, "
                           "rootless containers need user namespaces" % euid, **details)
 
@@ -504,12 +508,13 @@ def capabilities(src, evidence: Sequence[Evidence]) -> Check:
 APPARMOR_PARSERS = ("/sbin/apparmor_parser", "/usr/sbin/apparmor_parser")
 
 
-@check
-def lsm(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def lsm(facts: Facts) -> Check:
     """Security modules: the active list (/sys/kernel/security/lsm, else the kernel log's
     "LSM: initializing lsm=" line), AppArmor (enabled parameter; apparmor_parser, without
     which Docker cannot load its profile, as check-config.sh checks), SELinux (enforce),
     and this process's own label or profile (/proc/self/attr/current)."""
+    src = facts.src
     n = Notes("lsm")
     listed, error = first_line(src, "/sys/kernel/security/lsm")
     active: Optional[List[str]] = None
@@ -518,7 +523,7 @@ def lsm(src, evidence: Sequence[Evidence]) -> Check:
         n.add("/sys/kernel/security/lsm", listed)
     else:
         n.unseen("/sys/kernel/security/lsm", error, "securityfs may not be mounted")
-        for line in log_lines(src, "LSM: initializing lsm="):
+        for line in log_lines(facts, "LSM: initializing lsm="):
             n.add("cmd:dmesg", line, "the security modules the kernel started with")
             match = re.search(r"lsm=([\w,]+)", line)
             if match:
@@ -539,7 +544,7 @@ def lsm(src, evidence: Sequence[Evidence]) -> Check:
     apparmor_on = apparmor in ("Y", "y", "1") or (active is not None and "apparmor" in active)
     selinux_on = enforce is not None or (active is not None and "selinux" in active)
     parser = next((p for p in APPARMOR_PARSERS if src.stat(p).seen), None) if apparmor_on else None
-    if apparmor_on and not in_container(evidence):
+    if apparmor_on and not facts.in_container:
         n.add("apparmor_parser", parser or "absent", "Docker and Podman load their default profile with it")
     major = [x for x in (active or []) if x in ("apparmor", "selinux", "smack", "tomoyo")]
     if apparmor_on and "apparmor" not in major:
@@ -554,7 +559,7 @@ def lsm(src, evidence: Sequence[Evidence]) -> Check:
     confined = label not in (None, "unconfined", "kernel") and not (label or "").endswith(":unconfined_t:s0")
     where = "; this process is confined as %s" % label if confined else "; this process is unconfined" \
         if label else ""
-    if apparmor_on and parser is None and not in_container(evidence):  # in a container, the host's counts
+    if apparmor_on and parser is None and not facts.in_container:  # in a container, the host's counts
         return n.done("warn", "AppArmor is enabled but apparmor_parser is missing: Docker cannot load its "
                               "docker-default profile and containers fail to start%s" % where,
                       "Install apparmor (the apparmor_parser program)", **details)
@@ -592,31 +597,30 @@ VM_OPTIONS: Tuple[str, ...] = ("KVM", "TUN", "VHOST_NET", "VHOST_VSOCK", "VFIO",
                                "TRANSPARENT_HUGEPAGE", "KSM")
 
 
-@check
-def kernel_config(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def kernel_config(facts: Facts) -> Check:
     """The kernel's build options (/proc/config.gz or /boot/config-RELEASE) that Docker's
     check-config.sh calls generally necessary and optional, by cgroup version, and those a
     KVM host relies on (KVM and its vendor module, TUN, VHOST_*, VFIO, huge pages, KSM).
     Build options only say what could work; the other checks test what does. Also the
     limit check-config.sh reports: kernel.keys.root_maxkeys (each container's session
     keyring counts against root's quota)."""
-    from .common import kernel_config as read_config  # the check's name shadows it here
-
+    src = facts.src
     n = Notes("kernel-config")
     maxkeys_raw, _ = first_line(src, "/proc/sys/kernel/keys/root_maxkeys")
     maxkeys = int(maxkeys_raw) if maxkeys_raw and maxkeys_raw.isdigit() else None
     if maxkeys is not None:
         n.add("/proc/sys/kernel/keys/root_maxkeys", maxkeys, "root's key quota; every container takes keys from it")
     low_keys = maxkeys is not None and maxkeys <= ROOT_MAXKEYS_LOW
-    config, where = read_config(src)
+    config, where = facts.kernel_config()
     if config is None:
         n.add(where, "absent", "the kernel exposes its configuration only with CONFIG_IKCONFIG_PROC")
         return n.done("unknown", "The kernel's build configuration is not available (%s); the other checks test the "
                                  "running kernel instead" % where, value="unavailable")
     n.add(where, "%d options" % len(config))
-    layout = cgroup_layout(mountinfo(src)).mode
+    layout = cgroup_layout(facts.mountinfo()).mode
     required = list(CONTAINER_OPTIONS) + list(V1_OPTIONS if layout in ("legacy", "hybrid") else V2_OPTIONS)
-    cpu_vendor = vendor(src)
+    cpu_vendor = vendor(facts)
     vm_options = list(VM_OPTIONS) + (["KVM_INTEL"] if cpu_vendor == "intel" else ["KVM_AMD"]
                                      if cpu_vendor == "amd" else [])
     if config.get("KVM_PVM", "n") != "n":

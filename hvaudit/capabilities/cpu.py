@@ -9,9 +9,10 @@ enabled. A feature in CPUID but not in the flags was disabled, not missing: the 
 
 from __future__ import annotations
 
-from typing import List, Mapping, Optional, Sequence, Tuple
+from typing import List, Mapping, Optional, Tuple
 
-from ..model import Check, Evidence
+from ..facts import Facts
+from ..model import Check
 from . import check
 from .common import (
     Notes,
@@ -20,7 +21,6 @@ from .common import (
     cpuid_where,
     cpuinfo,
     first_line,
-    is_guest,
     is_root,
     is_x86,
     kernel_log,
@@ -131,21 +131,35 @@ def _msr_note(error: Optional[str]) -> str:
     return "the MSR could not be read"
 
 
-@check
-def cpu_hav(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def cpu_hav(facts: Facts) -> Check:
     """Hardware virtualization: VT-x (CPUID.1:ECX[5], flag `vmx`) or AMD-V (CPUID
     0x80000001:ECX[2], flag `svm`); when the CPU has it and the kernel does not show it,
     the firmware lock MSR (root) and the kernel log say who disabled it. Other
     architectures: s390 `sie`, arm64 EL2, POWER kvm_hv."""
+    result = _hav(facts)
+    details = dict(result.details)
+    firmware = details.get("firmware")
+    cpu_present = details.get("cpuid_bit") if details.get("cpuid_bit") is not None else details.get("kernel_flag")
+    if result.status == "pass":
+        cpu_present = True
+    details.update(extension=details.get("value"), present=cpu_present, guest=facts.guest,
+                   enabled_in_firmware={"disabled": False, "enabled": True, "unlocked": True}.get(firmware or ""))
+    return result._replace(details=details)
+
+
+def _hav(facts: Facts) -> Check:
+    """cpu-hav before the details every system shares."""
+    src = facts.src
     n = Notes("cpu-hav")
-    if not is_x86(src):
-        return _other_architecture(src, n)
-    info = cpuinfo(src)
-    cpu_vendor = vendor(src)
+    if not is_x86(facts):
+        return _other_architecture(facts, n)
+    info = cpuinfo(facts)
+    cpu_vendor = vendor(facts)
     name, flag = _hav_names(cpu_vendor)
     flags = info.flags if info is not None else frozenset()
     if info is None:
-        n.unseen("/proc/cpuinfo", "EACCES")
+        n.unseen("/proc/cpuinfo", facts.error("/proc/cpuinfo"))
     kernel_has: Optional[bool] = None
     if flags:
         kernel_has = flag in flags if flag else bool({"vmx", "svm"} & flags)
@@ -156,17 +170,17 @@ def cpu_hav(src, evidence: Sequence[Evidence]) -> Check:
         n.add(raw_where, "set" if raw else "clear", "what the CPU (or the outer hypervisor) offers")
     elif src.cpuid_error():
         n.unseen("cpuid", src.cpuid_error())
-    guest = is_guest(src)
-    backend = backend_name(src)
-    lines, log_error = kernel_log(src)
+    guest = facts.guest
+    backend = backend_name(facts)
+    lines, log_error = kernel_log(facts)
     if lines is None:
         n.unseen("cmd:dmesg", log_error, log_note(log_error))
-    firmware_lines = log_lines(src, *FIRMWARE_MESSAGES)
+    firmware_lines = log_lines(facts, *FIRMWARE_MESSAGES)
     for line in firmware_lines[:3]:
         n.add("cmd:dmesg", line, "the kernel found the feature locked off by the firmware")
-    for line in log_lines(src, *MISSING_MESSAGES)[:2]:
+    for line in log_lines(facts, *MISSING_MESSAGES)[:2]:
         n.add("cmd:dmesg", line, "the kernel's KVM found no usable hardware virtualization")
-    for line in log_lines(src, HYPERV_NESTED)[:1]:
+    for line in log_lines(facts, HYPERV_NESTED)[:1]:
         n.add("cmd:dmesg", line, "KVM runs nested under Hyper-V (WSL 2, Azure) with enlightened VMCS")
     multihit, _ = first_line(src, "/sys/devices/system/cpu/vulnerabilities/itlb_multihit")
     if multihit and "KVM" in multihit:
@@ -221,9 +235,10 @@ def cpu_hav(src, evidence: Sequence[Evidence]) -> Check:
     return n.done("fail", "This CPU has no %s: no hardware-assisted virtualization" % name, None, **details)
 
 
-def _other_architecture(src, n: Notes) -> Check:
+def _other_architecture(facts: Facts, n: Notes) -> Check:
+    src = facts.src
     arch = machine(src)
-    info = cpuinfo(src)
+    info = cpuinfo(facts)
     details = {"architecture": arch, "value": arch}
     if arch.startswith("s390"):
         has = info is not None and "sie" in info.flags
@@ -234,9 +249,9 @@ def _other_architecture(src, n: Notes) -> Check:
         return n.done("fail", "No SIE facility: this LPAR or guest cannot run KVM guests",
                       "Run Linux in an LPAR, or ask the outer z/VM or KVM to pass SIE through", **details)
     if arch in ("aarch64", "arm64"):
-        lines, error = kernel_log(src)
-        el2 = log_lines(src, "started at EL2", "Hyp mode initialized", "VHE mode initialized", "hyp mode")
-        el1 = log_lines(src, "started at EL1")
+        lines, error = kernel_log(facts)
+        el2 = log_lines(facts, "started at EL2", "Hyp mode initialized", "VHE mode initialized", "hyp mode")
+        el1 = log_lines(facts, "started at EL1")
         for line in (el2 + el1)[:3]:
             n.add("cmd:dmesg", line, "the exception level the kernel was started at: EL2 is needed for KVM")
         if lines is None:
@@ -266,22 +281,32 @@ def _other_architecture(src, n: Notes) -> Check:
                   % (arch or "this architecture"), **details)
 
 
-@check
-def cpu_slat(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def cpu_slat(facts: Facts) -> Check:
     """Second-level address translation (Intel EPT, AMD NPT) and the features KVM uses
     with it: unrestricted guest, VPID, APICv/AVIC, PML, shadow VMCS... from the `vmx flags`
     line (Linux 5.6+) or `flags`, and whether kvm_intel/kvm_amd keep them on."""
+    result = _slat(facts)
+    details = dict(result.details)
+    details.update(extension={"intel": "EPT", "amd": "NPT"}.get(vendor(facts) or "", details.get("value")),
+                   present=details.get("slat"))
+    return result._replace(details=details)
+
+
+def _slat(facts: Facts) -> Check:
+    """cpu-slat before the details every system shares."""
+    src = facts.src
     n = Notes("cpu-slat")
-    if not is_x86(src):
+    if not is_x86(facts):
         return n.done("unknown", "SLAT is not audited on %s (arm64 stage-2 and POWER radix are always present with "
                                  "KVM)" % (machine(src) or "this architecture"), value=machine(src))
-    info = cpuinfo(src)
-    cpu_vendor = vendor(src)
+    info = cpuinfo(facts)
+    cpu_vendor = vendor(facts)
     if info is None or not info.flags:
-        n.unseen("/proc/cpuinfo", "ENOENT" if info is None else None)
+        n.unseen("/proc/cpuinfo", facts.error("/proc/cpuinfo"))
         return n.done("unknown", "The kernel's CPU flags could not be read", value="unknown")
     flags, vmx_flags = info.flags, info.vmx_flags
-    backend = backend_name(src)
+    backend = backend_name(facts)
     has_hav = "vmx" in flags or "svm" in flags
     if not has_hav:
         raw = cpuid_bit(src, 1, 2, 5) if cpu_vendor == "intel" else cpuid_bit(src, 0x80000001, 2, 2)
@@ -289,7 +314,7 @@ def cpu_slat(src, evidence: Sequence[Evidence]) -> Check:
             n.add("/proc/cpuinfo flags", "no vmx/svm", "PVM keeps guest page tables with shadow paging")
             return n.done("warn", "No EPT/NPT: KVM through PVM uses shadow paging, slower for memory-heavy guests",
                           value="shadow paging (PVM)", slat=False)
-        if raw and cpu_vendor == "intel" and is_root(src):
+        if raw and cpu_vendor == "intel" and is_root(facts):
             value, error = src.msr(0, IA32_VMX_PROCBASED_CTLS2)
             if value is not None:
                 allowed = value >> 32
@@ -322,7 +347,7 @@ def cpu_slat(src, evidence: Sequence[Evidence]) -> Check:
     if slat_flag not in present:
         return n.done("warn", "No %s: KVM falls back to shadow paging, which costs a VM exit per guest page-table "
                               "change" % slat_flag.upper(),
-                      NESTED_REMEDY if is_guest(src) else "A CPU with %s is needed for fast guests"
+                      NESTED_REMEDY if facts.guest else "A CPU with %s is needed for fast guests"
                       % slat_flag.upper(), value="none", slat=False, **details)
     on, raw_param, path = param_on(src, module, param)
     if raw_param is not None:
@@ -336,7 +361,7 @@ def cpu_slat(src, evidence: Sequence[Evidence]) -> Check:
     if "vmx" in flags and vmx_flags and "unrestricted_guest" not in present:
         return n.done("warn", "EPT without unrestricted guest: real-mode guest code is emulated (slow boots; "
                               "some guests fail)",
-                      NESTED_REMEDY if is_guest(src) else None, value="EPT", slat=True, **details)
+                      NESTED_REMEDY if facts.guest else None, value="EPT", slat=True, **details)
     if "vmx" in flags:
         ug_on, ug_raw, ug_path = param_on(src, "kvm_intel", "unrestricted_guest")
         if ug_on is False:

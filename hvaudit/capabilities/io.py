@@ -4,9 +4,10 @@ VMMs use for networking and sockets (vhost-net, vhost-vsock, tun)."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-from ..model import Check, Evidence
+from ..facts import Facts
+from ..model import Check
 from . import check
 from .common import (
     Notes,
@@ -14,14 +15,11 @@ from .common import (
     config_value,
     device_summary,
     first_line,
-    in_container,
-    is_guest,
     is_x86,
     log_lines,
     machine,
     module_present,
     param_on,
-    sys_modules,
     vendor,
 )
 
@@ -42,13 +40,14 @@ def _iommu_groups(src) -> Tuple[Optional[List[str]], Optional[str]]:
     return [g for g in listing.names or () if g.isdigit()], None
 
 
-@check
-def iommu(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def iommu(facts: Facts) -> Check:
     """The IOMMU that device assignment needs: the firmware's ACPI table (DMAR, IVRS, IORT;
     the vendor from vendor_id, not from vmx/svm), the kernel's IOMMU devices
     (/sys/class/iommu) and groups (/sys/kernel/iommu_groups, their default domain type:
     DMA or identity = passthrough), the command line (intel_iommu=, amd_iommu=, iommu=)
     and interrupt remapping from the kernel log."""
+    src = facts.src
     n = Notes("iommu")
     tables = src.listdir("/sys/firmware/acpi/tables")
     present_tables = [t for t in IOMMU_TABLES if tables.seen and t in (tables.names or ())]
@@ -79,11 +78,11 @@ def iommu(src, evidence: Sequence[Evidence]) -> Check:
                                                              "iommu.strict", "amd_iommu_intr")}
     if iommu_params:
         n.add("/proc/cmdline", " ".join("%s=%s" % kv for kv in sorted(iommu_params.items())))
-    remap_on = log_lines(src, *IR_ENABLED)
-    remap_off = log_lines(src, *IR_DISABLED)
+    remap_on = log_lines(facts, *IR_ENABLED)
+    remap_off = log_lines(facts, *IR_DISABLED)
     for line in (remap_on + remap_off)[:2]:
         n.add("cmd:dmesg", line, "interrupt remapping keeps an assigned device from injecting arbitrary interrupts")
-    cpu_vendor = vendor(src)
+    cpu_vendor = vendor(facts)
     details: Dict[str, Any] = {"tables": present_tables, "units": unit_names, "groups": len(groups or []),
                                "domain_types": types, "cmdline": iommu_params,
                                "interrupt_remapping": True if remap_on else False if remap_off else None}
@@ -115,14 +114,14 @@ def iommu(src, evidence: Sequence[Evidence]) -> Check:
             **details)
     if not tables.seen and groups is None:
         return n.done("unknown", "Neither the ACPI tables nor the IOMMU groups could be read", **details)
-    if not tables.seen and in_container(evidence):
+    if not tables.seen and facts.in_container:
         return n.done("unknown", "This container cannot see the firmware tables; the host's IOMMU is unknown",
                       **details)
-    if is_guest(src):
+    if facts.guest:
         return n.done("warn", "No IOMMU in this VM: devices cannot be assigned to nested guests",
                       "Give the VM a virtual IOMMU (QEMU: -device intel-iommu,intremap=on or virtio-iommu) and add "
                       "%s" % param_name, **details)
-    if not is_x86(src) and expected_table is None:
+    if not is_x86(facts) and expected_table is None:
         return n.done("unknown", "No IOMMU found; this platform's IOMMU description is not audited", **details)
     return n.done("warn", "No %s table: the IOMMU is disabled in the firmware or the platform has none" % (
         expected_table or "IOMMU"),
@@ -130,13 +129,14 @@ def iommu(src, evidence: Sequence[Evidence]) -> Check:
             cpu_vendor or "", "the IOMMU"), **details)
 
 
-@check
-def vfio(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def vfio(facts: Facts) -> Check:
     """Device assignment through VFIO: the modules (vfio, vfio_pci, vfio_iommu_type1 and
     whether it allows unsafe interrupts), /dev/vfio/vfio (legacy container) and /dev/iommu
     (iommufd), group nodes in /dev/vfio, devices bound to vfio-pci; it needs an IOMMU."""
+    src = facts.src
     n = Notes("vfio")
-    modules = {name: module_present(src, name) for name in ("vfio", "vfio_pci", "vfio_iommu_type1", "iommufd")}
+    modules = {name: module_present(facts, name) for name in ("vfio", "vfio_pci", "vfio_iommu_type1", "iommufd")}
     loaded = {k: v for k, v in modules.items() if v}
     n.add("/sys/module", ", ".join("%s (%s)" % kv for kv in loaded.items()) or "no vfio modules")
     container_dev = src.device("/dev/vfio/vfio")
@@ -160,11 +160,11 @@ def vfio(src, evidence: Sequence[Evidence]) -> Check:
         n.add(noiommu_path, noiommu_raw, "no-IOMMU mode: no isolation at all, for user-space drivers only")
     groups_listing = src.listdir("/sys/kernel/iommu_groups")
     has_groups = bool(groups_listing.seen and [g for g in groups_listing.names or () if g.isdigit()])
-    built = config_value(src, "VFIO")
+    built = config_value(facts, "VFIO")
     details: Dict[str, Any] = {"modules": loaded, "groups": group_nodes, "devices": devices,
                                "iommu_groups": has_groups, "config": built}
     details["value"] = "vfio-pci" if "vfio_pci" in loaded else "vfio" if loaded else "none"
-    if not loaded and not container_dev.seen and built is None and sys_modules(src) is None \
+    if not loaded and not container_dev.seen and built is None and facts.sys_modules() is None \
             and not groups_listing.seen:
         return n.done("unknown", "Neither the modules nor the IOMMU groups can be seen here", **details)
     if not loaded and not container_dev.seen:
@@ -199,14 +199,15 @@ VIRTIO_NODES: Tuple[Tuple[str, str, str, str, str], ...] = (
 MISC_NUMBERS = {"/dev/net/tun": (10, 200), "/dev/vhost-net": (10, 238), "/dev/vhost-vsock": (10, 241)}
 
 
-@check
-def vhost_net(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def vhost_net(facts: Facts) -> Check:
     """The device nodes VMMs use for guest I/O: /dev/net/tun (tap networking; virt-host-validate
     fails without it), /dev/vhost-net (virt-host-validate warns without it) and
     /dev/vhost-vsock; each present, of the right numbers, openable by this user, and if
     absent whether the module or the kernel lacks it, or a container did not get it."""
+    src = facts.src
     n = Notes("vhost-net")
-    container = in_container(evidence)
+    container = facts.in_container
     states: Dict[str, str] = {}
     problems: List[Tuple[str, str, str]] = []  # (severity, text, remedy)
     for node, module, option, purpose, severity in VIRTIO_NODES:
@@ -233,9 +234,9 @@ def vhost_net(src, evidence: Sequence[Evidence]) -> Check:
             n.unseen(node, dev.error)
             states[node] = dev.error or "unknown"
             continue
-        loaded = module_present(src, module)
-        built = config_value(src, option)
-        if not loaded and built is None and sys_modules(src) is None:
+        loaded = module_present(facts, module)
+        built = config_value(facts, option)
+        if not loaded and built is None and facts.sys_modules() is None:
             states[node] = "unknown"
             n.add(node, "absent; whether the kernel has %s cannot be seen (no /sys/module)" % module)
             continue

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
+from ..facts import Facts
 from ..kvmapi import VM_TYPES
-from ..model import Check, Evidence
+from ..model import Check
 from . import check
 from .common import (
     BACKENDS,
@@ -18,14 +19,11 @@ from .common import (
     device_summary,
     first_line,
     identity,
-    in_container,
-    is_guest,
     is_x86,
     kvm_backends,
     log_lines,
     module_param,
     module_present,
-    mountinfo,
     param_on,
     vendor,
 )
@@ -57,8 +55,8 @@ CREATE_VM_ERRORS: Mapping[str, str] = {
 }
 
 
-def _module_remedy(src) -> str:
-    cpu_vendor = vendor(src)
+def _module_remedy(facts) -> str:
+    cpu_vendor = vendor(facts)
     if cpu_vendor == "intel":
         return "sudo modprobe kvm_intel (if it fails, see cpu-hav and `dmesg | grep -i kvm`)"
     if cpu_vendor == "amd":
@@ -66,16 +64,17 @@ def _module_remedy(src) -> str:
     return "sudo modprobe kvm_intel or kvm_amd, whichever matches the CPU"
 
 
-@check
-def kvm_backend(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def kvm_backend(facts: Facts) -> Check:
     """Which module gives KVM its hardware side: kvm_intel, kvm_amd, kvm_pvm (PVM, no
     hardware virtualization needed), kvm_hv/kvm_pr (POWER), or KVM itself on arm64, s390
     and RISC-V; loaded as a module or built in (/sys/module/NAME, initstate), with the
     parameters that shape what guests get, and the build configuration when no module is
     there."""
+    src = facts.src
     n = Notes("kvm-backend")
-    found = kvm_backends(src)
-    core = module_present(src, "kvm")
+    found = kvm_backends(facts)
+    core = module_present(facts, "kvm")
     if core:
         n.add("/sys/module/kvm", core, "the KVM core")
     for name, state in found:
@@ -102,28 +101,28 @@ def kvm_backend(src, evidence: Sequence[Evidence]) -> Check:
         what = "; ".join("%s drives %s" % (name, BACKENDS.get(name, "the hardware")) for name in names
                          if name in BACKENDS) or "KVM is built for this architecture"
         return n.done("pass", "KVM is provided by %s: %s" % (described, what), **details)
-    if not is_x86(src) and core:
+    if not is_x86(facts) and core:
         return n.done("pass", "KVM is provided by the kvm %s" % core, **details)
-    log = log_lines(src, "kvm_intel", "kvm_amd", "kvm:", "KVM:")
+    log = log_lines(facts, "kvm_intel", "kvm_amd", "kvm:", "KVM:")
     for line in log[:3]:
         n.add("cmd:dmesg", line, "what KVM said when it loaded (or refused to)")
-    option = {"intel": "KVM_INTEL", "amd": "KVM_AMD"}.get(vendor(src) or "", "KVM")
-    built = config_value(src, option)
+    option = {"intel": "KVM_INTEL", "amd": "KVM_AMD"}.get(vendor(facts) or "", "KVM")
+    built = config_value(facts, option)
     if built is not None:
         n.add("kernel config", "CONFIG_%s=%s" % (option, built))
     details["config"] = built
     if core:
         why = ("the vendor module refused to load: " + log[0].split("]", 1)[-1].strip()) if log else \
             "no vendor module is loaded"
-        return n.done("fail", "The KVM core is loaded but %s" % why, _module_remedy(src), **details)
-    if built == "n" or config_value(src, "KVM") == "n":
+        return n.done("fail", "The KVM core is loaded but %s" % why, _module_remedy(facts), **details)
+    if built == "n" or config_value(facts, "KVM") == "n":
         return n.done("fail", "This kernel is built without KVM (CONFIG_%s is not set)" % option,
                       "Boot a kernel with KVM (CONFIG_KVM and CONFIG_%s)" % option, **details)
     listing = src.listdir("/sys/module")
     if not listing.seen:
         n.unseen("/sys/module", listing.error)
         return n.done("unknown", "/sys/module could not be read: the KVM backend is unknown", **details)
-    return n.done("fail", "No KVM module is loaded", _module_remedy(src), **details)
+    return n.done("fail", "No KVM module is loaded", _module_remedy(facts), **details)
 
 
 def _membership(info: Mapping[str, Any], ident: Mapping[str, Any]) -> Dict[str, Any]:
@@ -137,11 +136,11 @@ def _membership(info: Mapping[str, Any], ident: Mapping[str, Any]) -> Dict[str, 
             "in_database": (gid in db) if (gid is not None and isinstance(db, list)) else None}
 
 
-def _nodev_mount(src) -> Optional[str]:
+def _nodev_mount(facts) -> Optional[str]:
     """The mount that holds /dev, if it forbids device nodes (nodev): opening then fails
     with EACCES even for root."""
     best = None
-    for m in mountinfo(src):
+    for m in facts.mountinfo():
         holds = m.mount_point == "/dev/kvm" or "/dev/kvm".startswith(m.mount_point.rstrip("/") + "/")
         if holds and (best is None or len(m.mount_point) > len(best.mount_point)):
             best = m
@@ -161,13 +160,14 @@ def kvm_usable(src) -> Optional[bool]:
     return info.info.get("create_vm") == "ok" and info.info.get("kvm_api_version") == KVM_API_VERSION
 
 
-@check
-def kvm_device(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def kvm_device(facts: Facts) -> Check:
     """/dev/kvm, asked directly: opened read-write as this user, KVM_GET_API_VERSION (must
     be 12), KVM_CHECK_EXTENSION for the limits, and one KVM_CREATE_VM closed at once. Each
     way it can fail has its own cause and remedy: no driver, a node not passed into a
     container, permissions (and whether the user is in the node's group, now or after a
     new login), a device cgroup or LSM policy, a stale node, VM creation refused."""
+    src = facts.src
     n = Notes("kvm-device")
     dev = src.device("/dev/kvm")
     misc, misc_error = first_line(src, "/sys/class/misc/kvm/dev")
@@ -175,7 +175,7 @@ def kvm_device(src, evidence: Sequence[Evidence]) -> Check:
         n.add("/sys/class/misc/kvm/dev", misc, "the KVM driver registered its misc device")
     else:
         n.unseen("/sys/class/misc/kvm/dev", misc_error)
-    container = in_container(evidence)
+    container = facts.in_container
     if not dev.seen:
         if dev.error != "ENOENT":
             n.unseen("/dev/kvm", dev.error)
@@ -184,7 +184,7 @@ def kvm_device(src, evidence: Sequence[Evidence]) -> Check:
         misc_class = src.listdir("/sys/class/misc")
         if misc is None and not misc_class.seen:
             return n.done("fail", "/dev/kvm is absent, and whether a KVM driver exists cannot be seen (no "
-                                  "/sys/class/misc)", _module_remedy(src), value="absent", cause="absent")
+                                  "/sys/class/misc)", _module_remedy(facts), value="absent", cause="absent")
         if misc is not None:
             if container:
                 return n.done("fail", "The KVM driver is loaded on the host, but /dev/kvm was not passed into this "
@@ -195,16 +195,16 @@ def kvm_device(src, evidence: Sequence[Evidence]) -> Check:
                                   "created it)",
                           "sudo mknod -m 0660 /dev/kvm c 10 232 && sudo chgrp kvm /dev/kvm, or `udevadm trigger`",
                           value="no node", cause="node")
-        backend = backend_name(src)
+        backend = backend_name(facts)
         reason = ""
-        flags = cpuinfo(src)
-        if backend is None and is_x86(src) and flags is not None and flags.flags \
+        flags = cpuinfo(facts)
+        if backend is None and is_x86(facts) and flags is not None and flags.flags \
                 and not ({"vmx", "svm"} & flags.flags):
             reason = ": the CPU offers no usable VT-x/AMD-V (see cpu-hav)"
         elif backend is None:
             reason = ": no KVM module is loaded (see kvm-backend)"
         return n.done("fail", "No KVM driver: /dev/kvm and /sys/class/misc/kvm are absent" + reason,
-                      _module_remedy(src) if not reason.startswith(": the CPU") else
+                      _module_remedy(facts) if not reason.startswith(": the CPU") else
                       "Enable VT-x/AMD-V (see cpu-hav), then load kvm_intel or kvm_amd", value="absent",
                       cause="driver")
     info = dev.info
@@ -218,7 +218,7 @@ def kvm_device(src, evidence: Sequence[Evidence]) -> Check:
             info.get("type"), info.get("major"), info.get("minor")),
             "Remove the wrong node and let udev create /dev/kvm (char 10:232)", value="wrong node", **details)
     opened = info.get("open")
-    ident = identity(src)
+    ident = identity(facts)
     who = "root" if ident.get("euid") == 0 else ("uid %s" % ident.get("euid")) if ident.get("euid") is not None \
         else "this user"
     if opened is None:
@@ -226,7 +226,7 @@ def kvm_device(src, evidence: Sequence[Evidence]) -> Check:
     if opened == "EACCES":
         member = _membership(info, ident)
         details.update(member)
-        nodev = _nodev_mount(src)
+        nodev = _nodev_mount(facts)
         if nodev is not None:
             return n.done("fail", "/dev/kvm cannot be opened: %s is mounted nodev" % nodev,
                           "Mount %s without nodev (containers: pass the device with --device /dev/kvm)" % nodev,
@@ -263,7 +263,7 @@ def kvm_device(src, evidence: Sequence[Evidence]) -> Check:
                       **details)
     if opened in ("ENXIO", "ENODEV"):
         return n.done("fail", "/dev/kvm is a stale node: no driver answers char 10:232 (%s)" % opened,
-                      _module_remedy(src) + "; then remove the stale node and let udev recreate it",
+                      _module_remedy(facts) + "; then remove the stale node and let udev recreate it",
                       value=opened, cause="stale", **details)
     if opened != "ok":
         return n.done("fail", "/dev/kvm could not be opened (%s)" % opened, value=opened, cause="open", **details)
@@ -320,16 +320,17 @@ def _supported_bit(info: Mapping[str, Any], leaf: str, register: int, bit: int) 
     return bool(regs[register] >> bit & 1)
 
 
-@check
-def kvm_nested(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def kvm_nested(facts: Facts) -> Check:
     """Nested virtualization on both sides. Host side: can this host's guests run KVM
     (kvm_intel.nested / kvm_amd.nested, "Y"/"N" and "1"/"0" alike, and whether
     KVM_GET_SUPPORTED_CPUID offers VMX/SVM to guests; PVM cannot). Guest side: does the
     outer hypervisor expose VT-x/AMD-V to this guest, and does /dev/kvm work here."""
+    src = facts.src
     n = Notes("kvm-nested")
-    guest = is_guest(src)
-    backend = backend_name(src)
-    info = cpuinfo(src)
+    guest = facts.guest
+    backend = backend_name(facts)
+    info = cpuinfo(facts)
     flags = info.flags if info is not None else frozenset()
     dev = src.device("/dev/kvm")
     kvm_info: Mapping[str, Any] = dev.info if dev.seen else {}
@@ -363,7 +364,7 @@ def kvm_nested(src, evidence: Sequence[Evidence]) -> Check:
     details: Dict[str, Any] = {"guest": guest, "host_side": host_side, "backend": backend}
     if guest:
         n.add("/proc/cpuinfo flags", hav_flag or "no vmx/svm", "in a guest, these come from the outer hypervisor")
-        for line in log_lines(src, "Enlightened VMCS", "nested")[:2]:
+        for line in log_lines(facts, "Enlightened VMCS", "nested")[:2]:
             n.add("cmd:dmesg", line)
         # PVM gives this guest KVM without VT-x (whether this user may open /dev/kvm is kvm-device's matter).
         guest_side = "exposed" if hav_flag else "pvm" if backend == "kvm_pvm" else "none"

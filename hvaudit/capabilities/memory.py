@@ -4,11 +4,12 @@ KSM, the kernel same-page merging that lets many similar guests share memory."""
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional
 
-from ..model import Check, Evidence
+from ..facts import Facts
+from ..model import Check
 from . import check
-from .common import Notes, cpuinfo, filesystems, first_line, mountinfo
+from .common import Notes, cpuinfo, filesystems, first_line
 
 HUGEPAGES = "/sys/kernel/mm/hugepages"
 THP = "/sys/kernel/mm/transparent_hugepage/enabled"
@@ -29,12 +30,13 @@ def _int(src, path: str) -> Optional[int]:
     return int(value) if value is not None and value.isdigit() else None
 
 
-@check
-def hugepages(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def hugepages(facts: Facts) -> Check:
     """Huge pages for guest memory: the reserved pools per size (nr/free under
     /sys/kernel/mm/hugepages), hugetlbfs registered and mounted, 1 GiB pages (`pdpe1gb`),
     the transparent huge page mode (QEMU asks for THP with madvise, so `madvise` suffices)
     and KSM (/sys/kernel/mm/ksm/run: 1 merges identical pages across guests)."""
+    src = facts.src
     n = Notes("hugepages")
     pools = src.listdir(HUGEPAGES)
     reserved: Dict[str, Dict[str, Optional[int]]] = {}
@@ -49,12 +51,12 @@ def hugepages(src, evidence: Sequence[Evidence]) -> Check:
         n.unseen(HUGEPAGES, pools.error)
     fs = filesystems(src)
     hugetlbfs = fs is not None and "hugetlbfs" in fs
-    mounted = [m.mount_point for m in mountinfo(src) if m.fstype == "hugetlbfs"]
+    mounted = [m.mount_point for m in facts.mountinfo() if m.fstype == "hugetlbfs"]
     if fs is not None:
         n.add("/proc/filesystems", "hugetlbfs" if hugetlbfs else "no hugetlbfs")
     if mounted:
         n.add("/proc/self/mountinfo", "hugetlbfs at " + ", ".join(mounted))
-    info = cpuinfo(src)
+    info = cpuinfo(facts)
     gib_pages = info is not None and "pdpe1gb" in info.flags
     thp_raw, thp_error = first_line(src, THP)
     thp = None

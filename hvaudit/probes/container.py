@@ -14,12 +14,11 @@ from ..parsers.procfs import (
     parse_cgroup,
     parse_environ,
     parse_id_map,
-    parse_mountinfo,
     parse_ns_link,
-    parse_status,
 )
 from ..signatures import CONTAINER_ENV_NAMES
 from ..sources import Source
+from ..views import LINUX, Views
 from . import ev, missing, probe
 
 TYPE_CHECKING = False
@@ -41,8 +40,8 @@ NS_WEIGHT: Mapping[str, Strength] = {
 }
 
 
-@probe("container.namespaces")
-def namespaces(src: Source) -> Iterator[Evidence]:
+@probe("container.namespaces", systems=(LINUX,))
+def namespaces(src: Source, views: Views) -> Iterator[Evidence]:
     """/proc/self/ns/* against the initial namespaces' fixed inodes; PID 2 (kthreadd only in
     the initial PID namespace); the user namespace's uid_map; the mount namespace of PID 1."""
     pid_ = "container.namespaces"
@@ -135,8 +134,8 @@ def has_token(text: str, token: str, with_id: bool) -> bool:
     return False
 
 
-@probe("container.cgroup")
-def cgroup(src: Source) -> Iterator[Evidence]:
+@probe("container.cgroup", systems=(LINUX,))
+def cgroup(src: Source, views: Views) -> Iterator[Evidence]:
     """/proc/self/cgroup: the kernel reports which cgroup this process is in, and runtimes
     name their containers' cgroups. With cgroup v2 and a private cgroup namespace the
     path is "/" and says nothing (systemd PR #35382)."""
@@ -166,18 +165,18 @@ STORAGE_PATHS: Tuple[Tuple[Tuple[str, ...], str, str, str], ...] = (
 )
 
 
-@probe("container.mounts")
-def mounts(src: Source) -> Iterator[Evidence]:
+@probe("container.mounts", systems=(LINUX,))
+def mounts(src: Source, views: Views) -> Iterator[Evidence]:
     """/proc/self/mountinfo: what the root file system is (overlay from a runtime's storage,
     Kata's shared virtio-fs, WSL 1's lxfs/wslfs), where /etc/hostname comes from, lxcfs."""
     pid_ = "container.mounts"
-    read = src.read("/proc/self/mountinfo", limit=4 << 20)
+    read = views.read("/proc/self/mountinfo", limit=4 << 20)
     if not read.seen:
         yield from missing(pid_, "/proc/self/mountinfo", read.error)
         return
     where = "/proc/self/mountinfo"
     reported = set()
-    for m in parse_mountinfo(read.text or ""):
+    for m in views.mountinfo():
         if m.mount_point == "/":
             raw = "/ %s %s %s" % (m.fstype, m.source, m.super_options)
             if m.fstype in ("virtiofs", "9p") and "kataShared" in (m.source, m.root):
@@ -208,8 +207,8 @@ def mounts(src: Source) -> Iterator[Evidence]:
                      "lxcfs virtualises /proc files for LXC/LXD containers (other runtimes can use it)")
 
 
-@probe("container.environ")
-def environ(src: Source) -> Iterator[Evidence]:
+@probe("container.environ", systems=(LINUX,))
+def environ(src: Source, views: Views) -> Iterator[Evidence]:
     """The `container=` variable that runtimes give PID 1 (systemd's Container Interface),
     and the variables of WSL, Kubernetes, Apptainer and Flatpak. PID 1's environment needs
     root; this process's own is inherited and so weaker."""
@@ -263,8 +262,8 @@ MARKERS: Tuple[Tuple[str, str, str, str, str], ...] = (
 )
 
 
-@probe("container.markers")
-def markers(src: Source) -> Iterator[Evidence]:
+@probe("container.markers", systems=(LINUX,))
+def markers(src: Source, views: Views) -> Iterator[Evidence]:
     """Files runtimes leave: /.dockerenv, /run/.containerenv, /run/systemd/container,
     /run/host/container-manager, Apptainer's and Flatpak's, WSL's, Kubernetes' service
     account folder (listed, never read). Claims, to be weighed against kernel facts."""
@@ -298,8 +297,8 @@ def markers(src: Source) -> Iterator[Evidence]:
 GVISOR_VERSION = "#1 SMP Sun Jan 10 15:06:54 PST 2016"
 
 
-@probe("container.kernel-interfaces")
-def kernel_interfaces(src: Source) -> Iterator[Evidence]:
+@probe("container.kernel-interfaces", systems=(LINUX,))
+def kernel_interfaces(src: Source, views: Views) -> Iterator[Evidence]:
     """Kernels that are themselves container systems: OpenVZ (/proc/vz without /proc/bc),
     Linux-VServer (VxID), WSL (the kernel release), gVisor (its fixed version), illumos LX
     zones (BrandZ), and PRoot (a ptrace tracer named proot)."""
@@ -310,8 +309,8 @@ def kernel_interfaces(src: Source) -> Iterator[Evidence]:
                  "an OpenVZ container: the host node also has /proc/bc")
     elif vz.seen and bc.seen:
         yield ev(pid_, "/proc/bc", "present", "role", "openvz-host", Strength.DEFINITIVE, "the OpenVZ host node")
-    status = src.read("/proc/self/status", limit=65536)
-    fields = parse_status(status.text or "") if status.seen else {}
+    status = views.read("/proc/self/status", limit=65536)
+    fields = views.status()
     if not status.seen:
         yield from missing(pid_, "/proc/self/status", status.error)
     for key, tech in (("VxID", "linux-vserver"), ("s_context", "linux-vserver"), ("envID", "openvz")):
@@ -351,8 +350,8 @@ def kernel_interfaces(src: Source) -> Iterator[Evidence]:
                  "gVisor runs containers")
 
 
-@probe("container.chroot")
-def chroot(src: Source) -> Iterator[Evidence]:
+@probe("container.chroot", systems=(LINUX,))
+def chroot(src: Source, views: Views) -> Iterator[Evidence]:
     """Whether this process's root is PID 1's root (as `systemd-detect-virt --chroot`
     checks): needs access to /proc/1/root, so root only."""
     pid_ = "container.chroot"
