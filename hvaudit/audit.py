@@ -28,9 +28,9 @@ def run_audit(source: Source, checks: Union[bool, Collection[str]] = True, cvm: 
     findings: List[Finding] = list(result.findings)
     damage = getattr(source, "damage", None)
     if damage:
-        findings.append(Finding("capture.damaged", "warning",
-                                "The capture is damaged in %d places; the audit used the rest" % len(damage),
-                                fields={"where": "capture", "value": "; ".join(damage[:20])}))
+        findings.append(Finding("capture.damaged", "warning", "title.capture.damaged",
+                                fields={"where": "capture", "value": "; ".join(damage[:20]),
+                                        "count": str(len(damage))}))
     capabilities: List[Check] = []
     if checks:
         from .capabilities import run_checks

@@ -159,16 +159,24 @@ class Finding(Record):
 
     id: str
     severity: str  # one of SEVERITIES
-    title: str
+    title_id: str  # the title's message id (hvaudit.messages)
     evidence: Tuple[Evidence, ...] = ()
     contradicted_by: Tuple[Evidence, ...] = ()
-    fields: Mapping[str, str] = {}  # fills the explanation's placeholders
+    fields: Mapping[str, str] = {}  # fills the title's and the explanation's fields
+
+    @property
+    def title(self) -> str:
+        """The title in English."""
+        from .messages import render
+
+        return render(self.title_id, "en", **self.fields)
 
     def to_dict(self) -> Dict[str, Any]:
         return {
             "id": self.id,
             "severity": self.severity,
             "title": self.title,
+            "title_id": self.title_id,
             "fields": dict(self.fields),
             "evidence": [e.to_dict() for e in self.evidence],
             "contradicted_by": [e.to_dict() for e in self.contradicted_by],

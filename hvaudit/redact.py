@@ -194,7 +194,7 @@ class Redactor:
             uname={k: self.text(v) for k, v in report.meta.uname.items()}, redacted=True)
         layers: List[Layer] = [layer._replace(name=self.text(layer.name), details=self.value(dict(layer.details)),
                                               evidence=self._many(layer.evidence)) for layer in report.layers]
-        findings: List[Finding] = [f._replace(title=self.text(f.title), evidence=self._many(f.evidence),
+        findings: List[Finding] = [f._replace(evidence=self._many(f.evidence),
                                               contradicted_by=self._many(f.contradicted_by),
                                               fields={k: self.text(v) for k, v in f.fields.items()})
                                    for f in report.findings]

@@ -67,16 +67,18 @@ def sample_report(hostile: bool = False) -> Report:
               (cgroup, marker)),
     )
     findings = (
-        Finding("vm.detected", "info", h("Guest of KVM"), (cpuid,), (dmi,),
-                {"tech": h("KVM"), "product": h("QEMU"), "value": "kvm"}),
-        Finding("vm.hypervisor-type", "info", "KVM is a Type I hypervisor", (cpuid,), (),
+        Finding("vm.detected", "info", "title.vm.detected", (cpuid,), (dmi,),
+                {"tech": h("KVM"), "product": h("QEMU"), "value": "kvm", "name": h("KVM")}),
+        Finding("vm.hypervisor-type", "info", "title.vm.hypervisor-type.1", (cpuid,), (),
                 {"tech": "KVM", "value": "type-1"}),
-        Finding("container.detected", "info", h("Inside a container: Docker"), (cgroup, marker), (),
+        Finding("container.detected", "info", "title.container.detected", (cgroup, marker), (),
                 {"tech": h("Docker"), "value": "docker"}),
-        Finding("evidence.unreadable", "info", "1 sources could not be read", (denied,), (), {"value": "1"}),
-        Finding("evidence.probe-error", "error", "1 probes failed", (failed,), (), {"value": "1"}),
-        Finding("capture.damaged", "warning", h("The capture is damaged in 1 places"), (), (),
-                {"value": h("root/proc/cpuinfo: not a regular file")}),
+        Finding("evidence.unreadable", "info", "title.evidence.unreadable", (denied,), (),
+                {"value": "1", "count": "1"}),
+        Finding("evidence.probe-error", "error", "title.evidence.probe-error", (failed,), (),
+                {"value": "1", "count": "1"}),
+        Finding("capture.damaged", "warning", "title.capture.damaged", (), (),
+                {"value": h("root/proc/cpuinfo: not a regular file"), "count": "1"}),
     )
     checks = (
         Check("cpu-hav", "pass", h("vmx in /proc/cpuinfo flags"), (_e("/proc/cpuinfo flags", h("vmx")),)),

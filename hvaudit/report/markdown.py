@@ -82,7 +82,7 @@ def render(report: Report, lang: str = "en", color: bool = False) -> str:
     view = v.build(report, lang)
     t = view.t
     out: List[str] = ["# %s" % text(t("report-title")), "", "**%s**" % text(view.verdict), ""]
-    counts = ", ".join("%d %s" % (n, text(t("severity." + s))) for s, n in view.counts.items() if n)
+    counts = ", ".join(text(counted) for _, counted in view.counted)
     out.append("systemd-detect-virt: %s, %s%s" % (
         code("vm=" + view.vm, False), code("container=" + view.container, False),
         (" · %s: %s" % (text(t("findings")), counts)) if counts else ""))

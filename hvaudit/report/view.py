@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from .. import knowledge as kb
+from .. import messages
 from ..model import Check, Evidence, Finding, Layer, Report
 
 #: Finding severities and check statuses, most serious first (the order they are listed in).
@@ -178,6 +179,7 @@ class View(NamedTuple):
     checks: Tuple[ItemView, ...]
     findings: Tuple[ItemView, ...]
     counts: Mapping[str, int]  # findings per severity
+    counted: Tuple[Tuple[str, str], ...]  # (severity, "5 warnings") for each severity found
     meta: Tuple[Tuple[str, str], ...]
     machine: str  # the hardware as the firmware names it, and the architecture
     source: str  # "Live audit", or "From a capture"
@@ -260,7 +262,8 @@ def _finding(f: Finding, lang: str, t: Callable[[str], str]) -> ItemView:
                 techs.append(e.claim.value)
     return ItemView(
         id=shown(f.id), name=_name("finding", f.id, t), level=f.severity, level_label=t("severity." + f.severity),
-        title=shown(f.title), explanation=kb.explanation(f.id, lang, **fields),
+        title=shown(messages.render(f.title_id, lang, **fields)),
+        explanation=kb.explanation(f.id, lang, **fields),
         sections=_sections(f.id, lang, t, techs), evidence=_evidence(f.evidence, t),
         contradicted_by=_evidence(f.contradicted_by, t))
 
@@ -398,6 +401,7 @@ def build(report: Report, lang: str = "en") -> View:
         classification=shown(report.classification), tiers=_tiers(report, lang, t),
         checks=tuple(_check(c, lang, t) for c in report.checks),
         findings=tuple(_finding(f, lang, t) for f in findings), counts=counts,
+        counted=tuple((s, messages.plural("count.findings." + s, n, lang)) for s, n in counts.items() if n),
         meta=_meta(report, t), machine=_machine(report, t),
         source=t("live-audit") if report.meta.source == "live" else t("from-capture"),
         when=shown(report.meta.captured_at or report.meta.audited_at or ""),

@@ -1,0 +1,119 @@
+"""The message catalogue: compiled as committed, complete in every language, its fields
+the same in each, plurals by the language's rule, and Portuguese reports free of English."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from pathlib import Path
+from typing import Dict, List, Set, Tuple
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from hvaudit import messages
+from hvaudit.report import render
+
+from .report_samples import audit, fixture_cases, sample_report
+
+LOCALE = Path(messages.__file__).parent / "locale"
+FIELD = re.compile(r"\{([^{}]*)\}")
+
+
+def _po(lang: str) -> Catalog:
+    with (LOCALE / lang / "LC_MESSAGES" / "hvaudit.po").open("rb") as f:
+        return read_po(f)
+
+
+def _strings(message) -> Tuple[str, ...]:  # noqa: ANN001 - babel's Message
+    return tuple(message.string) if isinstance(message.string, (list, tuple)) else (message.string,)
+
+
+@pytest.mark.parametrize("lang", messages.LANGS)
+def test_the_committed_mo_is_the_compiled_po(lang: str) -> None:
+    out = io.BytesIO()
+    write_mo(out, _po(lang))
+    committed = (LOCALE / lang / "LC_MESSAGES" / "hvaudit.mo").read_bytes()
+    assert committed == out.getvalue(), "run: pybabel compile -d hvaudit/messages/locale -D hvaudit"
+
+
+def test_every_message_exists_in_every_language_with_the_same_fields() -> None:
+    catalogs = {lang: {m.id if isinstance(m.id, str) else m.id[0]: m for m in _po(lang) if m.id}
+                for lang in messages.LANGS}
+    english = catalogs["en"]
+    assert len(english) > 200
+    for lang, table in catalogs.items():
+        assert set(table) == set(english), (lang, set(english) ^ set(table))
+        for mid, message in table.items():
+            for s in _strings(message):
+                assert s.strip(), "%s: no %s text" % (mid, lang)
+            fields = {f for s in _strings(message) for f in FIELD.findall(s)}
+            assert fields == {f for s in _strings(english[mid]) for f in FIELD.findall(s)}, (lang, mid)
+            assert all(f.isidentifier() for f in fields), (lang, mid, fields)
+
+
+def test_portuguese_is_not_the_english() -> None:
+    english = {m.id: _strings(m) for m in _po("en") if m.id}
+    same = [m.id for m in _po("pt") if m.id and _strings(m) == english[m.id] and len(" ".join(_strings(m))) > 25]
+    assert same == []
+
+
+def test_plurals_follow_each_language() -> None:
+    assert messages.plural("count.findings.info", 1, "en") == "1 info"
+    assert messages.plural("count.findings.info", 5, "en") == "5 info"
+    assert messages.plural("count.findings.warning", 5, "pt") == "5 avisos"
+    assert messages.plural("count.findings.warning", 1, "pt") == "1 aviso"
+    assert messages.plural("count.findings.warning", 0, "pt") == "0 aviso"  # pt: 0 takes the singular
+    assert "INFORMAÇÃO" not in messages.plural("count.findings.info", 5, "pt").upper()
+
+
+def test_fields_are_filled_by_name_only() -> None:
+    assert messages.fill("{a} and {b} {c.__class__} {", {"a": "{b}", "b": None}) == "{b} and  {c.__class__} {"
+    assert messages.fill("{a}", {"a": ["x", "y"]}) == "x, y"
+    assert messages.text("no.such.message", "pt") == "no.such.message"
+
+
+# -- Portuguese reports carry no English message ----------------------------------------
+
+
+def _english_fragments() -> Dict[str, str]:
+    """fragment -> message id: the English text of each message between its fields, where
+    it is long enough to be prose and the Portuguese does not keep it (a command, a name)."""
+    pt = {m.id: " ".join(_strings(m)) for m in _po("pt") if m.id}
+    out: Dict[str, str] = {}
+    for m in _po("en"):
+        if not m.id:
+            continue
+        key = m.id if isinstance(m.id, str) else m.id[0]
+        for s in _strings(m):
+            for fragment in FIELD.split(s)[::2]:
+                fragment = " ".join(fragment.split()).strip(" ,.;:()")
+                if len(fragment) >= 20 and len(fragment.split()) >= 4 and fragment not in " ".join(pt[m.id].split()):
+                    out[fragment] = key
+    return out
+
+
+def _plain(text: str, fmt: str) -> str:
+    if fmt == "html":
+        text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    if fmt == "markdown":
+        text = re.sub(r"\\(.)", r"\1", text)
+    return " ".join(text.split())
+
+
+REPORTS = [("sample", None)] + [(p.name, p) for p in fixture_cases()]
+
+
+@pytest.mark.parametrize("name,capture", REPORTS, ids=[n for n, _ in REPORTS])
+def test_portuguese_reports_contain_no_english_message(name: str, capture: Path) -> None:
+    report = sample_report() if capture is None else audit(capture)
+    fragments = _english_fragments()
+    found: Set[Tuple[str, str, str]] = set()
+    for fmt in ("text", "markdown", "html"):
+        plain = _plain(render(report, fmt, lang="pt"), fmt)
+        found |= {(fmt, mid, fragment) for fragment, mid in fragments.items() if fragment in plain}
+    problems: List[str] = sorted("%s: %s (%r)" % f for f in found)
+    assert problems == [], "\n".join(problems[:20])
