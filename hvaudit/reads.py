@@ -4,13 +4,15 @@ answers, so captures replay."""
 
 from __future__ import annotations
 
-from .sources import Source, cpuid_key
+from .sources import Source
+from .sources.capture import cpuid_key
+from .sources.cpuid import X86
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Optional, Tuple
 
-X86 = ("x86_64", "i386", "i486", "i586", "i686", "amd64")
+__all__ = ["X86"]
 
 
 def text(src: Source, path: str, limit: int = 65536) -> Tuple[Optional[str], Optional[str]]:
