@@ -191,17 +191,36 @@ class Check(Record):
 
     id: str
     status: str  # one of CHECK_STATUSES
-    summary: str
+    cause: str  # why it ended so: the summary's message id (hvaudit.messages)
     evidence: Tuple[Evidence, ...] = ()
-    remedy: Optional[str] = None
+    remedy_id: Optional[str] = None  # the remedy's message id
     details: Mapping[str, Any] = {}
+    fields: Mapping[str, Any] = {}  # the named fields of the summary and the remedy
+
+    @property
+    def summary(self) -> str:
+        """The summary in English."""
+        from .messages import render
+
+        return render(self.cause, "en", **self.fields)
+
+    @property
+    def remedy(self) -> Optional[str]:
+        """The remedy in English, None when there is none."""
+        from .messages import render
+
+        return render(self.remedy_id, "en", **self.fields) if self.remedy_id else None
 
     def to_dict(self) -> Dict[str, Any]:
         return {
             "id": self.id,
             "status": self.status,
             "summary": self.summary,
+            "cause": self.cause,
             "remedy": self.remedy,
+            "remedy_id": self.remedy_id,
+            "fields": {k: v if isinstance(v, (int, float, bool, type(None), list, dict)) else str(v)
+                       for k, v in self.fields.items()},
             "details": dict(self.details),
             "evidence": [e.to_dict() for e in self.evidence],
         }

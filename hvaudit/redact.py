@@ -198,8 +198,8 @@ class Redactor:
                                               contradicted_by=self._many(f.contradicted_by),
                                               fields={k: self.text(v) for k, v in f.fields.items()})
                                    for f in report.findings]
-        checks: List[Check] = [c._replace(summary=self.text(c.summary), remedy=self.text(c.remedy or "") or c.remedy,
-                                          details=self.value(dict(c.details)), evidence=self._many(c.evidence))
+        checks: List[Check] = [c._replace(fields=self.value(dict(c.fields)), details=self.value(dict(c.details)),
+                                          evidence=self._many(c.evidence))
                                for c in report.checks]
         return report._replace(meta=meta, layers=tuple(layers), findings=tuple(findings), checks=tuple(checks),
                                evidence=self._many(report.evidence))

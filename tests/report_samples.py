@@ -81,12 +81,14 @@ def sample_report(hostile: bool = False) -> Report:
                 {"value": h("root/proc/cpuinfo: not a regular file"), "count": "1"}),
     )
     checks = (
-        Check("cpu-hav", "pass", h("vmx in /proc/cpuinfo flags"), (_e("/proc/cpuinfo flags", h("vmx")),)),
-        Check("kvm-device", "fail", h("/dev/kvm does not exist"), (_e("/dev/kvm", "", error="ENOENT"),),
-              remedy=h("load kvm_intel, or enable VT-x in the firmware")),
-        Check("iommu", "warn", h("no IOMMU groups"), (), remedy=h("boot with intel_iommu=on")),
-        Check("cvm-host", "unknown", h("needs root to read the SEV parameters")),
-        Check("cgroups", "info", h("cgroup v2, unified hierarchy"), details={"value": h("cgroup2")}),
+        Check("cpu-hav", "pass", "cpu-hav.enabled", (_e("/proc/cpuinfo flags", h("vmx")),),
+              fields={"name": h("VT-x"), "flag": h("vmx")}),
+        Check("kvm-device", "fail", "kvm-device.open-failed", (_e("/dev/kvm", "", error="ENOENT"),),
+              remedy_id="remedy.stale-node", fields={"error": h("ENOENT"), "module": h("sudo modprobe kvm_intel")}),
+        Check("iommu", "warn", "iommu.not-enabled", (), remedy_id="remedy.iommu-param",
+              fields={"kind": h("Intel VT-d"), "table": "DMAR", "param": h("intel_iommu=on")}),
+        Check("cvm-host", "unknown", "cvm-host.cpu-unknown"),
+        Check("cgroups", "info", "cgroups.v2", details={"value": h("cgroup2")}, fields={"controllers": h("cpu io")}),
     )
     meta = Meta(hvaudit_version="0.1.0", source="capture", capture_path=h("/captures/sample"),
                 captured_at=h("2026-11-27T01:00:00Z"), audited_at="2026-11-27T02:00:00Z",

@@ -55,10 +55,14 @@ def test_every_message_exists_in_every_language_with_the_same_fields() -> None:
             assert all(f.isidentifier() for f in fields), (lang, mid, fields)
 
 
+#: Messages that are a command or a setting alone: the same in every language.
+COMMANDS = {"cpu-slat.note.ug-param", "remedy.maxkeys", "remedy.subids", "remedy.userns-clone", "remedy.userns-max"}
+
+
 def test_portuguese_is_not_the_english() -> None:
     english = {m.id: _strings(m) for m in _po("en") if m.id}
-    same = [m.id for m in _po("pt") if m.id and _strings(m) == english[m.id] and len(" ".join(_strings(m))) > 25]
-    assert same == []
+    same = {m.id for m in _po("pt") if m.id and _strings(m) == english[m.id] and len(" ".join(_strings(m))) > 25}
+    assert same == COMMANDS
 
 
 def test_plurals_follow_each_language() -> None:
@@ -117,3 +121,83 @@ def test_portuguese_reports_contain_no_english_message(name: str, capture: Path)
         found |= {(fmt, mid, fragment) for fragment, mid in fragments.items() if fragment in plain}
     problems: List[str] = sorted("%s: %s (%r)" % f for f in found)
     assert problems == [], "\n".join(problems[:20])
+
+
+# -- ids used in code exist in the catalogue ------------------------------------------------
+
+PACKAGE = Path(messages.__file__).parent.parent
+#: Calls whose literal arguments are message ids: (function, 1-based argument).
+ID_ARGUMENTS = (("done", 2), ("done", 3), ("Finding", 3), ("render", 1), ("text", 1), ("plural", 1))
+#: Where prose used to live: every literal there that looks like a message id must be one.
+MESSAGE_MODULES = ("capabilities", "classify.py", "audit.py", "probes")
+#: Dotted literals that are kernel parameters, not messages.
+KERNEL_PARAMETERS = ("iommu.passthrough", "iommu.strict")
+ID_LIKE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*(\.[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*)+[.-]?$")
+
+
+def _known_or_prefix(literal: str, ids: Set[str]) -> bool:
+    return literal in ids or any(i.startswith(literal) for i in ids)
+
+
+def _extracted_ids_known(literal: str, ids: Set[str]) -> bool:
+    """Babel joins the string literals of one argument ("a" if x == "ok" else "b" gives
+    "aokb"): with every known id taken out, what is left has no dotted id in it."""
+    if _known_or_prefix(literal, ids):
+        return True
+    rest = literal
+    for i in sorted((i for i in ids if i in literal), key=len, reverse=True):
+        rest = rest.replace(i, " ")
+    return all("." not in part or _known_or_prefix(part, ids) for part in rest.split())
+
+
+def test_babel_extracts_only_known_ids_from_the_code() -> None:
+    from babel.messages.extract import extract_from_dir
+
+    ids = set(messages.ids())
+    unknown: List[str] = []
+    seen = 0
+    for function, index in ID_ARGUMENTS:
+        spec = {function: (index,)}
+        found = extract_from_dir(str(PACKAGE), method_map=[("**.py", "python")], keywords=spec)
+        for filename, lineno, message, _, _ in found:
+            msgid = message if isinstance(message, str) else message[0]
+            if not msgid or "." not in msgid and not messages.known(msgid):
+                continue  # a status or a free argument, not an id
+            seen += 1
+            if not _extracted_ids_known(msgid, ids):
+                unknown.append("%s:%d %s" % (filename, lineno, msgid))
+    assert seen > 250
+    assert unknown == []
+
+
+def test_every_id_like_literal_where_prose_lived_is_in_the_catalogue() -> None:
+    import ast
+
+    from hvaudit.probes import load_all
+
+    ids = set(messages.ids())
+    prefixes = {i.split(".")[0] for i in ids}
+    not_messages = {p.id for p in load_all(None)} | set(KERNEL_PARAMETERS)
+    unknown: List[str] = []
+    for name in MESSAGE_MODULES:
+        target = PACKAGE / name
+        for path in sorted(target.rglob("*.py") if target.is_dir() else [target]):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and ID_LIKE.match(node.value) \
+                        and node.value.split(".")[0] in prefixes and node.value not in not_messages \
+                        and not _known_or_prefix(node.value, ids):
+                    unknown.append("%s:%d %s" % (path.relative_to(PACKAGE), node.lineno, node.value))
+    assert unknown == []
+
+
+@pytest.mark.parametrize("name,capture", REPORTS, ids=[n for n, _ in REPORTS])
+def test_every_cause_title_and_remedy_of_an_audit_is_a_message(name: str, capture: Path) -> None:
+    report = sample_report() if capture is None else audit(capture)
+    for check in report.checks:
+        assert messages.known(check.cause), (check.id, check.cause)
+        assert check.remedy_id is None or messages.known(check.remedy_id), (check.id, check.remedy_id)
+        for lang in messages.LANGS:
+            text = messages.render(check.cause, lang, **check.fields)
+            assert text and not FIELD.search(text), (check.id, lang, text)
+    for finding in report.findings:
+        assert messages.known(finding.title_id), (finding.id, finding.title_id)

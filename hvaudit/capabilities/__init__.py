@@ -104,8 +104,8 @@ def run_checks(facts: Facts, only: Optional[Collection[str]] = None) -> List[Che
             if result is not None:  # None: not applicable here
                 results.append(result)
         except Exception as exc:  # a defect in one check must not end the audit
-            results.append(Check(entry.id, "unknown",
-                                 "the check failed (%s: %s)" % (type(exc).__name__, str(exc)[:200])))
+            results.append(Check(entry.id, "unknown", "check.failed",
+                                 fields={"error": "%s: %s" % (type(exc).__name__, str(exc)[:200])}))
     return results
 
 
@@ -125,7 +125,9 @@ class Notes:
         if error and error not in ("ENOENT", "ENOTDIR"):
             self.items.append(Evidence(self.id, where, raw="", error=error.split(":")[0], note=note))
 
-    def done(self, status: str, summary: str, remedy: Optional[str] = None, **details: Any) -> Check:
+    def done(self, status: str, summary: str, remedy: Optional[str] = None, fields: Optional[Mapping[str, Any]] = None,
+             **details: Any) -> Check:
+        """The Check: `summary` (its cause) and `remedy` are message ids, `fields` fill both."""
         shared: Dict[str, Any] = {key: None for key in SHARED_DETAILS.get(self.id, ())}
         shared.update(details)
-        return Check(self.id, status, summary, tuple(self.items), remedy, shared)
+        return Check(self.id, status, summary, tuple(self.items), remedy, shared, dict(fields or {}))

@@ -49,14 +49,10 @@ FIRMWARE_MESSAGES = ("disabled by BIOS", "disabled by bios", "disabled (by BIOS)
 MISSING_MESSAGES = ("VMX not supported", "SVM not supported", "no hardware support", "not supported by CPU")
 HYPERV_NESTED = "Enlightened VMCS"
 
-HAV_REMEDY = {
-    "intel": "Enable Intel Virtualization Technology (VT-x) in the firmware (BIOS/UEFI) setup, then power the "
-             "machine off and on (a warm reboot may keep the lock)",
-    "amd": "Enable SVM Mode (AMD-V) in the firmware (BIOS/UEFI) setup, then power the machine off and on",
-}
-NESTED_REMEDY = ("Ask the outer hypervisor to expose VT-x/AMD-V to this VM: on KVM hosts kvm_intel.nested=1 "
-                 "(or kvm_amd.nested=1) and a host-passthrough CPU model (-cpu host); on clouds an instance type "
-                 "with nested virtualization; on Hyper-V Set-VMProcessor -ExposeVirtualizationExtensions $true")
+HAV_REMEDY = {"intel": "remedy.enable-vtx", "amd": "remedy.enable-svm"}
+#: The same, where the CPU may not have it at all.
+HAV_REMEDY_IF_PRESENT = {"intel": "remedy.enable-vtx.if-present", "amd": "remedy.enable-svm.if-present"}
+NESTED_REMEDY = "remedy.expose-hav-to-guest"
 
 #: Features of the `vmx flags` line (arch/x86/include/asm/vmxfeatures.h) and of `flags`
 #: for AMD (cpufeatures.h word 15 = CPUID 0x8000000A EDX) that matter to a hypervisor.
@@ -188,51 +184,39 @@ def _hav(facts: Facts) -> Check:
               "the kernel's view of VMX: 'VMX unsupported' (no VT-x usable), 'VMX disabled' (KVM not in VMX operation)")
     details = {"vendor": cpu_vendor, "kernel_flag": kernel_has, "cpuid_bit": raw, "guest": guest,
                "backend": backend, "value": name}
+    fields = {"name": name, "flag": flag or "vmx/svm", "module": "kvm_intel" if cpu_vendor == "intel" else "kvm_amd"}
+    hav_remedy = HAV_REMEDY.get(cpu_vendor or "", HAV_REMEDY["intel"])
 
     if kernel_has:
         if guest:
-            return n.done("pass", "%s is exposed to this guest by the outer hypervisor (flag %s): it can run "
-                                  "hardware-assisted VMs (nested virtualization)" % (name, flag or "vmx/svm"),
-                          **details)
-        return n.done("pass", "%s is present and enabled (flag %s)" % (name, flag or "vmx/svm"), **details)
+            return n.done("pass", "cpu-hav.exposed-to-guest", None, fields, **details)
+        return n.done("pass", "cpu-hav.enabled", None, fields, **details)
 
     if kernel_has is None and raw is None:
-        return n.done("unknown", "Neither /proc/cpuinfo nor CPUID could be read: %s state unknown" % name, **details)
+        return n.done("unknown", "cpu-hav.unreadable", None, fields, **details)
 
     state = firmware_state(src, n, cpu_vendor) if not guest else None
     details["firmware"] = state
     if raw and guest:  # offered in CPUID by the outer hypervisor, yet not enabled by this kernel
-        return n.done("fail", "%s appears in this guest's CPUID but the kernel does not use it (the outer "
-                              "hypervisor's emulation of it is incomplete, or this kernel has no %s)"
-                      % (name, "kvm_intel" if cpu_vendor == "intel" else "kvm_amd"), NESTED_REMEDY, **details)
+        return n.done("fail", "cpu-hav.guest-cpuid-unused", NESTED_REMEDY, fields, **details)
     if raw:  # in the CPU, not in the kernel's flags: disabled, not missing
         if state == "disabled" or firmware_lines:
-            why = ("IA32_FEAT_CTL is locked without VMX" if cpu_vendor == "intel" else "VM_CR.SVMDIS is set") \
-                if state == "disabled" else "the kernel log says so"
-            return n.done("fail", "%s is in the CPU but disabled by the firmware (%s)" % (name, why),
-                          HAV_REMEDY.get(cpu_vendor or "", HAV_REMEDY["intel"]), **details)
+            why = ("cpu-hav.why.feat-ctl" if cpu_vendor == "intel" else "cpu-hav.why.svmdis") \
+                if state == "disabled" else "cpu-hav.why.kernel-log"
+            return n.done("fail", "cpu-hav.disabled-by-firmware", hav_remedy, dict(fields, why_msg=why), **details)
         if state in ("enabled", "unlocked"):
-            return n.done("fail", "%s is in the CPU and allowed by the firmware, but this kernel turned it off "
-                                  "(a kernel without %s support, or a clearcpuid/nosvm parameter)"
-                          % (name, "kvm_intel" if cpu_vendor == "intel" else "kvm_amd"),
-                          "Boot a kernel built with CONFIG_KVM_INTEL/CONFIG_KVM_AMD and without parameters that "
-                          "clear the feature", **details)
-        return n.done("fail", "%s is in the CPU but the kernel does not show it: disabled by the firmware, most "
-                              "likely (run as root with the msr module loaded to confirm)" % name,
-                      HAV_REMEDY.get(cpu_vendor or "", HAV_REMEDY["intel"]), **details)
+            return n.done("fail", "cpu-hav.turned-off-by-kernel", "remedy.kvm-kernel", fields, **details)
+        return n.done("fail", "cpu-hav.probably-firmware", hav_remedy, fields, **details)
 
     if backend == "kvm_pvm":
-        return n.done("warn", "No %s%s: KVM runs here through PVM (kvm_pvm), without hardware virtualization"
-                      % (name, " in this guest (the outer hypervisor does not expose it)" if guest else ""),
-                      NESTED_REMEDY if guest else None, **details)
+        return n.done("warn", "cpu-hav.pvm-in-guest" if guest else "cpu-hav.pvm", NESTED_REMEDY if guest else None,
+                      fields, **details)
     if guest:
-        return n.done("fail", "The outer hypervisor does not expose %s to this guest: no hardware-assisted VMs "
-                              "here" % name, NESTED_REMEDY, **details)
+        return n.done("fail", "cpu-hav.not-exposed", NESTED_REMEDY, fields, **details)
     if raw is None:
-        return n.done("fail", "No %s flag, and CPUID could not be read to tell a missing feature from a disabled "
-                              "one" % name,
-                      HAV_REMEDY.get(cpu_vendor or "", HAV_REMEDY["intel"]) + " (if the CPU has it)", **details)
-    return n.done("fail", "This CPU has no %s: no hardware-assisted virtualization" % name, None, **details)
+        return n.done("fail", "cpu-hav.no-flag-no-cpuid",
+                      HAV_REMEDY_IF_PRESENT.get(cpu_vendor or "", HAV_REMEDY_IF_PRESENT["intel"]), fields, **details)
+    return n.done("fail", "cpu-hav.cpu-lacks", None, fields, **details)
 
 
 def _other_architecture(facts: Facts, n: Notes) -> Check:
@@ -245,9 +229,8 @@ def _other_architecture(facts: Facts, n: Notes) -> Check:
         n.add("/proc/cpuinfo features", "sie present" if has else "no sie", "SIE: the start-interpretive-execution "
               "facility KVM on IBM Z needs")
         if has:
-            return n.done("pass", "SIE is available: KVM can run guests", **details)
-        return n.done("fail", "No SIE facility: this LPAR or guest cannot run KVM guests",
-                      "Run Linux in an LPAR, or ask the outer z/VM or KVM to pass SIE through", **details)
+            return n.done("pass", "cpu-hav.sie", **details)
+        return n.done("fail", "cpu-hav.no-sie", "remedy.sie", **details)
     if arch in ("aarch64", "arm64"):
         lines, error = kernel_log(facts)
         el2 = log_lines(facts, "started at EL2", "Hyp mode initialized", "VHE mode initialized", "hyp mode")
@@ -257,28 +240,23 @@ def _other_architecture(facts: Facts, n: Notes) -> Check:
         if lines is None:
             n.unseen("cmd:dmesg", error, log_note(error))
         if el2:
-            return n.done("pass", "The kernel was started at EL2 (hypervisor mode): KVM can run guests", **details)
+            return n.done("pass", "cpu-hav.el2", **details)
         if el1:
-            return n.done("fail", "The kernel was started at EL1: no hypervisor mode for KVM",
-                          "Boot the kernel at EL2 (firmware), or ask the outer hypervisor for nested "
-                          "virtualization", **details)
+            return n.done("fail", "cpu-hav.el1", "remedy.el2", **details)
         kvm = src.device("/dev/kvm")
         if kvm.seen:
             n.add("/dev/kvm", "present", "the KVM driver registered: hypervisor mode is available")
-            return n.done("pass", "/dev/kvm exists: the kernel has hypervisor mode (EL2) for KVM", **details)
-        return n.done("unknown", "Whether this arm64 system has hypervisor mode (EL2) cannot be told from here",
-                      **details)
+            return n.done("pass", "cpu-hav.el2-dev-kvm", **details)
+        return n.done("unknown", "cpu-hav.el2-unknown", **details)
     if arch.startswith("ppc"):
         platform = info.get("platform") if info is not None else ""
         n.add("/proc/cpuinfo platform", platform or "(none)", "PowerNV runs on OPAL firmware; pSeries is an LPAR")
         if platform == "PowerNV":
-            return n.done("pass", "PowerNV: the hypervisor mode KVM-HV needs is available", **details)
+            return n.done("pass", "cpu-hav.powernv", **details)
         if platform == "pSeries":
-            return n.done("warn", "A pSeries LPAR: only KVM-PR (emulated, slow) or nested KVM-HV where PowerVM or "
-                                  "KVM offers it", **details)
-        return n.done("unknown", "POWER hypervisor mode cannot be told from here", **details)
-    return n.done("unknown", "Hardware virtualization on %s is not audited; /dev/kvm tells whether KVM works"
-                  % (arch or "this architecture"), **details)
+            return n.done("warn", "cpu-hav.pseries", **details)
+        return n.done("unknown", "cpu-hav.power-unknown", **details)
+    return n.done("unknown", "cpu-hav.other-architecture", None, {"arch": arch or "?"}, **details)
 
 
 @check()
@@ -298,13 +276,13 @@ def _slat(facts: Facts) -> Check:
     src = facts.src
     n = Notes("cpu-slat")
     if not is_x86(facts):
-        return n.done("unknown", "SLAT is not audited on %s (arm64 stage-2 and POWER radix are always present with "
-                                 "KVM)" % (machine(src) or "this architecture"), value=machine(src))
+        return n.done("unknown", "cpu-slat.other-architecture", None, {"arch": machine(src) or "?"},
+                      value=machine(src))
     info = cpuinfo(facts)
     cpu_vendor = vendor(facts)
     if info is None or not info.flags:
         n.unseen("/proc/cpuinfo", facts.error("/proc/cpuinfo"))
-        return n.done("unknown", "The kernel's CPU flags could not be read", value="unknown")
+        return n.done("unknown", "cpu-slat.flags-unreadable", value="unknown")
     flags, vmx_flags = info.flags, info.vmx_flags
     backend = backend_name(facts)
     has_hav = "vmx" in flags or "svm" in flags
@@ -312,8 +290,7 @@ def _slat(facts: Facts) -> Check:
         raw = cpuid_bit(src, 1, 2, 5) if cpu_vendor == "intel" else cpuid_bit(src, 0x80000001, 2, 2)
         if backend == "kvm_pvm":
             n.add("/proc/cpuinfo flags", "no vmx/svm", "PVM keeps guest page tables with shadow paging")
-            return n.done("warn", "No EPT/NPT: KVM through PVM uses shadow paging, slower for memory-heavy guests",
-                          value="shadow paging (PVM)", slat=False)
+            return n.done("warn", "cpu-slat.pvm", value="shadow paging (PVM)", slat=False)
         if raw and cpu_vendor == "intel" and is_root(facts):
             value, error = src.msr(0, IA32_VMX_PROCBASED_CTLS2)
             if value is not None:
@@ -321,15 +298,13 @@ def _slat(facts: Facts) -> Check:
                 found = [name for bit, name in CTLS2_BITS.items() if allowed >> bit & 1]
                 n.add("msr:0x48b (IA32_VMX_PROCBASED_CTLS2, cpu 0)", "0x%x: %s" % (value, " ".join(found) or "none"),
                       "the secondary controls VMX would allow (Intel SDM vol. 3, appendix A.3.3)")
-                offers = ", ".join(found) or "no EPT"
-                return n.done("unknown", "VT-x is disabled; once enabled it offers: %s" % offers,
-                              value=" ".join(found), slat="ept" in found)
+                return n.done("unknown", "cpu-slat.vtx-disabled-offers" if found else "cpu-slat.vtx-disabled-no-ept",
+                              None, {"offers": found}, value=" ".join(found), slat="ept" in found)
             n.unseen("msr:0x48b", error, _msr_note(error))
         n.add("/proc/cpuinfo flags", "no vmx/svm", "SLAT is part of VT-x/AMD-V")
         if raw:
-            return n.done("unknown", "Hardware virtualization is disabled, so its EPT/NPT support cannot be read",
-                          value="unknown", slat=None)
-        return n.done("fail", "No hardware virtualization, so no EPT/NPT (see cpu-hav)", value="none", slat=False)
+            return n.done("unknown", "cpu-slat.hav-disabled", value="unknown", slat=None)
+        return n.done("fail", "cpu-slat.no-hav", value="none", slat=False)
 
     if "vmx" in flags:
         slat_flag, module, param, features = "ept", "kvm_intel", "ept", INTEL_FEATURES
@@ -345,29 +320,27 @@ def _slat(facts: Facts) -> Check:
           "the VMX/SVM features the kernel found")
     details = {"features": found, "missing": missing, "vmx_flags_line": bool(vmx_flags)}
     if slat_flag not in present:
-        return n.done("warn", "No %s: KVM falls back to shadow paging, which costs a VM exit per guest page-table "
-                              "change" % slat_flag.upper(),
-                      NESTED_REMEDY if facts.guest else "A CPU with %s is needed for fast guests"
-                      % slat_flag.upper(), value="none", slat=False, **details)
+        return n.done("warn", "cpu-slat.shadow-paging", NESTED_REMEDY if facts.guest else "remedy.slat-cpu",
+                      {"slat": slat_flag.upper()}, value="none", slat=False, **details)
     on, raw_param, path = param_on(src, module, param)
     if raw_param is not None:
         n.add(path, raw_param, "whether %s uses %s" % (module, slat_flag.upper()))
     if on is False:
-        return n.done("warn", "%s is in the CPU but %s.%s=%s: guests use shadow paging"
-                      % (slat_flag.upper(), module, param, raw_param),
-                      "Remove %s.%s=0 from the kernel command line or /etc/modprobe.d, then reload %s"
-                      % (module, param, module), value=slat_flag.upper(), slat=True, **details)
+        return n.done("warn", "cpu-slat.turned-off", "remedy.slat-param",
+                      {"slat": slat_flag.upper(), "module": module, "param": param, "raw": raw_param},
+                      value=slat_flag.upper(), slat=True, **details)
     notes: List[str] = []
+    ug_raw: Optional[str] = None
     if "vmx" in flags and vmx_flags and "unrestricted_guest" not in present:
-        return n.done("warn", "EPT without unrestricted guest: real-mode guest code is emulated (slow boots; "
-                              "some guests fail)",
-                      NESTED_REMEDY if facts.guest else None, value="EPT", slat=True, **details)
+        return n.done("warn", "cpu-slat.no-unrestricted-guest", NESTED_REMEDY if facts.guest else None,
+                      value="EPT", slat=True, **details)
     if "vmx" in flags:
         ug_on, ug_raw, ug_path = param_on(src, "kvm_intel", "unrestricted_guest")
         if ug_on is False:
             n.add(ug_path, ug_raw, "kvm_intel keeps unrestricted guest off")
-            notes.append("kvm_intel.unrestricted_guest=%s" % ug_raw)
+            notes.append("cpu-slat.note.ug-param")
     if not vmx_flags and "vmx" in flags:
-        notes.append("finer VMX features not listed (kernel before 5.6)")
-    summary = "%s present and in use%s" % (", ".join(found[:6]), "; " + "; ".join(notes) if notes else "")
-    return n.done("pass", summary, value=slat_flag.upper(), slat=True, **details)
+        notes.append("cpu-slat.note.old-kernel")
+    return n.done("pass", "cpu-slat.in-use-notes" if notes else "cpu-slat.in-use", None,
+                  {"features": found[:6], "notes_msgs": notes, "raw": ug_raw},
+                  value=slat_flag.upper(), slat=True, **details)

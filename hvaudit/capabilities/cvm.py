@@ -55,22 +55,16 @@ def cvm_guest(facts: Facts) -> Check:
         if any(e.where.startswith("cpuid:0x4000000c") for e in n.items):
             details["virt_what_cvm"] = ["hyperv-hcl"] + VIRT_WHAT_CVM.get(cvm, [])
         if cvm == "hyperv-isolation":
-            return n.done("warn", "Hyper-V VBS isolation: memory is protected by the hypervisor, not encrypted by the "
-                                  "CPU", **details)
-        proof = " (attestation via configfs-tsm)" if tsm else ""
+            return n.done("warn", "cvm-guest.hyperv-isolation", **details)
+        fields = {"name": NAMES.get(cvm, cvm), "proof_msg": "cvm-guest.attestation" if tsm else ""}
         if cvm == "sev":
-            return n.done("warn", "A confidential VM with AMD SEV only: memory is encrypted, but CPU register state "
-                                  "is visible to the host (no SEV-ES)%s" % proof,
-                          "Launch the guest with SEV-ES or SEV-SNP", **details)
-        return n.done("pass", "This is a confidential VM: %s%s; CPUID comes from the host, so only attestation "
-                              "proves it" % (NAMES.get(cvm, cvm), proof), **details)
+            return n.done("warn", "cvm-guest.sev-only", "remedy.sev-es", fields, **details)
+        return n.done("pass", "cvm-guest.confidential", None, fields, **details)
     if unknown == "cpuid":
-        return n.done("unknown", "Whether this is a confidential VM is unknown: CPUID could not be executed",
-                      **details)
+        return n.done("unknown", "cvm-guest.unknown-cpuid", **details)
     if unknown:
-        return n.done("unknown", "Whether this is a confidential VM is unknown: SEV is offered, but whether it is "
-                                 "active needs SEV_STATUS (root) or the kernel log", **details)
-    return n.done("info", "Not a confidential VM" + ("" if facts.guest else " (not a guest at all)"), **details)
+        return n.done("unknown", "cvm-guest.unknown-sev-status", **details)
+    return n.done("info", "cvm-guest.none" if facts.guest else "cvm-guest.not-a-guest", **details)
 
 
 def _vm_types(src) -> Optional[List[str]]:
@@ -119,11 +113,10 @@ def cvm_host(facts: Facts) -> Check:
             n.add("/sys/firmware/uv/prot_virt_host", host)
         details["value"] = "Secure Execution" if host == "1" else "none"
         if host == "1":
-            return n.done("pass", "IBM Z Secure Execution is enabled for KVM guests", **details)
+            return n.done("pass", "cvm-host.secure-execution", **details)
         if "158" in facilities:
-            return n.done("warn", "The machine has Secure Execution (facility 158), but it is not enabled",
-                          "Add prot_virt=1 to the kernel command line", **details)
-        return n.done("info", "No IBM Z Secure Execution", **details)
+            return n.done("warn", "cvm-host.secure-execution-off", "remedy.prot-virt", **details)
+        return n.done("info", "cvm-host.no-secure-execution", **details)
     cpu_vendor = vendor(facts)
     available: List[str] = []
     enabled: List[str] = []
@@ -168,9 +161,7 @@ def cvm_host(facts: Facts) -> Check:
                   "ASIDs for SEV and SEV-ES guests")
             details["asids"] = misc
         if available and not enabled:
-            remedy = ("Enable SEV/SEV-SNP (SMEE, SNP, ASIDs) in the firmware setup, load ccp, and set kvm_amd "
-                      "sev=1 sev_es=1 sev_snp=1 (options in /etc/modprobe.d/); SNP also needs the kernel's "
-                      "host support (6.11+)")
+            remedy = "remedy.enable-sev"
     elif cpu_vendor == "intel":
         on, raw, path = param_on(src, "kvm_intel", "tdx")
         if raw is not None:
@@ -186,7 +177,7 @@ def cvm_host(facts: Facts) -> Check:
         if on:
             enabled.append("tdx")
         if available and not enabled:
-            remedy = "Set kvm_intel.tdx=1 (and keep the TDX module loaded by the firmware)"
+            remedy = "remedy.enable-tdx"
         if "sgx" in flags:
             sgx = src.device("/dev/sgx_vepc")
             n.add("/dev/sgx_vepc", "present" if sgx.seen else "absent", "SGX enclaves for guests (not a CVM)")
@@ -197,27 +188,24 @@ def cvm_host(facts: Facts) -> Check:
     if guest and not enabled:
         # A guest's CPUID and flags describe what it was given (its own SEV, say), not hosting.
         details.update({"available": [], "enabled": [], "value": "none"})
-        return n.done("info", "A guest: confidential VMs are hosted on bare metal with SEV or TDX", **details)
+        return n.done("info", "cvm-host.guest", **details)
     details.update({"available": available, "enabled": enabled, "value": ", ".join(enabled or available) or "none"})
     if enabled:
-        names = ", ".join(NAMES[e] for e in enabled)
         asids = details.get("asids")
-        extra = " (%s)" % ", ".join("%s: %d ASIDs" % kv for kv in sorted(asids.items())) if asids else ""
-        source = " per KVM_CAP_VM_TYPES" if confidential else ""
+        fields = {"names": ", ".join(NAMES[e] for e in enabled),
+                  "asids": " (%s)" % ", ".join("%s: %d ASIDs" % kv for kv in sorted(asids.items())) if asids else ""}
         if vm_types is not None and not confidential:
-            return n.done("warn", "%s enabled in the module parameters, but KVM does not offer the VM types%s" % (
-                names, extra), "Check the kernel log (dmesg | grep -i -e sev -e tdx) for why initialisation failed",
-                **details)
-        return n.done("pass", "KVM can run confidential VMs: %s%s%s" % (names, source, extra), **details)
+            return n.done("warn", "cvm-host.vm-types-missing", "remedy.cvm-kernel-log", fields, **details)
+        return n.done("pass", "cvm-host.ready-vm-types" if confidential else "cvm-host.ready", None, fields,
+                      **details)
     if available:
-        return n.done("warn", "The CPU offers %s but KVM does not enable it" % ", ".join(NAMES[a] for a in available),
-                      remedy, **details)
+        return n.done("warn", "cvm-host.not-enabled", remedy, {"names": ", ".join(NAMES[a] for a in available)},
+                      **details)
     lines, error = kernel_log(facts)
     if lines is None:
         n.unseen("cmd:dmesg", error, log_note(error))
     if cpu_vendor is None and not flags:
-        return n.done("unknown", "The CPU could not be identified", **details)
+        return n.done("unknown", "cvm-host.cpu-unknown", **details)
     if cpu_vendor == "intel" and not is_root(facts) and error:
-        return n.done("info", "No TDX host support found (kvm_intel.tdx absent; the kernel log was not readable)",
-                      **details)
-    return n.done("info", "No confidential-computing support for guests on this host (no SEV, no TDX)", **details)
+        return n.done("info", "cvm-host.no-tdx-log-unreadable", **details)
+    return n.done("info", "cvm-host.none", **details)

@@ -34,7 +34,7 @@ def jailed(values: Optional[Mapping[str, str]]) -> bool:
 
 
 def _hav(facts: Facts, n: Notes) -> Tuple[str, str, Optional[str], Dict[str, Any]]:
-    """(status, summary, remedy, details) of hardware virtualization on FreeBSD; the
+    """(status, cause, remedy, details) of hardware virtualization on FreeBSD; the
     evidence goes to `n`."""
     values = facts.sysctl() or {}
     cpu = boot_cpu(facts.src)
@@ -43,26 +43,25 @@ def _hav(facts: Facts, n: Notes) -> Tuple[str, str, Optional[str], Dict[str, Any
         name = "hw.vmm.vmx.initialized" if "hw.vmm.vmx.initialized" in values else "hw.vmm.svm.features"
         n.add(SYSCTL + " " + name, values[name], "vmm.ko initialized the extensions")
         kind = "VT-x" if name.startswith("hw.vmm.vmx") else "AMD-V"
-        return ("pass", "%s is available and in use by vmm.ko" % kind, None,
+        return ("pass", "cpu-hav.in-use-by-vmm", None,
                 {"extension": kind, "present": True, "enabled_in_firmware": True, "guest": guest})
     if cpu is None:
-        return "unknown", "the boot messages (%s) could not be read" % DMESG, None, {"guest": guest}
+        return "unknown", "cpu-hav.no-boot-messages", None, {"guest": guest}
     if cpu.virt is not None:
         kind = "VT-x" if cpu.virt.kind == "VT-x" else "AMD-V"
         n.add(DMESG + " " + cpu.virt.kind, cpu.virt.raw)
         details: Dict[str, Any] = {"extension": kind, "present": True, "enabled_in_firmware": not cpu.virt.disabled,
                                    "guest": guest}
         if cpu.virt.disabled:
-            return "fail", "%s is present but disabled in the firmware" % kind, FIRMWARE_REMEDY, details
-        return "pass", "%s is present and enabled" % kind, None, details
+            return "fail", "cpu-hav.disabled-in-firmware", FIRMWARE_REMEDY, details
+        return "pass", "cpu-hav.present-and-enabled", None, details
     if cpu.has_feature_lines:
         has = "VMX" in cpu.features or "SVM" in cpu.features
         n.add(DMESG + " Features", "VMX/SVM %s" % ("listed" if has else "not listed"))
         if guest:
-            return ("fail", "the hypervisor below does not pass VT-x/AMD-V to this VM (nested virtualization is off)",
-                    NESTED_REMEDY, {"present": False, "guest": guest})
-        return "fail", "the CPU has neither VT-x nor AMD-V", None, {"present": False, "guest": guest}
-    return "unknown", "the boot messages name no CPU features", None, {"guest": guest}
+            return "fail", "cpu-hav.not-passed-to-this-vm", NESTED_REMEDY, {"present": False, "guest": guest}
+        return "fail", "cpu-hav.absent", None, {"present": False, "guest": guest}
+    return "unknown", "cpu-hav.no-features-named", None, {"guest": guest}
 
 
 @check(systems=(FREEBSD,))
@@ -70,8 +69,8 @@ def cpu_hav(facts: Facts) -> Optional[Check]:
     """cpu-hav on FreeBSD: the VT-x/SVM line of the boot messages (with "(disabled in BIOS)"
     when the firmware locked the extensions off), or vmm.ko having initialized them."""
     n = Notes("cpu-hav")
-    status, summary, remedy, details = _hav(facts, n)
-    return n.done(status, summary, remedy, **details)
+    status, cause, remedy, details = _hav(facts, n)
+    return n.done(status, cause, remedy, {"extension": details.get("extension"), "where": DMESG}, **details)
 
 
 @check(systems=(FREEBSD,))
@@ -86,26 +85,25 @@ def cpu_slat(facts: Facts) -> Optional[Check]:
     if svm is not None:
         ok = bool(svm & 1)
         n.add(SYSCTL + " hw.vmm.svm.features", values["hw.vmm.svm.features"], "bit 0: nested paging")
-        return n.done("pass" if ok else "fail", "AMD RVI/NPT %s" % ("present" if ok else "absent"),
-                      extension="NPT", present=ok)
+        return n.done("pass" if ok else "fail", "cpu-slat.present" if ok else "cpu-slat.absent",
+                      fields={"extension": "AMD RVI/NPT"}, extension="NPT", present=ok)
     cpu = boot_cpu(facts.src)
     if cpu is not None and cpu.virt is None and cpu.has_feature_lines and not {"VMX", "SVM"} & cpu.features:
         nested = bool(facts.guest)
         n.add(DMESG + " Features", "VMX/SVM not listed")
-        return n.done("fail", "no VT-x or AMD-V, so no EPT or RVI either%s"
-                      % (" (this VM is not given them)" if nested else ""),
+        return n.done("fail", "cpu-slat.no-hav-in-vm" if nested else "cpu-slat.no-hav",
                       NESTED_REMEDY if nested else None, present=False)
     if cpu is None or cpu.virt is None:
-        return n.done("unknown", "the boot messages name no VT-x/SVM features")
+        return n.done("unknown", "cpu-slat.no-features-named")
     name = "EPT" if cpu.virt.kind == "VT-x" else "NP"
     ok = name in cpu.virt.features
     details: Dict[str, Any] = {"extension": "EPT" if name == "EPT" else "NPT", "present": ok}
     if cpu.virt.kind == "VT-x":
         details["unrestricted_guest"] = "UG" in cpu.virt.features
     n.add(DMESG + " " + cpu.virt.kind, cpu.virt.raw)
-    return n.done("pass" if ok else "fail",
-                  "%s %s" % ({"EPT": "Intel EPT", "NP": "AMD RVI/NPT"}[name], "present" if ok else "absent"),
-                  None if ok else "bhyve cannot run without it: use a CPU with EPT (Intel) or RVI (AMD)", **details)
+    return n.done("pass" if ok else "fail", "cpu-slat.present" if ok else "cpu-slat.absent",
+                  None if ok else "remedy.bhyve-needs-slat",
+                  {"extension": {"EPT": "Intel EPT", "NP": "AMD RVI/NPT"}[name]}, **details)
 
 
 @check(systems=(FREEBSD,))
@@ -115,7 +113,7 @@ def bhyve_host(facts: Facts) -> Optional[Check]:
     n = Notes("bhyve-host")
     values = facts.sysctl()
     if values is None:
-        return n.done("unknown", "sysctl(8) could not be run")
+        return n.done("unknown", "sysctl-failed")
     details: Dict[str, Any] = {}
     listing = facts.src.listdir("/dev/vmm")
     vms = len(listing.names or ()) if listing.seen else 0
@@ -125,19 +123,17 @@ def bhyve_host(facts: Facts) -> Optional[Check]:
         n.add(SYSCTL + " security.jail.vmm_allowed", values.get("security.jail.vmm_allowed", "absent"))
         details["allow.vmm"] = allowed
         if not allowed:
-            return n.done("fail", "this jail may not use vmm(4): its allow.vmm parameter is off",
-                          "set allow.vmm for this jail on its host (jail.conf(5))", **details)
+            return n.done("fail", "bhyve-host.not-allowed-in-jail", "remedy.allow-vmm", **details)
     loaded = any(name.startswith("hw.vmm.") for name in values)
     if not loaded:
-        status, summary, remedy, _ = _hav(facts, n)
+        status, cause, remedy, hav = _hav(facts, n)
         if status == "pass":
-            return n.done("warn", "the CPU can run bhyve, but vmm.ko is not loaded",
-                          "kldload vmm, and vmm_load=\"YES\" in /boot/loader.conf", **details)
-        return n.done("fail" if status == "fail" else "unknown", "vmm.ko is not loaded, and %s" % summary, remedy,
-                      **details)
+            return n.done("warn", "bhyve-host.vmm-not-loaded", "remedy.load-vmm", **details)
+        return n.done("fail" if status == "fail" else "unknown", "bhyve-host.vmm-not-loaded-and", remedy,
+                      {"reason_msg": cause, "extension": hav.get("extension"), "where": DMESG}, **details)
     if values.get("hw.vmm.vmx.initialized") == "0":
         n.add(SYSCTL + " hw.vmm.vmx.initialized", "0")
-        return n.done("fail", "vmm.ko is loaded but could not initialize VT-x", FIRMWARE_REMEDY, **details)
+        return n.done("fail", "bhyve-host.vmx-not-initialized", FIRMWARE_REMEDY, **details)
     for name in ("hw.vmm.vmx.initialized", "hw.vmm.vmx.cap.unrestricted_guest", "hw.vmm.svm.features",
                  "hw.vmm.svm.num_asids", "hw.vmm.iommu.initialized"):
         if name in values:
@@ -145,8 +141,8 @@ def bhyve_host(facts: Facts) -> Optional[Check]:
             details[name.split("hw.vmm.", 1)[1]] = values[name]
     if vms:
         n.add("/dev/vmm", "%d virtual machines" % vms)
-    return n.done("pass", "bhyve can run VMs: vmm.ko is loaded and initialized%s"
-                  % (" (%d VM%s exist)" % (vms, "" if vms == 1 else "s") if vms else ""), **details)
+    return n.done("pass", "bhyve-host.ready-with-vms" if vms else "bhyve-host.ready", fields={"count": vms},
+                  **details)
 
 
 @check(systems=(FREEBSD,))
@@ -156,16 +152,14 @@ def jails(facts: Facts) -> Optional[Check]:
     n = Notes("jails")
     values = facts.sysctl()
     if values is None:
-        return n.done("unknown", "sysctl(8) could not be run")
+        return n.done("unknown", "sysctl-failed")
     vimage = values.get("kern.features.vimage") == "1"
     if jailed(values):
         allowed = sorted(e.claim.value for e in facts.evidence if e.claim is not None and e.claim.facet == "jail_allow")
         vnet = any(e.claim == Claim("jail_vnet", "own") for e in facts.evidence)
         n.add(SYSCTL + " security.jail.jailed", "1")
-        return n.done("info", "inside a jail (%s); nested jails need children.max set by its parent"
-                      % ("VNET" if vnet else "the host's network stack"), jailed=True, vnet=vnet, allow=allowed)
+        return n.done("info", "jails.inside-vnet" if vnet else "jails.inside-host-stack", jailed=True, vnet=vnet,
+                      allow=allowed)
     n.add(SYSCTL + " kern.features.vimage", values.get("kern.features.vimage", "absent"))
-    return n.done("pass", "this FreeBSD can host jails%s" % (
-        ", with VNET (per-jail network stacks)" if vimage else "; without VNET (kernel built without VIMAGE)"),
-        None if vimage else "use a kernel with options VIMAGE (GENERIC has it since FreeBSD 12) for VNET jails",
-        jailed=False, vnet_support=vimage)
+    return n.done("pass", "jails.host-vnet" if vimage else "jails.host-no-vnet", None if vimage else "remedy.vimage",
+                  jailed=False, vnet_support=vimage)

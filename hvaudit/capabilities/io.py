@@ -91,42 +91,38 @@ def iommu(facts: Facts) -> Check:
     param_name = {"intel": "intel_iommu=on", "amd": "amd_iommu=on"}.get(cpu_vendor or "", "iommu=on")
     active = bool(groups) and bool(unit_names or types)
     if active:
-        mode = "passthrough (identity)" if types and set(types) == {"identity"} else "translated DMA" if types else ""
+        mode = "iommu.mode.identity" if types and set(types) == {"identity"} else "iommu.mode.dma" if types else ""
         kind = ", ".join(IOMMU_TABLES[t] for t in present_tables) or ", ".join(unit_names[:2]) or "IOMMU"
         details["value"] = kind
-        summary = "IOMMU active: %s, %d groups%s" % (kind, len(groups or []), ", " + mode if mode else "")
+        fields: Dict[str, Any] = {"kind": kind, "count": len(groups or []),
+                                  "more_msgs": [mode] if mode else []}
         if remap_off and not remap_on:
-            return n.done("warn", summary + "; interrupt remapping is off",
-                          "Enable interrupt remapping (x2APIC, firmware); VFIO otherwise needs "
-                          "vfio_iommu_type1.allow_unsafe_interrupts=1, which is unsafe", **details)
-        return n.done("pass", summary + ("; interrupt remapping on" if remap_on else ""), **details)
+            fields["more_msgs"].append("iommu.remapping-off")
+            return n.done("warn", "iommu.active", "remedy.interrupt-remapping", fields, **details)
+        if remap_on:
+            fields["more_msgs"].append("iommu.remapping-on")
+        return n.done("pass", "iommu.active" if fields["more_msgs"] else "iommu.active-plain", None, fields,
+                      **details)
     details["value"] = "none"
     off = [k for k, v in iommu_params.items() if v == "off"]
     if present_tables:
         table = present_tables[0]
         if off:
-            return n.done("warn", "The firmware describes %s (%s) but the kernel command line turns it off (%s=off)"
-                          % (IOMMU_TABLES[table], table, off[0]),
-                          "Remove %s=off from the kernel command line" % off[0], **details)
-        return n.done("warn", "The firmware describes %s (%s) but the kernel has not enabled it" % (
-            IOMMU_TABLES[table], table),
-            "Add %s (and iommu=pt for host performance) to the kernel command line, then reboot" % param_name,
-            **details)
+            return n.done("warn", "iommu.turned-off", "remedy.iommu-remove-off",
+                          {"kind": IOMMU_TABLES[table], "table": table, "param": off[0]}, **details)
+        return n.done("warn", "iommu.not-enabled", "remedy.iommu-param",
+                      {"kind": IOMMU_TABLES[table], "table": table, "param": param_name}, **details)
     if not tables.seen and groups is None:
-        return n.done("unknown", "Neither the ACPI tables nor the IOMMU groups could be read", **details)
+        return n.done("unknown", "iommu.unreadable", **details)
     if not tables.seen and facts.in_container:
-        return n.done("unknown", "This container cannot see the firmware tables; the host's IOMMU is unknown",
-                      **details)
+        return n.done("unknown", "iommu.container", **details)
     if facts.guest:
-        return n.done("warn", "No IOMMU in this VM: devices cannot be assigned to nested guests",
-                      "Give the VM a virtual IOMMU (QEMU: -device intel-iommu,intremap=on or virtio-iommu) and add "
-                      "%s" % param_name, **details)
+        return n.done("warn", "iommu.none-in-vm", "remedy.viommu", {"param": param_name}, **details)
     if not is_x86(facts) and expected_table is None:
-        return n.done("unknown", "No IOMMU found; this platform's IOMMU description is not audited", **details)
-    return n.done("warn", "No %s table: the IOMMU is disabled in the firmware or the platform has none" % (
-        expected_table or "IOMMU"),
-        "Enable %s in the firmware (BIOS/UEFI) setup" % {"intel": "VT-d", "amd": "AMD-Vi (IOMMU)"}.get(
-            cpu_vendor or "", "the IOMMU"), **details)
+        return n.done("unknown", "iommu.platform-not-audited", **details)
+    return n.done("warn", "iommu.no-table", "remedy.iommu-firmware",
+                  {"table": expected_table or "IOMMU",
+                   "kind": {"intel": "VT-d", "amd": "AMD-Vi (IOMMU)"}.get(cpu_vendor or "", "IOMMU")}, **details)
 
 
 @check()
@@ -151,7 +147,7 @@ def vfio(facts: Facts) -> Check:
     bound = src.listdir("/sys/bus/pci/drivers/vfio-pci")
     devices = [d for d in bound.names or () if ":" in d] if bound.seen else []
     if devices:
-        n.add("/sys/bus/pci/drivers/vfio-pci", " ".join(devices[:8]), "PCI devices bound to vfio-pci")
+        n.add("/sys/bus/pci/drivers/vfio-pci", " ".join(devices[:8]), "note.vfio.bound")
     unsafe, unsafe_raw, unsafe_path = param_on(src, "vfio_iommu_type1", "allow_unsafe_interrupts")
     if unsafe:
         n.add(unsafe_path, unsafe_raw, "VFIO accepts devices without interrupt remapping: a guest could forge MSIs")
@@ -166,27 +162,23 @@ def vfio(facts: Facts) -> Check:
     details["value"] = "vfio-pci" if "vfio_pci" in loaded else "vfio" if loaded else "none"
     if not loaded and not container_dev.seen and built is None and facts.sys_modules() is None \
             and not groups_listing.seen:
-        return n.done("unknown", "Neither the modules nor the IOMMU groups can be seen here", **details)
+        return n.done("unknown", "vfio.unreadable", **details)
     if not loaded and not container_dev.seen:
         if built == "n":
-            return n.done("fail", "This kernel is built without VFIO (CONFIG_VFIO is not set)",
-                          "Boot a kernel with CONFIG_VFIO and CONFIG_VFIO_PCI", **details)
+            return n.done("fail", "vfio.not-built", "remedy.vfio-config", **details)
         if not has_groups:
-            return n.done("fail", "No VFIO and no IOMMU groups: devices cannot be assigned to guests",
-                          "Enable the IOMMU first (see iommu), then sudo modprobe vfio-pci", **details)
-        return n.done("warn", "The IOMMU is ready but VFIO is not loaded",
-                      "sudo modprobe vfio-pci (and bind devices: driverctl set-override <BDF> vfio-pci)", **details)
+            return n.done("fail", "vfio.no-vfio-no-groups", "remedy.iommu-then-vfio", **details)
+        return n.done("warn", "vfio.not-loaded", "remedy.modprobe-vfio", **details)
     if not has_groups and not noiommu:
-        return n.done("fail", "VFIO is loaded but there are no IOMMU groups: no device can be assigned",
-                      "Enable the IOMMU (see iommu)", **details)
+        return n.done("fail", "vfio.no-groups", "remedy.enable-iommu", **details)
     if container_dev.seen and container_dev.info.get("open") not in (None, "ok"):
         n.add("/dev/vfio/vfio", "open: %s" % container_dev.info.get("open"))
     if noiommu:
-        return n.done("warn", "VFIO runs in no-IOMMU mode: assigned devices are not isolated", None, **details)
+        return n.done("warn", "vfio.no-iommu-mode", None, **details)
     if unsafe:
-        return n.done("warn", "VFIO is ready but allows unsafe interrupts (no interrupt remapping)", None, **details)
-    what = "%d device(s) bound to vfio-pci" % len(devices) if devices else "no device bound to vfio-pci yet"
-    return n.done("pass", "VFIO is ready: %s%s" % (what, ", iommufd available" if iommufd.seen else ""), **details)
+        return n.done("warn", "vfio.unsafe-interrupts", None, **details)
+    more = (["vfio.bound"] if devices else ["vfio.none-bound"]) + (["vfio.iommufd"] if iommufd.seen else [])
+    return n.done("pass", "vfio.ready", None, {"count": len(devices), "more_msgs": more}, **details)
 
 
 #: (node, module, CONFIG option, what it is for, status when missing).
@@ -209,7 +201,7 @@ def vhost_net(facts: Facts) -> Check:
     n = Notes("vhost-net")
     container = facts.in_container
     states: Dict[str, str] = {}
-    problems: List[Tuple[str, str, str]] = []  # (severity, text, remedy)
+    problems: List[Tuple[str, Dict[str, Any], Dict[str, Any]]] = []  # (severity, message, remedy message)
     for node, module, option, purpose, severity in VIRTIO_NODES:
         dev = src.device(node)
         if dev.seen:
@@ -218,17 +210,16 @@ def vhost_net(facts: Facts) -> Check:
             if info.get("type") == "char" and "major" in info and (info.get("major"), info.get("minor")) != \
                     MISC_NUMBERS[node]:
                 states[node] = "wrong node"
-                problems.append((severity, "%s is not the expected device (%s:%s)" % (
-                    node, info.get("major"), info.get("minor")), "Recreate %s" % node))
+                problems.append((severity, {"id": "vhost-net.wrong-node", "node": node, "major": info.get("major"),
+                                            "minor": info.get("minor")}, {"id": "remedy.recreate-node", "node": node}))
                 continue
             opened = info.get("open")
             if opened in (None, "ok"):
                 states[node] = "ok" if opened == "ok" else "present"
             else:
                 states[node] = opened
-                problems.append(("warn", "%s cannot be opened by this user (%s)" % (node, opened),
-                                 "Grant access to %s (group or udev rule), or run the VMM with the right group"
-                                 % node))
+                problems.append(("warn", {"id": "vhost-net.cannot-open", "node": node, "error": opened},
+                                 {"id": "remedy.grant-node", "node": node}))
             continue
         if dev.error not in ("ENOENT", None):
             n.unseen(node, dev.error)
@@ -243,30 +234,31 @@ def vhost_net(facts: Facts) -> Check:
         if loaded:
             states[node] = "no node"
             n.add(node, "absent, although %s is loaded" % module)
-            remedy = ("Pass it into the container: --device %s" % node) if container else \
-                "Create the node: udevadm trigger (or mknod %s c %d %d)" % ((node,) + MISC_NUMBERS[node])
-            problems.append((severity, "%s is missing %s" % (
-                node, "in this container" if container else "although its module is loaded"), remedy))
+            remedy = {"id": "remedy.pass-node", "node": node} if container else \
+                {"id": "remedy.mknod-node", "node": node, "major": MISC_NUMBERS[node][0],
+                 "minor": MISC_NUMBERS[node][1]}
+            problems.append((severity, {"id": "vhost-net.missing-in-container" if container else
+                                        "vhost-net.missing-module-loaded", "node": node}, remedy))
         elif built == "n":
             states[node] = "not built"
             n.add(node, "absent; CONFIG_%s is not set" % option)
-            problems.append((severity, "%s is absent: the kernel is built without %s (CONFIG_%s)" % (
-                node, module, option), "Use a kernel built with CONFIG_%s" % option))
+            problems.append((severity, {"id": "vhost-net.not-built", "node": node, "module": module, "option": option},
+                             {"id": "remedy.node-config", "option": option}))
         else:
             states[node] = "absent"
             n.add(node, "absent")
-            problems.append((severity, "%s is absent (module %s not loaded)" % (node, module),
-                             ("Pass it into the container: --device %s" % node) if container else
-                             "sudo modprobe %s (persist it in /etc/modules-load.d/)" % module))
+            problems.append((severity, {"id": "vhost-net.absent", "node": node, "module": module},
+                             {"id": "remedy.pass-node", "node": node} if container else
+                             {"id": "remedy.modprobe-node", "module": module}))
     details: Dict[str, Any] = {"nodes": states, "value": ", ".join("%s: %s" % kv for kv in states.items())}
     unknown = [node for node, state in states.items() if state == "unknown"]
     if not problems and unknown:
-        return n.done("unknown", "%s absent, and whether the kernel could provide %s cannot be seen" % (
-            ", ".join(unknown), "them" if len(unknown) > 1 else "it"), **details)
+        return n.done("unknown", "vhost-net.unknown", None, {"nodes": unknown, "count": len(unknown)}, **details)
     if not problems:
-        return n.done("pass", "tun, vhost-net and vhost-vsock are available", **details)
+        return n.done("pass", "vhost-net.available", **details)
     status = "fail" if any(p[0] == "fail" for p in problems) else "warn"
     ok = [node.rsplit("/", 1)[-1] for node, state in states.items() if state in ("ok", "present")]
-    summary = "; ".join(p[1] for p in problems) + ("; %s available" % ", ".join(ok) if ok else "")
-    remedy = "; ".join(dict.fromkeys(p[2] for p in problems))
-    return n.done(status, summary, remedy, **details)
+    remedies = [r for i, r in enumerate(p[2] for p in problems) if r not in [q[2] for q in problems][:i]]
+    fields = {"problems_msgs": [p[1] for p in problems] + ([{"id": "vhost-net.ok", "ok": ok}] if ok else []),
+              "remedies_msgs": remedies}
+    return n.done(status, "vhost-net.problems", "remedy.vhost-net", fields, **details)

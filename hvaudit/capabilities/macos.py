@@ -31,21 +31,17 @@ def hvf(facts: Facts) -> Optional[Check]:
     n = Notes("hvf")
     values = facts.sysctl()
     if values is None or "kern.hv_support" not in values:
-        return n.done("unknown", "kern.hv_support could not be read")
+        return n.done("unknown", "hvf.unreadable")
     ok = values["kern.hv_support"] == "1"
     guest = values.get("kern.hv_vmm_present") == "1"
     silicon = _apple_silicon(facts.src, values)
     details: Dict[str, object] = {"apple_silicon": silicon, "in_vm": guest}
     n.add(SYSCTL + " kern.hv_support", values["kern.hv_support"])
     if ok:
-        return n.done("pass", "Hypervisor.framework is available%s" % (" (nested, in a VM)" if guest else ""),
-                      **details)
+        return n.done("pass", "hvf.available-nested" if guest else "hvf.available", **details)
     if guest:
-        remedy = ("a macOS guest gets it only with nested virtualization: on Apple silicon an M3 or later host "
-                  "with macOS 15, on Intel a host that passes VT-x with EPT")
-        return n.done("fail", "Hypervisor.framework is unavailable in this VM", remedy, **details)
-    return n.done("fail", "Hypervisor.framework is unavailable: the CPU lacks %s" % (
-        "the virtualization extensions" if silicon else "VT-x with EPT and unrestricted mode"), **details)
+        return n.done("fail", "hvf.unavailable-in-vm", "remedy.hvf-nested", **details)
+    return n.done("fail", "hvf.unavailable-arm" if silicon else "hvf.unavailable-intel", **details)
 
 
 @check(systems=(DARWIN,))
@@ -57,22 +53,24 @@ def cpu_hav(facts: Facts) -> Optional[Check]:
     n = Notes("cpu-hav")
     values = facts.sysctl()
     if values is None:
-        return n.done("unknown", "sysctl(8) could not be run")
+        return n.done("unknown", "sysctl-failed")
     guest = values.get("kern.hv_vmm_present") == "1" if "kern.hv_vmm_present" in values else facts.guest
     if _apple_silicon(facts.src, values):
         ok = values.get("kern.hv_support") == "1"
         state = "unknown" if "kern.hv_support" not in values else "pass" if ok else "fail"
         n.add(SYSCTL + " kern.hv_support", values.get("kern.hv_support", "absent"))
-        return n.done(state, "Arm virtualization extensions (EL2) %s" % ("usable" if ok else "not usable here"),
+        return n.done(state, "cpu-hav.arm-el2-usable" if ok else "cpu-hav.arm-el2-unusable",
                       extension="arm-el2", present=ok if state != "unknown" else None, guest=guest)
     words = sysctl_words(values, "machdep.cpu.features")
     if not words:
-        return n.done("unknown", "machdep.cpu.features could not be read", extension="VT-x", guest=guest)
+        where = "machdep.cpu.features"
+        return n.done("unknown", "cpu-hav.features-unreadable", fields={"where": where},
+                      extension="VT-x", guest=guest)
     ok = "VMX" in words
     n.add(SYSCTL + " machdep.cpu.features", "VMX" if ok else "no VMX")
-    return n.done("pass" if ok else "fail", "VT-x %s" % ("present" if ok else "absent"),
+    return n.done("pass" if ok else "fail", "cpu-hav.present" if ok else "cpu-hav.missing",
                   None if ok or values.get("kern.hv_vmm_present") != "1" else NESTED_REMEDY,
-                  extension="VT-x", present=ok, guest=guest)
+                  {"extension": "VT-x"}, extension="VT-x", present=ok, guest=guest)
 
 
 @check(systems=(DARWIN,))
@@ -86,5 +84,5 @@ def cpu_slat(facts: Facts) -> Optional[Check]:
     kind = "stage-2 translation" if silicon else "Intel EPT"
     if values.get("kern.hv_support") == "1":
         n.add(SYSCTL + " kern.hv_support", "1")
-        return n.done("pass", "%s: present (Hypervisor.framework requires it)" % kind, extension=kind, present=True)
-    return n.done("unknown", "%s: not reported by macOS" % kind, extension=kind)
+        return n.done("pass", "cpu-slat.required-by-hvf", fields={"extension": kind}, extension=kind, present=True)
+    return n.done("unknown", "cpu-slat.not-reported-by-macos", fields={"extension": kind}, extension=kind)

@@ -77,28 +77,20 @@ def hugepages(facts: Facts) -> Check:
     details: Dict[str, Any] = {"pools": reserved, "hugetlbfs": hugetlbfs, "hugetlbfs_mounts": mounted,
                                "gib_pages": gib_pages, "thp": thp, "ksm": ksm,
                                "value": ", ".join(p for p in (
-                                   "%d reserved pages" % preallocated if preallocated else "",
-                                   "THP %s" % thp if thp else "", "KSM %s" % ksm) if p)}
-    extras: List[str] = []
-    if gib_pages:
-        extras.append("1 GiB pages supported")
-    extras.append("KSM %s" % ksm)
+                                   "pages=%d" % preallocated if preallocated else "",
+                                   "THP=%s" % thp if thp else "", "KSM=%s" % ksm) if p)}
+    extras: List[str] = (["hugepages.gib-pages"] if gib_pages else []) + ["hugepages.ksm-" + ksm]
+    fields: Dict[str, Any] = {"thp": thp or "absent", "extras_msgs": extras, "path": THP}
     if not pools.seen and thp is None:
-        return n.done("unknown", "Neither huge page pools nor the THP mode could be read", **details)
+        return n.done("unknown", "hugepages.unreadable", None, fields, **details)
     if not reserved and not hugetlbfs and thp in (None, "never"):
-        return n.done("fail", "No huge pages: the kernel has no hugetlbfs and THP is %s" % (thp or "absent"),
-                      "Use a kernel with CONFIG_HUGETLBFS and CONFIG_TRANSPARENT_HUGEPAGE", **details)
+        return n.done("fail", "hugepages.none", "remedy.hugepages-kernel", fields, **details)
     if preallocated:
-        free = sum(v["free"] or 0 for v in reserved.values())
-        sizes = ", ".join("%s x %s" % (v["total"], size) for size, v in reserved.items() if v["total"])
-        where = " (mounted at %s)" % mounted[0] if mounted else " (hugetlbfs not mounted: libvirt mounts its own)"
-        return n.done("pass", "Huge pages reserved: %s, %d free%s; THP %s; %s" % (
-            sizes, free, where, thp or "absent", ", ".join(extras)), **details)
+        fields.update(free=sum(v["free"] or 0 for v in reserved.values()),
+                      sizes=", ".join("%s x %s" % (v["total"], size) for size, v in reserved.items() if v["total"]),
+                      mount=mounted[0] if mounted else "",
+                      mount_msg="hugepages.mounted-at" if mounted else "hugepages.not-mounted")
+        return n.done("pass", "hugepages.reserved", None, fields, **details)
     if thp in ("always", "madvise"):
-        return n.done("pass", "THP is %s (QEMU uses it for guest RAM); no huge pages reserved; %s" % (
-            thp, ", ".join(extras)),
-            None, **details)
-    return n.done("warn", "THP is %s and no huge pages are reserved: guest memory uses 4 KiB pages (more TLB "
-                          "misses, longer two-level page walks)" % (thp or "absent"),
-                  "echo madvise | sudo tee %s, or reserve pages: sudo sysctl vm.nr_hugepages=N (1 GiB pages: "
-                  "hugepagesz=1G hugepages=N on the kernel command line)" % THP, **details)
+        return n.done("pass", "hugepages.thp-only", None, fields, **details)
+    return n.done("warn", "hugepages.small-pages", "remedy.hugepages", fields, **details)

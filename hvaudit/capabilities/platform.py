@@ -2,6 +2,5 @@
 
 from __future__ import annotations
 
-FIRMWARE_REMEDY = ("enable Intel VT-x (Virtualization Technology) or AMD-V (SVM) in the firmware setup, "
-                   "then power the machine off and on")
-NESTED_REMEDY = "enable nested virtualization for this VM on its host"
+FIRMWARE_REMEDY = "remedy.enable-in-firmware"
+NESTED_REMEDY = "remedy.nested-on-host"

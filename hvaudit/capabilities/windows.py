@@ -23,9 +23,8 @@ from ..views import WINDOWS
 from . import Notes, check
 from .platform import FIRMWARE_REMEDY, NESTED_REMEDY
 
-ENABLE_HYPERV = "Enable-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V -All (then restart)"
-START_HYPERVISOR = ("bcdedit /set hypervisorlaunchtype auto, then restart; check that virtualization is enabled in "
-                    "the firmware")
+ENABLE_HYPERV = "remedy.enable-hyperv"
+START_HYPERVISOR = "remedy.start-hypervisor"
 
 
 def requirements(facts: Facts) -> Optional[HyperVRequirements]:
@@ -78,12 +77,12 @@ def _feature_check(facts: Facts, check_id: str, what: str, extension: str, req_f
         shared["guest"] = facts.guest
     if present and root_partition(facts):
         n.add("cmd:cim-computersystem HypervisorPresent", "true")
-        return n.done("pass", "%s: in use by Hyper-V, which runs below this Windows (its root partition)" % what,
+        return n.done("pass", "windows.in-use-by-hyperv", None, {"extension": what},
                       **dict(shared, present=True, enabled_in_firmware=True if hav else None))
     if present:
         n.add("cmd:systeminfo Hyper-V Requirements", req.raw if req else "hypervisor present")
-        return n.done("unknown", "%s: Windows hides it while a hypervisor runs below it; a guest gets it only with "
-                                 "nested virtualization" % what, NESTED_REMEDY if facts.guest else None, **shared)
+        return n.done("unknown", "windows.hidden-by-hypervisor", NESTED_REMEDY if facts.guest else None,
+                      {"extension": what}, **shared)
     value: Optional[bool] = getattr(req, req_field) if req is not None and not req.hypervisor_detected else None
     firmware: Optional[bool] = req.virtualization_enabled_in_firmware if req is not None else None
     where = "cmd:systeminfo Hyper-V Requirements"
@@ -92,16 +91,17 @@ def _feature_check(facts: Facts, check_id: str, what: str, extension: str, req_f
         firmware = _processor(facts, "VirtualizationFirmwareEnabled")
         where = "cmd:cim-processor " + cim_prop
     if value is None:
-        return n.done("unknown", "%s: neither systeminfo nor Win32_Processor answered" % what, **shared)
+        return n.done("unknown", "windows.no-answer", None, {"extension": what}, **shared)
     n.add(where, req.raw if req is not None and where.startswith("cmd:systeminfo") else "%s=%s" % (cim_prop, value))
     details = dict(shared, present=value)
     if hav:
         details["enabled_in_firmware"] = firmware
     if not value:
-        return n.done("fail", "%s: the processor does not have it" % what, **details)
+        return n.done("fail", "windows.not-in-processor", None, {"extension": what}, **details)
     if hav and firmware is False:
-        return n.done("fail", "%s: present, but disabled in the firmware" % what, FIRMWARE_REMEDY, **details)
-    return n.done("pass", "%s: present%s" % (what, " and enabled" if hav else ""), **details)
+        return n.done("fail", "cpu-hav.disabled-in-firmware", FIRMWARE_REMEDY, {"extension": what}, **details)
+    return n.done("pass", "cpu-hav.present-and-enabled" if hav else "cpu-slat.present", None, {"extension": what},
+                  **details)
 
 
 @check(systems=(WINDOWS,))
@@ -116,7 +116,7 @@ def cpu_hav(facts: Facts) -> Optional[Check]:
 def cpu_slat(facts: Facts) -> Optional[Check]:
     """cpu-slat on Windows: "Second Level Address Translation" (EPT/RVI), which Hyper-V
     requires on Windows 8 / Server 2016 and later."""
-    return _feature_check(facts, "cpu-slat", "second-level address translation (EPT/RVI)", "EPT/RVI",
+    return _feature_check(facts, "cpu-slat", "SLAT (EPT/RVI)", "EPT/RVI",
                           "second_level_address_translation", "SecondLevelAddressTranslationExtensions")
 
 
@@ -157,28 +157,25 @@ def hyperv_host(facts: Facts) -> Optional[Check]:
         details["vms_running"] = sum(1 for vm in vms if vm.get("State") == "Running")
     if present and root_partition(facts):
         if enabled:
-            return n.done("pass", "Hyper-V is enabled and its hypervisor runs; this Windows is the root partition",
-                          **details)
+            return n.done("pass", "hyperv-host.root-partition", **details)
         users = [k for k, v in (state or {}).items()
                  if v == 1 and k in HYPERVISOR_FEATURES and k != "Microsoft-Hyper-V"]
-        return n.done("info", "Windows' hypervisor runs%s, but the Hyper-V role is %s"
-                      % (" (for %s)" % ", ".join(sorted(users)) if users else "",
-                         "not enabled" if state is not None else "not known"), ENABLE_HYPERV, **details)
+        return n.done("info", ("hyperv-host.hypervisor-for" if users else "hyperv-host.hypervisor-runs")
+                      + (".role-off" if state is not None else ".role-unknown"), ENABLE_HYPERV,
+                      {"users": sorted(users)}, **details)
     if present:
         return n.done("unknown" if not enabled else "info",
-                      "this Windows is a guest: Hyper-V inside it needs nested virtualization from its host",
-                      **details)
+                      "hyperv-host.guest", **details)
     if enabled and present is False:
-        return n.done("warn", "the Hyper-V role is enabled, but its hypervisor is not running", START_HYPERVISOR,
-                      **details)
+        return n.done("warn", "hyperv-host.not-running", START_HYPERVISOR, **details)
     if req is not None and not req.hypervisor_detected:
         unmet = _unmet(req)
         if unmet:
             remedy = FIRMWARE_REMEDY if unmet == ["Virtualization Enabled In Firmware"] else None
-            return n.done("fail", "Hyper-V cannot run: %s" % ", ".join(unmet), remedy, **details)
-        return n.done("warn", "Hyper-V's requirements are met, but the role is %s"
-                      % ("not enabled" if state is not None else "not known"), ENABLE_HYPERV, **details)
-    return n.done("unknown", "neither systeminfo nor CIM said whether Hyper-V can run", **details)
+            return n.done("fail", "hyperv-host.unmet", remedy, {"unmet": unmet}, **details)
+        return n.done("warn", "hyperv-host.requirements-met" + (".role-off" if state is not None else ".role-unknown"),
+                      ENABLE_HYPERV, **details)
+    return n.done("unknown", "hyperv-host.no-answer", **details)
 
 
 #: Hyper-V's documented maximum virtual processors per VM ("Hyper-V maximum scale limits in
@@ -200,8 +197,7 @@ def hyperv_features(facts: Facts) -> Optional[Check]:
         if role != 1:
             return None
         error = facts.src.command("ps-vmhost").error or "no output"
-        return n.done("unknown", "the Hyper-V module did not answer (%s)" % error,
-                      "run as a member of Hyper-V Administrators, or elevated")
+        return n.done("unknown", "hyperv-features.no-answer", "remedy.hyperv-administrators", {"error": error})
     details: Dict[str, object] = {}
     parts: List[str] = []
     if host:
@@ -213,8 +209,7 @@ def hyperv_features(facts: Facts) -> Optional[Check]:
                         "max_storage_migrations": h.get("MaximumStorageMigrations")})
         n.add("cmd:ps-vmhost", "LogicalProcessorCount=%s, VirtualMachineMigrationEnabled=%s" % (logical, migration))
         if isinstance(migration, bool):
-            parts.append("live migration %s" % ("enabled (%s at once)" % h.get("MaximumVirtualMachineMigrations")
-                                                if migration else "disabled"))
+            parts.append("hyperv-features.migration-on" if migration else "hyperv-features.migration-off")
     if vms:
         counts = [vm.get("ProcessorCount") for vm in vms if isinstance(vm.get("ProcessorCount"), int)]
         checkpoints = sorted({str(vm.get("CheckpointType")) for vm in vms if vm.get("CheckpointType")})
@@ -224,13 +219,16 @@ def hyperv_features(facts: Facts) -> Optional[Check]:
                         "documented_vp_limits": {str(g): VP_LIMITS[g] for g in generations if g in VP_LIMITS}})
         n.add("cmd:ps-vm", "%d VMs, processors %s, checkpoints %s" % (len(vms), counts, ", ".join(checkpoints) or "-"))
         if counts:
-            parts.append("up to %d virtual processors per VM" % max(counts))
+            parts.append("hyperv-features.processors")
         if checkpoints:
-            parts.append("checkpoints: %s" % ", ".join(checkpoints))
+            parts.append("hyperv-features.checkpoints")
     elif vms is not None:
         details["vms"] = 0
-        parts.append("no VMs")
-    return n.done("info", "; ".join(parts) or "Hyper-V answered without details", **details)
+        parts.append("hyperv-features.no-vms")
+    fields = {"parts_msgs": parts, "migrations": details.get("max_live_migrations"),
+              "processors": details.get("max_vm_processors"), "checkpoints": details.get("checkpoint_types")}
+    return n.done("info", "hyperv-features.summary" if parts else "hyperv-features.no-details", None, fields,
+                  **details)
 
 
 @check(systems=(WINDOWS,))
@@ -253,16 +251,13 @@ def wsl2(facts: Facts) -> Optional[Check]:
     if utility_vm:
         n.add("cmd:vm-processes vmmemwsl", "present", "the memory of WSL 2's utility VM")
     if state is None:
-        return n.done("unknown", "the optional features could not be read", **details)
+        return n.done("unknown", "wsl2.features-unreadable", **details)
     platform, wsl = state.get("VirtualMachinePlatform"), state.get("Microsoft-Windows-Subsystem-Linux")
     details.update({"virtual_machine_platform": platform == 1, "wsl_feature": wsl == 1})
     if platform != 1:
-        return n.done("info", "WSL 2 is not enabled (Virtual Machine Platform is off)", "wsl --install", **details)
+        return n.done("info", "wsl2.not-enabled", "remedy.wsl-install", **details)
     present = hypervisor_present(facts, requirements(facts))
     if present is False:
-        return n.done("warn", "Virtual Machine Platform is enabled, but no hypervisor runs", START_HYPERVISOR,
-                      **details)
-    summary = "WSL 2 can run%s" % (
-        ": its utility VM runs (%s)" % ", ".join(running) if running else
-        ": its utility VM runs" if utility_vm else "; no WSL 2 distribution runs now")
-    return n.done("pass", summary, **details)
+        return n.done("warn", "wsl2.no-hypervisor", START_HYPERVISOR, **details)
+    cause = "wsl2.running-distributions" if running else "wsl2.utility-vm-runs" if utility_vm else "wsl2.idle"
+    return n.done("pass", cause, None, {"distributions": running}, **details)

@@ -105,7 +105,18 @@ def is_plural(msgid: str) -> bool:
 
 
 def render(msgid: str, lang: str = "en", **fields: Any) -> str:
-    """Message `msgid` in `lang`: a plural message counts `fields["count"]`."""
+    """Message `msgid` in `lang`: a plural message counts `fields["count"]`; a field
+    `NAME_msg` holds the id of a message that fills `{NAME}` (rendered with the same fields),
+    `NAME_msgs` a list of them (each an id, or a dict of an "id" and its own fields), joined
+    by "; "."""
+    others = {k: v for k, v in fields.items() if not k.endswith(("_msg", "_msgs"))}
+    for key in [k for k in fields if k.endswith("_msg")]:
+        fields[key[:-4]] = render(str(fields[key]), lang, **others) if fields[key] else ""
+    for key in [k for k in fields if k.endswith("_msgs")]:
+        items = fields[key] if isinstance(fields[key], (list, tuple)) else str(fields[key]).split(", ")
+        fields[key[:-5]] = "; ".join(
+            render(str(i["id"]), lang, **dict(others, **{k: v for k, v in i.items() if k != "id"}))
+            if isinstance(i, dict) else render(str(i), lang, **others) for i in items if i)
     if is_plural(msgid):
         try:
             count = int(fields.pop("count", 0))

@@ -193,7 +193,7 @@ def _token(value: object, t: Callable[[str], str], inline: bool = False) -> str:
     return shown(value)
 
 
-def _evidence(items: Iterable[Evidence], t: Callable[[str], str]) -> Tuple[EvidenceView, ...]:
+def _evidence(items: Iterable[Evidence], t: Callable[[str], str], lang: str) -> Tuple[EvidenceView, ...]:
     out = []
     for e in items:
         error_label = t("errno." + e.error) if e.error else ""
@@ -201,7 +201,7 @@ def _evidence(items: Iterable[Evidence], t: Callable[[str], str]) -> Tuple[Evide
             probe=shown(e.probe), where=shown(e.where), raw=shown(e.raw), strength=e.strength.label,
             strength_label=t("strength." + e.strength.label),
             claim=shown("%s=%s" % (e.claim.facet, e.claim.value)) if e.claim else "",
-            note=shown(e.note), error=shown(e.error or ""),
+            note=messages.render(e.note, lang) if messages.known(e.note) else shown(e.note), error=shown(e.error or ""),
             error_label="" if error_label == "errno." + (e.error or "") else error_label))
     return tuple(out)
 
@@ -252,18 +252,21 @@ def _finding(f: Finding, lang: str, t: Callable[[str], str]) -> ItemView:
         id=shown(f.id), name=_name("finding", f.id, t), level=f.severity, level_label=t("severity." + f.severity),
         title=shown(messages.render(f.title_id, lang, **fields)),
         explanation=kb.explanation(f.id, lang, **fields),
-        sections=_sections(f.id, lang, t, techs), evidence=_evidence(f.evidence, t),
-        contradicted_by=_evidence(f.contradicted_by, t))
+        sections=_sections(f.id, lang, t, techs), evidence=_evidence(f.evidence, t, lang),
+        contradicted_by=_evidence(f.contradicted_by, t, lang))
 
 
 def _check(c: Check, lang: str, t: Callable[[str], str]) -> ItemView:
+    data = {k: shown(v) for k, v in c.fields.items()}
+    summary = messages.render(c.cause, lang, **data)
+    remedy = messages.render(c.remedy_id, lang, **data) if c.remedy_id else ""
     given: Dict[str, Any] = {k: c.details[k] for k in kb.PLACEHOLDERS if isinstance(c.details.get(k), str)}
-    given.setdefault("value", c.summary)
+    given.setdefault("value", summary)
     fields = _fields(given, c.evidence, t)
     return ItemView(
         id=shown(c.id), name=_name("check", c.id, t), level=c.status, level_label=t("status." + c.status),
-        title=shown(c.summary), explanation=kb.explanation(c.id, lang, **fields),
-        sections=_sections(c.id, lang, t), evidence=_evidence(c.evidence, t), remedy=shown(c.remedy or ""))
+        title=summary, explanation=kb.explanation(c.id, lang, **fields),
+        sections=_sections(c.id, lang, t), evidence=_evidence(c.evidence, t, lang), remedy=remedy)
 
 
 def _facts(layer: Layer, lang: str, t: Callable[[str], str]) -> Tuple[Tuple[str, str], ...]:
@@ -289,7 +292,7 @@ def _facts(layer: Layer, lang: str, t: Callable[[str], str]) -> Tuple[Tuple[str,
 def _tier(layer: Layer, role: str, lang: str, t: Callable[[str], str]) -> Tier:
     return Tier(role=role, role_label=t("tier." + role), name=shown(layer.name), tech=shown(layer.tech),
                 confidence=layer.confidence.label, confidence_label=t("strength." + layer.confidence.label),
-                facts=_facts(layer, lang, t), evidence=_evidence(layer.evidence, t),
+                facts=_facts(layer, lang, t), evidence=_evidence(layer.evidence, t, lang),
                 codes=", ".join("%s=%s" % (k, shown(layer.details[k])) for k in CODES
                                 if layer.details.get(k) not in (None, "", [], ())))
 
@@ -393,7 +396,7 @@ def build(report: Report, lang: str = "en") -> View:
         meta=_meta(report, t), machine=_machine(report, t),
         source=t("live-audit") if report.meta.source == "live" else t("from-capture"),
         when=shown(report.meta.captured_at or report.meta.audited_at or ""),
-        unseen=_evidence(report.unseen, t), notes="virtualizacao.txt",
+        unseen=_evidence(report.unseen, t, lang), notes="virtualizacao.txt",
         version=shown(report.meta.hvaudit_version))
 
 
