@@ -46,7 +46,8 @@ def run_audit(source: Source, checks: Union[bool, Collection[str]] = True) -> Re
     )
     return Report(meta=report_meta, vm=result.vm, container=result.container,
                   classification=result.classification, layers=tuple(result.layers), findings=tuple(findings),
-                  checks=tuple(capabilities), evidence=tuple(evidence), chroot=result.chroot, cvm=str(cvm))
+                  checks=tuple(capabilities), evidence=tuple(evidence), chroot=result.chroot, cvm=str(cvm),
+                  private_users=result.private_users)
 
 
 def innermost(report: Report) -> Optional[str]:
