@@ -155,7 +155,7 @@ def decide_value(items: Sequence[Evidence], refines: Mapping[str, FrozenSet[str]
 
 def _decisive(support: Sequence[Evidence]) -> Optional[Evidence]:
     """The observation a decision rests on: the strongest, of the most decisive kind."""
-    return max(support, key=lambda e: (e.strength, kind_rank(e)), default=None)
+    return max(support, key=lambda e: (e.strength, kind_rank(e), e.where, e.raw), default=None)
 
 
 def decide_simple(evidence: Sequence[Evidence], facet: str) -> Decision:

@@ -105,7 +105,9 @@ def main(argv: Sequence[str]) -> int:
 
     # Only the confidential-VM check is needed here (its verdict is the report's `cvm`).
     wants_cvm = options.mode == "cvm" or options.json
-    report = run_audit(open_source(options.capture), checks=("cvm-guest",) if wants_cvm else False)
+    # Identifying the layers needs no process list: detect never scans /proc/*/comm.
+    report = run_audit(open_source(options.capture), checks=("cvm-guest",) if wants_cvm else False,
+                       host_role=False)
     answer: Optional[str]
     if options.mode == "chroot":
         answer, virtualized = None, bool(report.chroot)

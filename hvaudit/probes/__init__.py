@@ -67,9 +67,16 @@ def load_all(system: str = "Linux") -> List[Probe]:
             and (system == "Linux" or p.id not in LINUX_ONLY_PROBES)]
 
 
-def run_probes(source: Source) -> List[Evidence]:
+#: Probes that tell what this system hosts, not what it is: they scan every process's name
+#: (/proc/*/comm), which identifying the layers (`hvaudit detect`) does not need.
+HOST_ROLE_PROBES = frozenset({"host.vm-processes"})
+
+
+def run_probes(source: Source, host_role: bool = True) -> List[Evidence]:
     evidence: List[Evidence] = []
     for p in load_all(sysname(source)):
+        if not host_role and p.id in HOST_ROLE_PROBES:
+            continue
         try:
             evidence.extend(p.function(source))
         except Exception as exc:  # a probe defect must not end the audit: it becomes evidence
