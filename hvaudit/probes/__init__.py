@@ -114,7 +114,7 @@ def denied_note(src: Source, error: Optional[str], needs: str) -> str:
     """Why a path could not be read, without telling root that it needs root: `needs` names
     the privilege ("root", "root or PID 1's owner") for a process that lacks it; a process
     that is root was refused by something else."""
-    if error == "ENOENT":
+    if error in ("ENOENT", "ENOTMOUNTED"):
         return "/proc is not mounted here (a chroot or an early-boot system)"
     if error not in ("EACCES", "EPERM"):
         return ""

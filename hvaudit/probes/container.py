@@ -454,6 +454,15 @@ def chroot(src: Source) -> Iterator[Evidence]:
         error = init.error or mine.error or "EIO"
         yield Evidence(pid_, "/proc/1/root", raw="", error=error,
                        note=denied_note(src, error, "root or PID 1's owner") or "PID 1's root could not be compared")
+        # The kernel lists only the mounts reachable from this process's root (proc(5),
+        # mountinfo: paths are relative to the root): a root that is a mere folder of a
+        # file system, as a chroot's is, has no mount at "/". A chroot into a mount point
+        # (or a container's pivot_root) has one, and stays unknown.
+        read = src.read("/proc/self/mountinfo", limit=4 << 20)
+        table = parse_mountinfo(read.text or "") if read.seen else []
+        if table and not any(m.mount_point == "/" for m in table):
+            yield ev(pid_, "/proc/self/mountinfo", "no mount at /, %d others" % len(table), "chroot", "chroot",
+                     Strength.STRONG, "this root is a folder inside a file system, not a mount: a chroot")
         return
     same = (mine.dev, mine.ino) == (init.dev, init.ino)
     yield ev(pid_, "/proc/1/root", "/ is %s:%s, PID 1's root is %s:%s" % (mine.dev, mine.ino, init.dev, init.ino),
