@@ -1,6 +1,6 @@
 """hvaudit run live inside real environments that real software builds here, as root: unshare
 (PID, user only, user and PID), bubblewrap, firejail, a chroot with and without /proc,
-Podman (runc, cgroupfs) and systemd-nspawn. Each has its expected `detect --json`; what the
+Podman (runc, cgroupfs), systemd-nspawn and LXC without its init (lxc-execute). Each has its expected `detect --json`; what the
 machine below is (bare metal, which hypervisor) is never asserted, only the layers these
 environments add. The tools come from Debian's packages (.ci/run installs them); a test is
 skipped only when its tool cannot be found, and says so.
@@ -211,3 +211,16 @@ def test_systemd_nspawn() -> None:
         assert "container.marker-uncorroborated" not in report["findings"]
         keep_capture("systemd-nspawn", prefix, "/out/c", base / "out" / "c")
 
+
+def test_lxc_execute(tmp_path: Path) -> None:
+    """LXC started without its init is still LXC, found from LXC's own traces."""
+    tool("lxc-execute")
+    with rootfs() as base:
+        config = tmp_path / "config"
+        config.write_text("lxc.uts.name = hvaudit-test\nlxc.rootfs.path = dir:%s\nlxc.net.0.type = empty\n"
+                          "lxc.apparmor.profile = unconfined\nlxc.mount.auto = proc:mixed sys:ro\n"
+                          "lxc.mount.entry = %s out none bind 0 0\n" % (base, base / "out"))
+        prefix = ["lxc-execute", "-n", "hvaudit-test", "-P", str(tmp_path), "-f", str(config), "--"]
+        report = detect_json(prefix)
+        assert (report["container"], innermost(report)["tech"]) == ("lxc", "lxc")
+        keep_capture("lxc-execute", prefix, "/out/c", base / "out" / "c")
