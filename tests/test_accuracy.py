@@ -206,3 +206,12 @@ def test_the_order_of_evidence_never_changes_the_verdict(case: str) -> None:
     for _ in range(5):
         rng.shuffle(evidence)
         assert verdict(evidence) == expected
+
+
+def test_a_chroot_is_told_by_the_mount_table_where_pid_1s_root_is_denied() -> None:
+    chrooted = "50 27 254:0 /usr /usr rw - ext4 /dev/vda rw\n51 27 0:40 / /proc rw - proc proc rw\n"
+    for mounts, expected in ((chrooted, True), (PLAIN_MOUNTS, None)):
+        source = DictSource({"/proc/cpuinfo": HOST_CPUINFO, "/proc/self/mountinfo": mounts},
+                            errors={"/proc/1/root": "EACCES"}, stats={"/": {"dev": 1, "ino": 2}},
+                            identity={"euid": 0})
+        assert run_audit(source, checks=False).chroot is expected
