@@ -215,3 +215,15 @@ def test_a_chroot_is_told_by_the_mount_table_where_pid_1s_root_is_denied() -> No
                             errors={"/proc/1/root": "EACCES"}, stats={"/": {"dev": 1, "ino": 2}},
                             identity={"euid": 0})
         assert run_audit(source, checks=False).chroot is expected
+
+
+@pytest.mark.parametrize("interrupts, expected", [(" 24:  0  IR-PCI-MSI 512000-edge  ahci\n", True),
+                                                  (" 24:  0  PCI-MSI 512000-edge  ahci\n", False)])
+def test_interrupt_remapping_is_read_from_proc_before_the_kernel_log(interrupts: str, expected: bool) -> None:
+    """/proc/interrupts never rotates: it decides, even against a log line that says otherwise."""
+    files = {"/proc/cpuinfo": HOST_CPUINFO, "/proc/interrupts": interrupts,
+             "/sys/kernel/iommu_groups/0/type": "DMA\n", "/sys/class/iommu/dmar0/.keep": ""}
+    log = "DMAR-IR: Not enabling interrupt remapping" if expected else "DMAR-IR: Enabled IRQ remapping in x2apic mode"
+    check = next(c for c in run_audit(DictSource(files, commands={"dmesg": log}), checks=("iommu",)).checks)
+    assert check.details["interrupt_remapping"] is expected
+    assert any(e.where == "/proc/interrupts" for e in check.evidence)

@@ -1,9 +1,9 @@
 """hvaudit run live inside real environments that real software builds here, as root: unshare
-(PID, user only, user and PID), bubblewrap, firejail, a chroot with and without /proc,
-Podman (runc, cgroupfs), systemd-nspawn and LXC without its init (lxc-execute). Each has its expected `detect --json`; what the
-machine below is (bare metal, which hypervisor) is never asserted, only the layers these
-environments add. The tools come from Debian's packages (.ci/run installs them); a test is
-skipped only when its tool cannot be found, and says so.
+(PID, user only, user and PID), bubblewrap, firejail, a chroot with and without /proc, Podman
+(runc, cgroupfs), systemd-nspawn and LXC without its init (lxc-execute). Each has its expected
+`detect --json`; what the machine below is (bare metal, which hypervisor) is never asserted,
+only the layers these environments add. The tools come from Debian's packages (.ci/run installs
+them); a test is skipped only when its tool cannot be found, and says so.
 
 Set HVAUDIT_KEEP_CAPTURES=DIR to keep what `hvaudit collect` saved inside each environment
 (fixtures/captures/real-* were made that way)."""
