@@ -393,9 +393,10 @@ def uncorroborated_markers(evidence: Sequence[Evidence]) -> List[Evidence]:
     container_claims = claims(evidence, "container")
     traced = {e.claim.value for e in container_claims if e.probe not in MARKER_PROBES}  # type: ignore[union-attr]
     traced |= {e.claim.value for e in claims(evidence, "trace")}  # type: ignore[union-attr]
-    return [e for e in container_claims if e.probe in MARKER_PROBES and e.claim  # type: ignore[union-attr]
-            and e.claim.value in CLAIMED_RUNTIMES
-            and not CORROBORATED_BY.get(e.claim.value, frozenset({e.claim.value})) & traced]
+    found = [e for e in container_claims if e.probe in MARKER_PROBES and e.claim  # type: ignore[union-attr]
+             and e.claim.value in CLAIMED_RUNTIMES
+             and not CORROBORATED_BY.get(e.claim.value, frozenset({e.claim.value})) & traced]
+    return sorted(found, key=lambda e: (-e.strength, e.where, e.raw))
 
 
 def _classify_containers(evidence: Sequence[Evidence], out: Classification) -> None:
@@ -405,8 +406,8 @@ def _classify_containers(evidence: Sequence[Evidence], out: Classification) -> N
     if tech.value in WITHOUT_PID_NAMESPACE:
         container_claims = [e for e in container_claims if e.claim and e.claim.positive]
     presence = decide_presence(container_claims)
-    markers = [e for e in container_claims if e.claim and e.claim.positive and e.strength <= Strength.WEAK
-               and e.claim.value != "*"]
+    markers = sorted((e for e in container_claims if e.claim and e.claim.positive and e.strength <= Strength.WEAK
+                      and e.claim.value != "*"), key=lambda e: (e.where, e.raw))
     userns = decide_simple(evidence, "userns")
     uid_map_unseen = any(e.where == "/proc/self/uid_map" and not e.seen for e in evidence)
     out.private_users = True if userns.value else None if uid_map_unseen else False

@@ -199,7 +199,7 @@ def test_the_order_of_evidence_never_changes_the_verdict(case: str) -> None:
         out = classify(items, source.uname())
         return (out.vm, out.container, out.classification, out.chroot,
                 [(layer.kind, layer.tech, dict(layer.details)) for layer in out.layers],
-                sorted(f.id for f in out.findings))
+                sorted((f.id, sorted(f.fields.items())) for f in out.findings))
 
     expected = verdict(evidence)
     rng = random.Random(case)
