@@ -224,3 +224,39 @@ def test_lxc_execute(tmp_path: Path) -> None:
         report = detect_json(prefix)
         assert (report["container"], innermost(report)["tech"]) == ("lxc", "lxc")
         keep_capture("lxc-execute", prefix, "/out/c", base / "out" / "c")
+
+
+def runc_bundle(base: Path, bundle: Path, args: Sequence[str]) -> None:
+    """runc's own default spec (`runc spec`), run on the shared root with /out writable."""
+    bundle.mkdir(exist_ok=True)
+    (bundle / "config.json").unlink(missing_ok=True)
+    subprocess.run([tool("runc"), "spec", "--bundle", str(bundle)], check=True)
+    spec = json.loads((bundle / "config.json").read_text())
+    spec["root"] = {"path": str(base), "readonly": True}
+    spec["process"].update(terminal=False, args=list(args), cwd="/")
+    spec["mounts"].append({"destination": "/out", "type": "bind", "source": str(base / "out"),
+                           "options": ["rbind", "rw"]})
+    (bundle / "config.json").write_text(json.dumps(spec))
+
+
+def test_bare_runc(tmp_path: Path) -> None:
+    """An OCI runtime without an engine: runc's masked files tell it, nothing names an engine."""
+    tool("runc")
+    with rootfs() as base:
+        def run_in(*args: str) -> subprocess.CompletedProcess:
+            name = "hvaudit-test-%d" % os.getpid()
+            runc_bundle(base, tmp_path / "bundle", [sys.executable, "-m", "hvaudit", *args])
+            return subprocess.run(["runc", "run", "--bundle", str(tmp_path / "bundle"), name],
+                                  capture_output=True, text=True, env=process_env(), timeout=300)
+
+        report = json.loads(run_in("detect", "--json").stdout)
+        assert (report["container"], innermost(report)["tech"]) == ("container-other", "oci")
+        run_in("collect", "/out/c")
+        from hvaudit.audit import run_audit
+        from hvaudit.sources.capture import CaptureSource
+
+        assert run_audit(CaptureSource(base / "out" / "c"), checks=False).layers[-1].tech == "oci"
+        keep = os.environ.get("HVAUDIT_KEEP_CAPTURES")
+        if keep:
+            shutil.rmtree(Path(keep) / "real-runc", ignore_errors=True)
+            shutil.copytree(base / "out" / "c", Path(keep) / "real-runc", symlinks=True)
