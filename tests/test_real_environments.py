@@ -1,6 +1,7 @@
 """hvaudit run live inside real environments that real software builds here, as root: unshare
-(PID, user only, user and PID), bubblewrap, firejail, a chroot with and without /proc, Podman
-(runc, cgroupfs), systemd-nspawn and LXC without its init (lxc-execute). Each has its expected
+(PID, user only, user and PID), bubblewrap, firejail, a chroot with and without /proc, bare runc,
+Podman (runc, cgroupfs), Docker (a private daemon), systemd-nspawn and LXC without its init
+(lxc-execute). Each has its expected
 `detect --json`; what the machine below is (bare metal, which hypervisor) is never asserted,
 only the layers these environments add. The tools come from Debian's packages (.ci/run installs
 them); a test is skipped only when its tool cannot be found, and says so.
@@ -17,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Dict, Iterator, List, Sequence
 
@@ -260,3 +262,60 @@ def test_bare_runc(tmp_path: Path) -> None:
         if keep:
             shutil.rmtree(Path(keep) / "real-runc", ignore_errors=True)
             shutil.copytree(base / "out" / "c", Path(keep) / "real-runc", symlinks=True)
+
+
+@contextlib.contextmanager
+def docker_daemon() -> Iterator[List[str]]:
+    """A private dockerd (own data root, socket and containerd; no bridge, no iptables rules),
+    stopped and removed afterwards; yields the client command that talks to it."""
+    dockerd, client = tool("dockerd"), tool("docker")
+    base = Path(tempfile.mkdtemp(prefix="hvaudit-docker-"))
+    socket = base / "sock"
+    log = (base / "log").open("wb")
+    daemon = subprocess.Popen([dockerd, "--data-root", str(base / "data"), "--exec-root", str(base / "exec"),
+                               "--pidfile", str(base / "pid"), "-H", "unix://%s" % socket, "--bridge=none",
+                               "--iptables=false", "--ip6tables=false", "--ip-masq=false",
+                               "--exec-opt", "native.cgroupdriver=cgroupfs"], stdout=log, stderr=log)
+    command = [client, "-H", "unix://%s" % socket]
+    try:
+        for _ in range(60):
+            if daemon.poll() is not None:
+                pytest.fail("dockerd stopped: %s" % (base / "log").read_text()[-2000:])
+            if subprocess.run([*command, "info"], capture_output=True).returncode == 0:
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail("dockerd did not answer in 30 s")
+        yield command
+    finally:
+        daemon.terminate()
+        try:
+            daemon.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait()
+        log.close()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_docker(tmp_path: Path) -> None:
+    """Docker, from an image imported here (no registry is needed): /.dockerenv is corroborated
+    by Docker's own traces (hostname, hosts, resolv.conf from containers/<id>/, overlay2)."""
+    image = tmp_path / "image"
+    for name in ("etc", "tmp", "out", "proc", "sys", "dev"):
+        (image / name).mkdir(parents=True)
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        if os.path.islink("/" + name):
+            os.symlink(os.readlink("/" + name), image / name)
+    shutil.copy("/etc/passwd", image / "etc" / "passwd")
+    out = tmp_path / "out"
+    out.mkdir()
+    with docker_daemon() as docker:
+        tar = subprocess.run(["tar", "-C", str(image), "-c", "."], capture_output=True, check=True).stdout
+        subprocess.run([*docker, "import", "-", "hvaudit-test:latest"], input=tar, capture_output=True, check=True)
+        volumes = [arg for path in SHARED for arg in ("-v", "%s:%s:ro" % (path, path))]
+        prefix = [*docker, "run", "--rm", "--network=none", "-v", "%s:/out" % out, *volumes, "hvaudit-test"]
+        report = detect_json(prefix)
+        assert (report["container"], innermost(report)["tech"]) == ("docker", "docker")
+        assert "container.marker-uncorroborated" not in report["findings"]
+        keep_capture("docker", prefix, "/out/c", out / "c")
