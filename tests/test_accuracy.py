@@ -4,6 +4,7 @@ as the sandbox; unknown is not no; ties resolve by the kind of evidence, never b
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
@@ -227,3 +228,12 @@ def test_interrupt_remapping_is_read_from_proc_before_the_kernel_log(interrupts:
     check = next(c for c in run_audit(DictSource(files, commands={"dmesg": log}), checks=("iommu",)).checks)
     assert check.details["interrupt_remapping"] is expected
     assert any(e.where == "/proc/interrupts" for e in check.evidence)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="what root is told: needs root")
+def test_root_is_never_told_it_needs_root() -> None:
+    from hvaudit.sources import open_source
+
+    report = run_audit(open_source(None))
+    notes = [e.note for e in report.unseen] + [e.note for c in report.checks for e in c.evidence if not e.seen]
+    assert not [n for n in notes if "needs root" in n or "by root" in n and "only" in n]
