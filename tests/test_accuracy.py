@@ -237,3 +237,12 @@ def test_root_is_never_told_it_needs_root() -> None:
     report = run_audit(open_source(None))
     notes = [e.note for e in report.unseen] + [e.note for c in report.checks for e in c.evidence if not e.seen]
     assert not [n for n in notes if "needs root" in n or "by root" in n and "only" in n]
+
+
+def test_a_command_line_keeps_only_its_program() -> None:
+    source = sandbox({"/proc/1/cmdline": b"/usr/bin/bwrap\0--setenv\0PASSWORD\0hunter2\0"})
+    from hvaudit.privacy import filter_read
+
+    assert filter_read("/proc/1/cmdline", source.files["/proc/1/cmdline"]) == b"/usr/bin/bwrap\0"
+    assert filter_read("/proc/self/cmdline", b"a\0b\0") == b"a\0"
+    assert "hunter2" not in json.dumps(run_audit(source, checks=False).to_dict())
