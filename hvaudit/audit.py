@@ -17,12 +17,18 @@ if TYPE_CHECKING:
     from typing import Collection, List, Optional, Union
 
 
-def run_audit(source: Source, checks: Union[bool, Collection[str]] = True, cvm: bool = True) -> Report:
+def run_audit(source: Source, checks: Union[bool, Collection[str]] = True, cvm: bool = True,
+              host_role: bool = True) -> Report:
     """Probe the source, classify what was seen, and run the capability checks: all of
     them, none (False), or those whose ids are given. `cvm=False` skips the confidential-VM
-    probe (the report's `cvm` is then "none"), for answers that do not need it."""
+    probe (the report's `cvm` is then "none"), `host_role=False` what only tells whether
+    this system hosts VMs itself (a scan of every process's name): for answers that do not
+    need them."""
+    from .probes import HOST_ROLE_PROBES
+
     views = Views(source)
-    evidence = run_probes(views, skip=() if cvm else ("cvm.guest",))
+    skip = (() if cvm else ("cvm.guest",)) + (() if host_role else tuple(HOST_ROLE_PROBES))
+    evidence = run_probes(views, skip=skip)
     uname = source.uname()
     result = classify(evidence, uname)
     findings: List[Finding] = list(result.findings)
@@ -49,7 +55,8 @@ def run_audit(source: Source, checks: Union[bool, Collection[str]] = True, cvm: 
     )
     return Report(meta=report_meta, vm=result.vm, container=result.container,
                   classification=result.classification, layers=tuple(result.layers), findings=tuple(findings),
-                  checks=tuple(capabilities), evidence=tuple(evidence), chroot=result.chroot, cvm=result.cvm)
+                  checks=tuple(capabilities), evidence=tuple(evidence), chroot=result.chroot, cvm=result.cvm,
+                  private_users=result.private_users)
 
 
 def innermost(report: Report) -> Optional[str]:

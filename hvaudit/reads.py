@@ -10,7 +10,9 @@ from .sources.cpuid import X86
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Optional, Tuple
+    from typing import Any, Dict, List, Optional, Tuple
+
+    from .views import Views
 
 __all__ = ["X86"]
 
@@ -63,3 +65,50 @@ def cpuid_bit(src: Source, leaf: int, register: int, bit: int, subleaf: int = 0)
 
 def cpuid_where(leaf: int, register: int, bit: int, subleaf: int = 0) -> str:
     return "cpuid:%s %s[%d]" % (cpuid_key(leaf, subleaf), ("EAX", "EBX", "ECX", "EDX")[register], bit)
+
+
+# -- who is asking ---------------------------------------------------------------------
+
+
+def identity(v: Views) -> Dict[str, Any]:
+    """uid, euid, gid, egid, groups, user, db_groups: from the Source, completed from
+    /proc/self/status (Uid, Gid, Groups lines) for captures made before it was recorded."""
+    src = v.src
+    ident: Dict[str, Any] = dict(src.identity() or {})
+    fields = v.status()
+
+    def ids(key: str) -> List[int]:
+        return [int(v) for v in fields.get(key, "").split() if v.isdigit()]
+
+    uids, gids = ids("Uid"), ids("Gid")
+    if "uid" not in ident and len(uids) >= 2:
+        ident["uid"], ident["euid"] = uids[0], uids[1]
+    if "gid" not in ident and len(gids) >= 2:
+        ident["gid"], ident["egid"] = gids[0], gids[1]
+    if "groups" not in ident and "Groups" in fields:
+        ident["groups"] = ids("Groups")
+    if "euid" not in ident:
+        user = src.meta().get("user") or {}
+        if isinstance(user.get("euid"), int):
+            ident["euid"] = user["euid"]
+            ident.setdefault("uid", user.get("uid", user["euid"]))
+    return ident
+
+
+def is_root(v: Views) -> Optional[bool]:
+    euid = identity(v).get("euid")
+    return None if euid is None else euid == 0
+
+
+def msr_note(v: Views, error: Optional[str]) -> str:
+    """Why an MSR could not be read; root is never told that it needs root."""
+    if error == "ENOENT":
+        return "the msr driver is not loaded (modprobe msr) or this kernel has none"
+    if error in ("EACCES", "EPERM"):
+        if is_root(v):
+            return "denied even to root here: reading MSRs needs CAP_SYS_RAWIO (missing in containers) " \
+                   "and a kernel not in lockdown"
+        return "MSRs are readable by root with CAP_SYS_RAWIO only"
+    if error == "EIO":
+        return "the CPU (or the outer hypervisor) refused to read this MSR"
+    return "the MSR could not be read"

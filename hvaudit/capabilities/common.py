@@ -11,12 +11,25 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ..parsers.cpuinfo import CpuInfo
 from ..parsers.kmod import parse_param_bool
-from ..reads import X86, cpuid_bit, cpuid_vendor, cpuid_where, exists, first_line, machine, text
+from ..reads import (
+    X86,
+    cpuid_bit,
+    cpuid_vendor,
+    cpuid_where,
+    exists,
+    first_line,
+    identity,
+    is_root,
+    machine,
+    msr_note,
+    text,
+)
 from ..sources import Source
 from ..views import Views
 from . import Notes
 
-__all__ = ["Notes", "X86", "cpuid_bit", "cpuid_vendor", "cpuid_where", "exists", "first_line", "machine", "text"]
+__all__ = ["Notes", "X86", "cpuid_bit", "cpuid_vendor", "cpuid_where", "exists", "first_line", "identity", "is_root",
+           "machine", "msr_note", "text"]
 
 
 # -- the CPU ------------------------------------------------------------------------
@@ -106,36 +119,6 @@ def config_value(v: Views, option: str) -> Optional[str]:
 
 
 # -- who is asking, and from where ---------------------------------------------------
-
-
-def identity(v: Views) -> Dict[str, Any]:
-    """uid, euid, gid, egid, groups, user, db_groups: from the Source, completed from
-    /proc/self/status (Uid, Gid, Groups lines) for captures made before it was recorded."""
-    src = v.src
-    ident: Dict[str, Any] = dict(src.identity() or {})
-    fields = v.status()
-
-    def ids(key: str) -> List[int]:
-        return [int(v) for v in fields.get(key, "").split() if v.isdigit()]
-
-    uids, gids = ids("Uid"), ids("Gid")
-    if "uid" not in ident and len(uids) >= 2:
-        ident["uid"], ident["euid"] = uids[0], uids[1]
-    if "gid" not in ident and len(gids) >= 2:
-        ident["gid"], ident["egid"] = gids[0], gids[1]
-    if "groups" not in ident and "Groups" in fields:
-        ident["groups"] = ids("Groups")
-    if "euid" not in ident:
-        user = src.meta().get("user") or {}
-        if isinstance(user.get("euid"), int):
-            ident["euid"] = user["euid"]
-            ident.setdefault("uid", user.get("uid", user["euid"]))
-    return ident
-
-
-def is_root(v: Views) -> Optional[bool]:
-    euid = identity(v).get("euid")
-    return None if euid is None else euid == 0
 
 
 def filesystems(src: Source) -> Optional[List[str]]:

@@ -27,6 +27,7 @@ from .common import (
     log_lines,
     log_note,
     machine,
+    msr_note,
     param_on,
     vendor,
 )
@@ -87,14 +88,14 @@ def _raw_bit(src, cpu_vendor: Optional[str]) -> Tuple[Optional[bool], str]:
     return None, "cpuid"
 
 
-def firmware_state(src, n: Notes, cpu_vendor: Optional[str]) -> Optional[str]:
+def firmware_state(facts: Facts, n: Notes, cpu_vendor: Optional[str]) -> Optional[str]:
     """From the MSR on CPU 0 (root, msr module): "disabled" (locked off by firmware),
     "enabled", "unlocked" (firmware left it to the OS), or None when unreadable."""
     if cpu_vendor == "intel":
-        value, error = src.msr(0, IA32_FEAT_CTL)
+        value, error = facts.src.msr(0, IA32_FEAT_CTL)
         where = "msr:0x3a (IA32_FEAT_CTL, cpu 0)"
         if value is None:
-            n.unseen(where, error, _msr_note(error))
+            n.unseen(where, error, msr_note(facts, error))
             return None
         locked, outside = bool(value & FEAT_CTL_LOCKED), bool(value & FEAT_CTL_VMX_OUTSIDE_SMX)
         n.add(where, "0x%x (lock=%d, VMX inside SMX=%d, VMX outside SMX=%d)" % (
@@ -104,10 +105,10 @@ def firmware_state(src, n: Notes, cpu_vendor: Optional[str]) -> Optional[str]:
             return "disabled"
         return "enabled" if locked else "unlocked"
     if cpu_vendor == "amd":
-        value, error = src.msr(0, VM_CR)
+        value, error = facts.src.msr(0, VM_CR)
         where = "msr:0xc0010114 (VM_CR, cpu 0)"
         if value is None:
-            n.unseen(where, error, _msr_note(error))
+            n.unseen(where, error, msr_note(facts, error))
             return None
         n.add(where, "0x%x (LOCK=%d, SVMDIS=%d)" % (value, bool(value & VM_CR_LOCK), bool(value & VM_CR_SVMDIS)),
               "SVMDIS (bit 4) makes EFER.SVME unsettable; LOCK (bit 3) keeps it so until reset (AMD APM vol. 2)")
@@ -115,16 +116,6 @@ def firmware_state(src, n: Notes, cpu_vendor: Optional[str]) -> Optional[str]:
             return "disabled"
         return "enabled"
     return None
-
-
-def _msr_note(error: Optional[str]) -> str:
-    if error == "ENOENT":
-        return "the msr driver is not loaded (modprobe msr) or this kernel has none"
-    if error in ("EACCES", "EPERM"):
-        return "MSRs are readable by root with CAP_SYS_RAWIO only"
-    if error == "EIO":
-        return "the CPU (or the outer hypervisor) refused to read this MSR"
-    return "the MSR could not be read"
 
 
 @check()
@@ -195,7 +186,7 @@ def _hav(facts: Facts) -> Check:
     if kernel_has is None and raw is None:
         return n.done("unknown", "cpu-hav.unreadable", None, fields, **details)
 
-    state = firmware_state(src, n, cpu_vendor) if not guest else None
+    state = firmware_state(facts, n, cpu_vendor) if not guest else None
     details["firmware"] = state
     if raw and guest:  # offered in CPUID by the outer hypervisor, yet not enabled by this kernel
         return n.done("fail", "cpu-hav.guest-cpuid-unused", NESTED_REMEDY, fields, **details)
@@ -300,7 +291,7 @@ def _slat(facts: Facts) -> Check:
                       "the secondary controls VMX would allow (Intel SDM vol. 3, appendix A.3.3)")
                 return n.done("unknown", "cpu-slat.vtx-disabled-offers" if found else "cpu-slat.vtx-disabled-no-ept",
                               None, {"offers": found}, value=" ".join(found), slat="ept" in found)
-            n.unseen("msr:0x48b", error, _msr_note(error))
+            n.unseen("msr:0x48b", error, msr_note(facts, error))
         n.add("/proc/cpuinfo flags", "no vmx/svm", "SLAT is part of VT-x/AMD-V")
         if raw:
             return n.done("unknown", "cpu-slat.hav-disabled", value="unknown", slat=None)

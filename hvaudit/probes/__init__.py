@@ -61,6 +61,11 @@ def load_all(system: Optional[str] = "Linux") -> List[Probe]:
     return [p for name in MODULES for p in REGISTRY if p.module == name and (system is None or system in p.systems)]
 
 
+#: Probes that tell what this system hosts, not what it is: they scan every process's name
+#: (/proc/*/comm), which identifying the layers (`hvaudit detect`) does not need.
+HOST_ROLE_PROBES = frozenset({"host.vm-processes"})
+
+
 def run_probes(views: Views, skip: Collection[str] = ()) -> List[Evidence]:
     """The evidence of every probe of the audited system (but those in `skip`)."""
     evidence: List[Evidence] = []
@@ -97,3 +102,16 @@ def missing(probe_id: str, where: str, error: Optional[str], note: str = "") -> 
     absence is an answer, denial and damage are not."""
     if error and error not in ("ENOENT", "ENOTDIR"):
         yield Evidence(probe_id, where, raw="", error=error, note=note)
+
+
+def denied_note(src: Source, error: Optional[str], needs: str) -> str:
+    """Why a path could not be read, without telling root that it needs root: `needs` names
+    the privilege ("root", "root or PID 1's owner") for a process that lacks it; a process
+    that is root was refused by something else."""
+    if error in ("ENOENT", "ENOTMOUNTED"):
+        return "/proc is not mounted here (a chroot or an early-boot system)"
+    if error not in ("EACCES", "EPERM"):
+        return ""
+    if src.identity().get("euid") == 0:
+        return "denied even to root here: a user namespace, an LSM profile or a seccomp filter"
+    return "readable by %s only" % needs

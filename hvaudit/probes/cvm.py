@@ -12,7 +12,7 @@ told, the probe claims nothing and says why (cvm-guest reports it as unknown).
 from __future__ import annotations
 
 from ..model import Claim, Evidence, Strength
-from ..reads import cpuid_bit, cpuid_vendor, cpuid_where, exists, first_line, machine
+from ..reads import cpuid_bit, cpuid_vendor, cpuid_where, exists, first_line, machine, msr_note
 from ..signatures import signature_text
 from ..sources import Source
 from ..views import LINUX, Views
@@ -117,7 +117,7 @@ def detect_cvm(views: Views, n: _Seen) -> Tuple[str, Optional[str]]:
             if value is not None:
                 n.add("msr:0xc0010131 (SEV_STATUS, cpu 0)", "0x%x" % value, "bit 0 SEV, 1 SEV-ES, 2 SEV-SNP active")
                 return _sev_from_msr(value), None
-            n.unseen("msr:0xc0010131", error, "SEV_STATUS needs root and the msr module")
+            n.unseen("msr:0xc0010131", error, msr_note(views, error))
             signal = _kernel_signals(views, n)
             if signal:
                 return signal, None
