@@ -113,10 +113,12 @@ def main(argv: Sequence[str]) -> int:
         if report.chroot is None:
             # systemd-detect-virt says why on standard error and exits 1 ("Failed to check
             # for chroot() environment: No such file or directory" where /proc is missing).
+            from .model import note_text
+
             why = next((e for e in report.unseen if e.where == "/proc/1/root"), None)
             print("hvaudit: cannot tell whether this is a chroot: %s" % (
-                "%s (%s)" % (why.note, why.error) if why is not None else "PID 1's root could not be compared"),
-                file=sys.stderr)
+                "%s (%s)" % (note_text(why.note), why.error) if why is not None
+                else note_text("note.pid1-root-uncompared")), file=sys.stderr)
     elif options.mode == "private-users":
         answer, virtualized = None, bool(report.private_users)
     else:

@@ -120,9 +120,19 @@ class Evidence(Record):
             "raw": self.raw,
             "claim": {"facet": self.claim.facet, "value": self.claim.value} if self.claim else None,
             "strength": self.strength.label,
-            "note": self.note,
+            "note": note_text(self.note),
+            "note_id": self.note if note_text(self.note) != self.note else None,
             "error": self.error,
         }
+
+
+def note_text(note: str) -> str:
+    """An evidence note in English: notes are message ids, or (from a source) plain text."""
+    if not note:
+        return note
+    from .messages import known, text
+
+    return text(note) if known(note) else note
 
 
 def unseen(probe: str, where: str, error: str, note: str = "") -> Evidence:
@@ -284,6 +294,6 @@ class Report(Record):
             "findings": [f.to_dict() for f in self.findings],
             "capabilities": [c.to_dict() for c in self.checks],
             "evidence": [e.to_dict() for e in self.evidence],
-            "unseen": [{"where": e.where, "error": e.error, "probe": e.probe, "note": e.note}
+            "unseen": [{"where": e.where, "error": e.error, "probe": e.probe, "note": note_text(e.note)}
                        for e in self.unseen],
         }

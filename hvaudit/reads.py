@@ -101,14 +101,11 @@ def is_root(v: Views) -> Optional[bool]:
 
 
 def msr_note(v: Views, error: Optional[str]) -> str:
-    """Why an MSR could not be read; root is never told that it needs root."""
+    """Why an MSR could not be read (a message id); root is never told that it needs root."""
     if error == "ENOENT":
-        return "the msr driver is not loaded (modprobe msr) or this kernel has none"
+        return "note.msr.no-driver"
     if error in ("EACCES", "EPERM"):
-        if is_root(v):
-            return "denied even to root here: reading MSRs needs CAP_SYS_RAWIO (missing in containers) " \
-                   "and a kernel not in lockdown"
-        return "MSRs are readable by root with CAP_SYS_RAWIO only"
+        return "note.msr.denied-to-root" if is_root(v) else "note.msr.root-only"
     if error == "EIO":
-        return "the CPU (or the outer hypervisor) refused to read this MSR"
-    return "the MSR could not be read"
+        return "note.msr.refused"
+    return "note.msr.unreadable"

@@ -53,8 +53,8 @@ GENERIC = frozenset(v.lower() for v in (
 #: dmidecode line, a sysfs file), never as a substring of other text.
 MIN_ANYWHERE = 4
 
-NOTICE = ("Redacted: serial numbers, UUIDs, MAC addresses and the hostname are shown as placeholders "
-          "(<serial-1>, <uuid-1>, <mac-1>, <asset-tag-1>, <hostname>).")
+#: The message (id) that says a report is redacted.
+NOTICE = "notice.redacted"
 
 
 def _cloud_asset_tags() -> frozenset:

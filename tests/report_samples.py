@@ -50,7 +50,7 @@ def sample_report(hostile: bool = False) -> Report:
                 "the kernel reports this process in a cgroup that docker names", "container.cgroup")
     marker = _e("/.dockerenv", "present", "container", "docker", Strength.WEAK, "Docker creates it",
                 "container.markers")
-    denied = _e(h("/proc/1/environ"), "", error="EACCES", note=h("PID 1's environment is readable by root only"),
+    denied = _e(h("/proc/1/environ"), "", error="EACCES", note=h("EACCES from the source"),
                 probe="container.environ")
     failed = _e("probe:acpi.tables", "", error="EPROBE", note=h("the probe failed (ValueError: bad table)"),
                 probe="acpi.tables")

@@ -125,8 +125,8 @@ class Notes:
         if error and error not in ("ENOENT", "ENOTDIR"):
             self.items.append(Evidence(self.id, where, raw="", error=error.split(":")[0], note=note))
 
-    def done(self, status: str, summary: str, remedy: Optional[str] = None, fields: Optional[Mapping[str, Any]] = None,
-             **details: Any) -> Check:
+    def done(self, status: str, summary: str, remedy: Optional[str] = None,
+             fields: Optional[Mapping[str, Any]] = None, /, **details: Any) -> Check:
         """The Check: `summary` (its cause) and `remedy` are message ids, `fields` fill both."""
         shared: Dict[str, Any] = {key: None for key in SHARED_DETAILS.get(self.id, ())}
         shared.update(details)

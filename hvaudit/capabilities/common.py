@@ -103,11 +103,12 @@ def log_lines(v: Views, *needles: str) -> List[str]:
 
 
 def log_note(error: Optional[str]) -> str:
+    """Why the kernel log is missing (a message id)."""
     if error in ("EPERM", "EACCES"):
-        return "the kernel log needs CAP_SYSLOG while kernel.dmesg_restrict=1"
+        return "note.kernel-log.denied"
     if error == "ENOTCAPTURED":
-        return "the capture holds no kernel log"
-    return "the kernel log could not be read"
+        return "note.kernel-log.not-captured"
+    return "note.kernel-log.unreadable"
 
 
 def config_value(v: Views, option: str) -> Optional[str]:

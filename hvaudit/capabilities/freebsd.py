@@ -86,7 +86,7 @@ def cpu_slat(facts: Facts) -> Optional[Check]:
         ok = bool(svm & 1)
         n.add(SYSCTL + " hw.vmm.svm.features", values["hw.vmm.svm.features"], "bit 0: nested paging")
         return n.done("pass" if ok else "fail", "cpu-slat.present" if ok else "cpu-slat.absent",
-                      fields={"extension": "AMD RVI/NPT"}, extension="NPT", present=ok)
+                      None, {"extension": "AMD RVI/NPT"}, extension="NPT", present=ok)
     cpu = boot_cpu(facts.src)
     if cpu is not None and cpu.virt is None and cpu.has_feature_lines and not {"VMX", "SVM"} & cpu.features:
         nested = bool(facts.guest)
@@ -141,7 +141,7 @@ def bhyve_host(facts: Facts) -> Optional[Check]:
             details[name.split("hw.vmm.", 1)[1]] = values[name]
     if vms:
         n.add("/dev/vmm", "%d virtual machines" % vms)
-    return n.done("pass", "bhyve-host.ready-with-vms" if vms else "bhyve-host.ready", fields={"count": vms},
+    return n.done("pass", "bhyve-host.ready-with-vms" if vms else "bhyve-host.ready", None, {"count": vms},
                   **details)
 
 

@@ -64,7 +64,7 @@ def cpu_hav(facts: Facts) -> Optional[Check]:
     words = sysctl_words(values, "machdep.cpu.features")
     if not words:
         where = "machdep.cpu.features"
-        return n.done("unknown", "cpu-hav.features-unreadable", fields={"where": where},
+        return n.done("unknown", "cpu-hav.features-unreadable", None, {"where": where},
                       extension="VT-x", guest=guest)
     ok = "VMX" in words
     n.add(SYSCTL + " machdep.cpu.features", "VMX" if ok else "no VMX")
@@ -84,5 +84,5 @@ def cpu_slat(facts: Facts) -> Optional[Check]:
     kind = "stage-2 translation" if silicon else "Intel EPT"
     if values.get("kern.hv_support") == "1":
         n.add(SYSCTL + " kern.hv_support", "1")
-        return n.done("pass", "cpu-slat.required-by-hvf", fields={"extension": kind}, extension=kind, present=True)
-    return n.done("unknown", "cpu-slat.not-reported-by-macos", fields={"extension": kind}, extension=kind)
+        return n.done("pass", "cpu-slat.required-by-hvf", None, {"extension": kind}, extension=kind, present=True)
+    return n.done("unknown", "cpu-slat.not-reported-by-macos", None, {"extension": kind}, extension=kind)

@@ -75,9 +75,8 @@ def run_probes(views: Views, skip: Collection[str] = ()) -> List[Evidence]:
         try:
             evidence.extend(p.function(views.src, views))
         except Exception as exc:  # a probe defect must not end the audit: it becomes evidence
-            evidence.append(Evidence(p.id, "probe:" + p.id, raw="", error="EPROBE",
-                                     note="the probe failed (%s: %s); its evidence is missing"
-                                     % (type(exc).__name__, str(exc)[:200])))
+            evidence.append(Evidence(p.id, "probe:" + p.id, raw=shorten("%s: %s" % (type(exc).__name__, exc)),
+                                     error="EPROBE", note="note.probe-failed"))
     return evidence
 
 
@@ -105,13 +104,13 @@ def missing(probe_id: str, where: str, error: Optional[str], note: str = "") -> 
 
 
 def denied_note(src: Source, error: Optional[str], needs: str) -> str:
-    """Why a path could not be read, without telling root that it needs root: `needs` names
-    the privilege ("root", "root or PID 1's owner") for a process that lacks it; a process
-    that is root was refused by something else."""
+    """Why a path could not be read (a message id), without telling root that it needs root:
+    `needs` names the privilege ("root", "root or PID 1's owner") for a process that lacks
+    it; a process that is root was refused by something else."""
     if error in ("ENOENT", "ENOTMOUNTED"):
-        return "/proc is not mounted here (a chroot or an early-boot system)"
+        return "note.denied.no-proc"
     if error not in ("EACCES", "EPERM"):
         return ""
     if src.identity().get("euid") == 0:
-        return "denied even to root here: a user namespace, an LSM profile or a seccomp filter"
-    return "readable by %s only" % needs
+        return "note.denied.root"
+    return "note.denied.needs-root-or-owner" if "owner" in needs else "note.denied.needs-root"

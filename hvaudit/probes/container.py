@@ -452,7 +452,7 @@ def chroot(src: Source, views: Views) -> Iterator[Evidence]:
     if not (mine.seen and init.seen):
         error = init.error or mine.error or "EIO"
         yield Evidence(pid_, "/proc/1/root", raw="", error=error,
-                       note=denied_note(src, error, "root or PID 1's owner") or "PID 1's root could not be compared")
+                       note=denied_note(src, error, "root or PID 1's owner") or "note.pid1-root-uncompared")
         # The kernel lists only the mounts reachable from this process's root (proc(5),
         # mountinfo: paths are relative to the root): a root that is a mere folder of a
         # file system, as a chroot's is, has no mount at "/". A chroot into a mount point

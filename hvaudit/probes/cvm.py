@@ -113,11 +113,11 @@ def detect_cvm(views: Views, n: _Seen) -> Tuple[str, Optional[str]]:
         sev = cpuid_bit(src, SEV_LEAF, 0, 1)
         if sev:
             n.add(cpuid_where(SEV_LEAF, 0, 1), "set", "SEV is offered to this guest")
-            value, error = src.msr(0, MSR_AMD64_SEV)
-            if value is not None:
-                n.add("msr:0xc0010131 (SEV_STATUS, cpu 0)", "0x%x" % value, "bit 0 SEV, 1 SEV-ES, 2 SEV-SNP active")
-                return _sev_from_msr(value), None
-            n.unseen("msr:0xc0010131", error, msr_note(views, error))
+            status, msr_error = src.msr(0, MSR_AMD64_SEV)
+            if status is not None:
+                n.add("msr:0xc0010131 (SEV_STATUS, cpu 0)", "0x%x" % status, "bit 0 SEV, 1 SEV-ES, 2 SEV-SNP active")
+                return _sev_from_msr(status), None
+            n.unseen("msr:0xc0010131", msr_error, msr_note(views, msr_error))
             signal = _kernel_signals(views, n)
             if signal:
                 return signal, None

@@ -29,7 +29,7 @@ def jail(src: Source, views: Views) -> Iterator[Evidence]:
     pid = "freebsd.jail"
     values = views.sysctl()
     if values is None:
-        yield from missing(pid, SYSCTL, src.command("sysctl").error, "sysctl(8) could not be run")
+        yield from missing(pid, SYSCTL, src.command("sysctl").error, "sysctl-failed")
         return
     from ..signatures import jail_parameter
 

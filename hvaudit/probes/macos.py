@@ -24,7 +24,7 @@ def model(src: Source, views: Views) -> Iterator[Evidence]:
     pid = "macos.model"
     values = views.sysctl()
     if values is None:
-        yield from missing(pid, SYSCTL, src.command("sysctl").error, "sysctl(8) could not be run")
+        yield from missing(pid, SYSCTL, src.command("sysctl").error, "sysctl-failed")
         return
     from ..signatures import MACOS_MODELS, dmi_claims
 

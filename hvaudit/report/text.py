@@ -98,10 +98,11 @@ def render(report: Report, lang: str = "en", color: bool = False) -> str:
         lines.append("%s (%d): %s%s" % (t("not-seen"), len(view.unseen), shown,
                                         ", ..." if len(view.unseen) > 8 else ""))
     if report.meta.redacted:
+        from .. import messages
         from ..redact import NOTICE
 
         lines.append("")
-        lines.append(NOTICE)
+        lines.append(messages.text(NOTICE, lang))
     lines.append("")
     source = t("live-audit") if report.meta.source == "live" else t("from-capture")
     if report.meta.capture_path:
