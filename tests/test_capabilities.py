@@ -145,7 +145,7 @@ def test_kmsg_records_and_relevant_lines() -> None:
 
 def test_subordinate_ids() -> None:
     ranges = parse_subid("# c\nalice:100000:65536\n1001:165536:65536\nbad line\n")
-    assert [(r.owner, r.start, r.count) for r in ranges] == [("alice", 100000, 65536), ("1001", 165536, 65536)]
+    assert [(r.owner, r.start, r.length) for r in ranges] == [("alice", 100000, 65536), ("1001", 165536, 65536)]
 
 
 # -- cpu-hav -------------------------------------------------------------------------------

@@ -136,7 +136,7 @@ def _subids(src, n: Notes, ident: Mapping[str, Any]) -> Dict[str, Any]:
             continue
         ranges = parse_subid(value)
         out[key + "_entries"] = len(ranges)
-        out[key] = sum(r.count for r in ranges if r.owner in owners)
+        out[key] = sum(r.length for r in ranges if r.owner in owners)
         n.add(path, "%d entries; %d ids for this user" % (len(ranges), out[key]))
     helper = None
     for path in HELPERS:

@@ -24,7 +24,7 @@ from . import ev, missing, probe
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Iterator, List, Mapping, Optional, Tuple
+    from typing import Iterator, List, Mapping, Optional, Set, Tuple
 
 
 #: The inode numbers of the initial namespaces, fixed since Linux 3.8 (include/linux/proc_ns.h).
@@ -145,7 +145,7 @@ def cgroup(src: Source) -> Iterator[Evidence]:
     if not read.seen:
         yield from missing(pid_, "/proc/self/cgroup", read.error)
         return
-    reported = set()
+    reported: Set[Tuple[str, str]] = set()
     for line in parse_cgroup(read.text or ""):
         for token, with_id, facet, value in CGROUP_TOKENS:
             if (facet, value) not in reported and has_token(line.path, token, with_id):
@@ -176,7 +176,7 @@ def mounts(src: Source) -> Iterator[Evidence]:
         yield from missing(pid_, "/proc/self/mountinfo", read.error)
         return
     where = "/proc/self/mountinfo"
-    reported = set()
+    reported: Set[Tuple[str, str]] = set()
     for m in parse_mountinfo(read.text or ""):
         if m.mount_point == "/":
             raw = "/ %s %s %s" % (m.fstype, m.source, m.super_options)
@@ -202,8 +202,8 @@ def mounts(src: Source) -> Iterator[Evidence]:
                     reported.add((facet, value))
                     yield ev(pid_, where, "%s from %s" % (m.mount_point, m.root), facet, value, Strength.STRONG,
                              "the runtime bind-mounts %s from %s" % (m.mount_point, what))
-        elif m.fstype == "fuse.lxcfs" and "lxcfs" not in reported:
-            reported.add("lxcfs")
+        elif m.fstype == "fuse.lxcfs" and ("container", "lxcfs") not in reported:
+            reported.add(("container", "lxcfs"))
             yield ev(pid_, where, "%s %s" % (m.mount_point, m.fstype), "container", "lxc", Strength.WEAK,
                      "lxcfs virtualises /proc files for LXC/LXD containers (other runtimes can use it)")
 

@@ -23,8 +23,9 @@ from . import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from os import PathLike
     from pathlib import Path
-    from typing import Any, Dict, List, Mapping, Optional, Protocol, Set, Tuple
+    from typing import Any, Dict, List, Mapping, Optional, Protocol, Set, Tuple, Union
 
     from ..model import Report
     from . import Registers
@@ -99,7 +100,7 @@ class CaptureSource(Source):
 
     kind = "capture"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Union[str, PathLike[str]]) -> None:
         from pathlib import Path
 
         self.path = Path(path)

@@ -11,6 +11,10 @@ from ..errors import errname
 from ..model import Read
 from . import DEFAULT_LIMIT
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List
+
 #: The kernel log is read for at most this long and this many bytes (it is a ring buffer
 #: of a few hundred KiB to a few MiB).
 KMSG_TIMEOUT = 2.0
@@ -27,7 +31,7 @@ def read_kmsg(where: str) -> Read:
         fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         return Read(where, error=errname(exc))
-    lines = []
+    lines: List[str] = []
     total = 0
     deadline = time.monotonic() + KMSG_TIMEOUT
     try:
