@@ -731,6 +731,7 @@ def test_capture_replays_identity_and_trials(tmp_path) -> None:
     assert len(src.damage) == 2
 
 
+@pytest.mark.slow
 def test_fixture_reports_validate_against_the_schema() -> None:
     import json
 

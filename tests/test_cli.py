@@ -58,6 +58,7 @@ def test_json_report_validates_against_the_schema(capsys) -> None:
     jsonschema.validate(json.loads(out), json.loads(schema_text()))
 
 
+@pytest.mark.slow
 def test_live_json_report_validates_and_runs_as_a_process() -> None:
     proc = run("audit", "--format", "json")
     assert proc.returncode == 0, proc.stderr
@@ -66,6 +67,7 @@ def test_live_json_report_validates_and_runs_as_a_process() -> None:
     assert report["meta"]["source"] == "live"
 
 
+@pytest.mark.slow
 def test_python_m_and_bare_command_print_a_summary() -> None:
     proc = run()
     assert proc.returncode == 0, proc.stderr
@@ -80,6 +82,7 @@ def test_python_m_and_bare_command_print_a_summary() -> None:
     (("detect", "-cx"), 2, "unrecognized option '-x'"),
     (("detect", "--capture"), 2, "requires a folder"),
 ])
+@pytest.mark.slow
 def test_errors_are_one_line_with_documented_codes(args, code, message) -> None:
     proc = run(*args)
     assert proc.returncode == code
@@ -87,6 +90,7 @@ def test_errors_are_one_line_with_documented_codes(args, code, message) -> None:
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_output_file_is_never_replaced_unasked(tmp_path: Path) -> None:
     target = tmp_path / "report.json"
     target.write_text("keep me")
@@ -98,6 +102,7 @@ def test_output_file_is_never_replaced_unasked(tmp_path: Path) -> None:
     json.loads(target.read_text())
 
 
+@pytest.mark.slow
 def test_collect_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     (tmp_path / "old.txt").write_text("x")
     proc = run("collect", str(tmp_path))
@@ -105,6 +110,7 @@ def test_collect_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     assert (tmp_path / "old.txt").read_text() == "x"
 
 
+@pytest.mark.slow
 def test_schema_command_prints_the_schema() -> None:
     proc = run("schema")
     assert json.loads(proc.stdout)["title"] == "hvaudit report"

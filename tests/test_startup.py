@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import ROOT, process_env
 
 #: Each of these costs milliseconds to import on a small VM (typing pulls re, which pulls enum).
@@ -27,6 +29,7 @@ print(" ".join(loaded) or "-", file=sys.stderr)
 """ % (HEAVY,)
 
 
+@pytest.mark.slow
 def test_detect_path_imports_nothing_heavy() -> None:
     proc = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=process_env(),
                           cwd=str(ROOT), timeout=60)
