@@ -18,10 +18,10 @@ Only the standard library is used, so that importing this costs nothing the
 from __future__ import annotations
 
 import json
+import pkgutil
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, Dict, List, Mapping, Tuple
 
 __all__ = [
@@ -106,8 +106,12 @@ def normalize_whitespace(text: str) -> str:
 
 @cache
 def _load(name: str) -> Any:
-    data = resources.files(__name__).joinpath(name).read_text(encoding="utf-8")
-    return json.loads(data)
+    # Through the package's loader, as importlib.resources would (a folder, a wheel or a zip
+    # alike), without importing importlib.resources (about 15 ms).
+    data = pkgutil.get_data(__name__, name)
+    if data is None:
+        raise FileNotFoundError(name)
+    return json.loads(data.decode("utf-8"))
 
 
 def _text(raw: Mapping[str, str]) -> Text:

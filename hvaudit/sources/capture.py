@@ -58,6 +58,8 @@ CAPTURE_JSON_LIMIT = 16 << 20
 #: No file hvaudit writes into a capture is larger (probes read 4 MiB at most): a larger
 #: one was not made by `collect`, and is not even looked at.
 CAPTURE_FILE_LIMIT = 16 << 20
+#: Folders of a capture kept open while it is read (a PCI device's folder, its parents).
+FOLDERS_KEPT = 32
 #: Names read from one folder at most; a capture's folders hold a few hundred.
 LISTING_LIMIT = 8192
 #: Length of an error text kept from capture.json ("EACCES", or "EPERM: why").
@@ -104,6 +106,8 @@ class CaptureSource(Source):
         from pathlib import Path
 
         self.path = Path(path)
+        self._base_fd: Optional[int] = None
+        self._folders: Dict[Tuple[str, ...], int] = {}  # in order of use, the latest last
         self.damage: List[str] = []
         self._noted: Set[str] = set()
         try:
@@ -280,29 +284,54 @@ class CaptureSource(Source):
     # -- root/ ----------------------------------------------------------------------------
     def _open(self, path: str, directory: bool, top: str = "root") -> int:
         """Open <capture>/<top>/<path> without following any link beneath the capture folder;
-        raises OSError (ELOOP for a link, noted as damage)."""
+        raises OSError (ELOOP for a link, noted as damage). The caller closes what it gets."""
         parts = [p for p in path.split("/") if p]
         if not path.startswith("/") or any(p in (".", "..") for p in parts) or "\0" in path:
             raise OSError(errno.EINVAL, "not an absolute, normal path")
-        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
-        fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_DIRECTORY)
-        try:
-            names = [top] + parts
-            for i, part in enumerate(names):
-                last = i == len(names) - 1
-                try:
-                    next_fd = os.open(part, flags | (os.O_DIRECTORY if (directory or not last) else 0), dir_fd=fd)
-                except OSError as exc:
-                    if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK) and self._is_link(part, fd):
-                        self._note("%s is a symbolic link; not followed" % shown("/".join(names[:i + 1])))
-                        raise OSError(errno.ELOOP, "a symbolic link in the capture") from None
-                    raise
-                os.close(fd)
-                fd = next_fd
+        names = (top,) + tuple(parts)
+        parent = self._folder(names[:-1])
+        return self._open_at(parent, names, os.O_DIRECTORY if directory else 0)
+
+    def _folder(self, names: Tuple[str, ...]) -> int:
+        """A descriptor of the folder <capture>/<names...>, opened component by component
+        without following links, and kept (at most FOLDERS_KEPT, least recently used closed
+        first) so that reading many files of one folder does not walk the path again."""
+        if not names:
+            if self._base_fd is None:
+                self._base_fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_DIRECTORY)
+            return self._base_fd
+        fd = self._folders.pop(names, None)
+        if fd is not None:
+            self._folders[names] = fd
             return fd
-        except BaseException:
-            os.close(fd)
+        fd = self._open_at(self._folder(names[:-1]), names, os.O_DIRECTORY)
+        self._folders[names] = fd
+        if len(self._folders) > FOLDERS_KEPT:
+            os.close(self._folders.pop(next(iter(self._folders))))
+        return fd
+
+    def _open_at(self, parent: int, names: Tuple[str, ...], kind: int) -> int:
+        """Open the last of `names` beneath `parent`, never following a link."""
+        try:
+            return os.open(names[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK | kind, dir_fd=parent)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK) and self._is_link(names[-1], parent):
+                self._note("%s is a symbolic link; not followed" % shown("/".join(names)))
+                raise OSError(errno.ELOOP, "a symbolic link in the capture") from None
             raise
+
+    def close(self) -> None:
+        """Close the folders kept open (also done when the source is dropped)."""
+        folders, self._folders = self._folders, {}
+        for fd in folders.values():
+            os.close(fd)
+        if self._base_fd is not None:
+            os.close(self._base_fd)
+            self._base_fd = None
+
+    def __del__(self) -> None:
+        if getattr(self, "_folders", None) is not None:
+            self.close()
 
     @staticmethod
     def _is_link(name: str, dir_fd: int) -> bool:
@@ -335,8 +364,17 @@ class CaptureSource(Source):
                 self._note("%s is %d bytes, larger than any file hvaudit captures; not read"
                            % (shown(name), info.st_size))
                 return Read(where, error="EFBIG")
-            with os.fdopen(fd, "rb", closefd=False) as f:
-                data = f.read(limit + 1)
+            chunks = []
+            size = 0
+            while size <= limit:
+                chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if size == info.st_size:  # the whole file (a capture is not written while read)
+                    break
+            data = b"".join(chunks)
         except OSError as exc:
             return Read(where, error=errname(exc))
         finally:
