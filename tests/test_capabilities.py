@@ -762,3 +762,14 @@ def test_kernel_log_prefilter_keeps_exactly_what_the_pattern_keeps() -> None:
     slow = [line for line in lines if kmsg.RELEVANT.search(line) and not kmsg.NOISE.search(line)]
     assert kmsg.relevant_lines(lines) == slow
     assert len(slow) == 5
+
+
+def test_kernel_log_records_are_searched_at_once_for_the_same_keywords() -> None:
+    from hvaudit.parsers import kmsg
+
+    texts = ["x86/cpu: VMX (outside TXT) disabled by BIOS", "usb 1-1: new device", "DMAR-IR: Enabled IRQ remapping",
+             "random: crng init done", "kvm: nested on; KVM twice", "Hugepage pool", "eth0: link up"]
+    records = [b"6,%d,%d,-;%s\n SUBSYSTEM=x\n" % (i, i * 1000, t.encode()) for i, t in enumerate(texts)]
+    one_by_one = [r for r, t in zip(records, texts) if any(w in t.lower() for w in kmsg.KEYWORDS)]
+    assert kmsg.records_with_keywords(records) == one_by_one
+    assert len(one_by_one) == 4 and kmsg.records_with_keywords([]) == []

@@ -4,7 +4,8 @@ and which of its lines say something about virtualization."""
 from __future__ import annotations
 
 import re
-from typing import Iterable, List, Optional, Tuple
+from bisect import bisect_right
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 #: Lines worth keeping: hardware virtualization, KVM and its backends, IOMMU and interrupt
 #: remapping, memory encryption and confidential guests, the hypervisor, security modules.
@@ -45,6 +46,26 @@ def parse_kmsg_record(record: bytes) -> Optional[Tuple[int, int, str]]:
         return None
     text = rest.split(b"\n", 1)[0].decode("utf-8", "replace")
     return prio >> 3, usec, text
+
+
+def records_with_keywords(records: Sequence[bytes]) -> List[bytes]:
+    """The records that hold one of KEYWORDS, in order: the whole log is searched at once
+    (a few substring searches over one buffer), not record by record."""
+    starts = []
+    offset = 0
+    for record in records:
+        starts.append(offset)
+        offset += len(record)
+    folded = b"".join(records).lower()
+    hits = set()
+    for word in KEYWORDS:
+        needle = word.encode("ascii")
+        at = folded.find(needle)
+        while at != -1:
+            index = bisect_right(starts, at) - 1
+            hits.add(index)
+            at = folded.find(needle, starts[index + 1] if index + 1 < len(starts) else len(folded))
+    return [records[i] for i in sorted(hits)]
 
 
 def format_line(usec: int, text: str) -> str:
