@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from typing import Iterable, List, Optional, Sequence, Tuple
+from functools import cache
+from typing import Iterable, List, Optional, Pattern, Sequence, Tuple
 
 #: Lines worth keeping: hardware virtualization, KVM and its backends, IOMMU and interrupt
 #: remapping, memory encryption and confidential guests, the hypervisor, security modules.
@@ -14,14 +15,14 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 #: remapping in x2apic mode", "AMD-Vi: Interrupt remapping enabled", "SEV supported: 410 ASIDs",
 #: "Memory Encryption Features active: AMD SEV SEV-ES SEV-SNP", "tdx: Guest detected",
 #: "virt/tdx: module initialized", "kvm-pvm: loaded", "KVM: vmx: using Hyper-V Enlightened VMCS".
-RELEVANT = re.compile(
+RELEVANT = (
     r"\bVMX\b|\bSVM\b|\bkvm|\bKVM|\bPVM\b|\bpvm|disabled by bios|\bDMAR|AMD-Vi|\bIOMMU|\biommu|IRQ remapping|"
     r"Interrupt remapping|\bSEV|\bSNP\b|\bSME\b|Memory Encryption|\btdx|\bTDX|\bccp\b|Hypervisor detected|"
     r"Hyper-V|\bvfio|\bVFIO|\bvhost|AppArmor|apparmor|SELinux|\bLSM\b|landlock|prot_virt|Secure Execution|"
     r"\bEL2\b|Hyp mode|\bhugepages?\b|HugeTLB")
 #: Noise that matches the pattern but says nothing about capabilities.
-NOISE = re.compile(r"kvm-clock|clocksource: kvm|kvm-guest: (?:APIC|setup|KVM setup|PV spinlocks)|"
-                   r"Booting paravirtualized kernel|Kernel command line|Command line")
+NOISE = (r"kvm-clock|clocksource: kvm|kvm-guest: (?:APIC|setup|KVM setup|PV spinlocks)|"
+         r"Booting paravirtualized kernel|Kernel command line|Command line")
 #: Every alternative of RELEVANT contains one of these, case-folded: a cheap test that skips
 #: the regex for the great majority of lines (a boot log has thousands).
 KEYWORDS = ("vmx", "svm", "kvm", "pvm", "disabled by bios", "dmar", "amd-vi", "iommu", "remapping", "sev", "snp",
@@ -73,6 +74,13 @@ def format_line(usec: int, text: str) -> str:
     return "[%5d.%06d] %s" % (usec // 1000000, usec % 1000000, text)
 
 
+@cache
+def patterns() -> Tuple[Pattern[str], Pattern[str]]:
+    """RELEVANT and NOISE compiled, on first use: most logs have no line that needs them,
+    and compiling the first costs milliseconds."""
+    return re.compile(RELEVANT), re.compile(NOISE)
+
+
 def relevant_lines(lines: Iterable[str]) -> List[str]:
     """The lines that matter, bounded in number and length."""
     out: List[str] = []
@@ -81,7 +89,8 @@ def relevant_lines(lines: Iterable[str]) -> List[str]:
         folded = line.lower()
         if not any(word in folded for word in KEYWORDS):
             continue
-        if RELEVANT.search(line) and not NOISE.search(line):
+        relevant, noise = patterns()
+        if relevant.search(line) and not noise.search(line):
             out.append(line[:MAX_LINE])
             if len(out) >= MAX_LINES:
                 break
