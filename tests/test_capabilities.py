@@ -701,6 +701,22 @@ def test_trial_names_are_checked() -> None:
     assert run_trial("no-such-trial")["error"] == "EINVAL"
 
 
+def test_trials_run_side_by_side_and_a_capture_keeps_only_those_asked() -> None:
+    from hvaudit.sources.live import LiveSource
+    from hvaudit.sources.recording import RecordingSource
+    from hvaudit.sources.trials import run_trials
+
+    together = run_trials(["userns", "no-such-trial", "userns-unprivileged"])
+    assert list(together) == ["userns", "no-such-trial", "userns-unprivileged"]
+    assert together["no-such-trial"]["error"] == "EINVAL"
+    assert all("steps" in o or "error" in o for o in together.values())
+    source = LiveSource()
+    recording = RecordingSource(source)
+    recording.trial("userns")
+    assert set(source._trials) == {"userns", "userns-unprivileged"}  # started beside it
+    assert set(recording.trials) == {"userns"}
+
+
 def test_userns_trial_reports_steps_or_an_error() -> None:
     from hvaudit.sources.trials import run_trial
 
