@@ -143,3 +143,32 @@ def test_click_runner_audit_json_and_text() -> None:
     assert result.exit_code == 0 and result.output.startswith("This machine is inside a container")
     result = runner.invoke(cli, ["--help"])
     assert result.exit_code == 0 and "collect" in result.output
+
+
+@pytest.mark.parametrize("args", [
+    [], ["--format", "json"], ["--format=html", "-o", "r.html", "--force"], ["--capture", "cap", "--lang", "pt"],
+    ["--redact", "--output=x.md", "--lang=en"], ["-o", "-"], ["--format", "text", "--format", "json"],
+])
+def test_plain_audit_arguments_read_as_click_reads_them(args) -> None:
+    """`hvaudit audit ...` is read without click when it is well-formed: to the same values."""
+    from hvaudit.audit_command import parse_plain_audit
+    from hvaudit.commands import audit
+
+    assert parse_plain_audit(["audit"] + args) == audit.make_context("audit", list(args)).params
+
+
+@pytest.mark.parametrize("args", [
+    ["audit", "--help"], ["audit", "-h"], ["audit", "--format", "yaml"], ["audit", "--format"], ["audit", "--bogus"],
+    ["audit", "--force=yes"], ["audit", "-oFILE"], ["audit", "x"], ["audit", "--capture="], ["--help"], ["schema"],
+    ["collect", "d"], ["--lang", "pt"],
+])
+def test_anything_else_goes_to_click(args) -> None:
+    from hvaudit.audit_command import parse_plain_audit
+
+    assert parse_plain_audit(args) is None
+
+
+def test_bare_command_is_a_plain_audit() -> None:
+    from hvaudit.audit_command import parse_plain_audit
+
+    assert parse_plain_audit([]) == parse_plain_audit(["audit"])

@@ -34,3 +34,20 @@ def test_detect_path_imports_nothing_heavy() -> None:
     proc = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=process_env(),
                           cwd=str(ROOT), timeout=60)
     assert proc.stderr.strip().splitlines()[-1] == "-"
+
+
+AUDIT_PROBE = """
+import sys
+from hvaudit.cli import main
+main(["audit", "--format", "json", "--capture", sys.argv[1]])
+print(" ".join(sorted(m for m in ("click", "inspect") if m in sys.modules)) or "-", file=sys.stderr)
+"""
+
+
+@pytest.mark.slow
+def test_a_plain_audit_does_not_import_click() -> None:
+    capture = ROOT / "fixtures" / "captures" / "docker-on-kvm"
+    proc = subprocess.run([sys.executable, "-c", AUDIT_PROBE, str(capture)], capture_output=True, text=True,
+                          env=process_env(), cwd=str(ROOT), timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "-"
