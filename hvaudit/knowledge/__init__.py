@@ -20,9 +20,10 @@ from __future__ import annotations
 import json
 import pkgutil
 import re
-from dataclasses import dataclass
 from functools import cache
 from typing import Any, Dict, List, Mapping, Tuple
+
+from ..records import Record
 
 __all__ = [
     "LANGS",
@@ -52,8 +53,7 @@ PLACEHOLDERS: Tuple[str, ...] = ("tech", "product", "value", "where")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(Record):
     """One text in every language of ``LANGS``."""
 
     en: str
@@ -64,8 +64,7 @@ class Text:
         return self.pt if lang == "pt" else self.en
 
 
-@dataclass(frozen=True)
-class Correction:
+class Correction(Record):
     """Where the notes are wrong (``error``), out of date (``dated``) or need a ``caveat``."""
 
     kind: str
@@ -74,16 +73,14 @@ class Correction:
     source: str
 
 
-@dataclass(frozen=True)
-class Confirmation:
+class Confirmation(Record):
     """A statement of the notes that checks out, with the source that says so."""
 
     text: Text
     source: str
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(Record):
     """One section of the notes, under a key that reports can cite."""
 
     key: str
