@@ -10,8 +10,6 @@ hypervisor while only a vendor string names it; a vendor string alone never make
 
 from __future__ import annotations
 
-from collections import Counter
-
 from .model import Evidence, Finding, Layer, Strength
 from .records import Record
 from .signatures import (
@@ -108,8 +106,10 @@ def decide_value(items: Sequence[Evidence]) -> Decision:
     elif len(leaders) == 1:
         chosen = leaders[0]
     else:
-        counts = Counter(e.claim.value for e in specific if e.strength == top)  # type: ignore[union-attr]
-        chosen = sorted(leaders, key=lambda v: (-counts[v], v))[0]
+        # The value most of the strongest evidence names (collections.Counter would cost the
+        # detect path the import of collections).
+        top_values = [e.claim.value for e in specific if e.strength == top]  # type: ignore[union-attr]
+        chosen = sorted(leaders, key=lambda v: (-top_values.count(v), v))[0]
         conflict = True
     support = tuple(e for e in specific if e.claim.value == chosen)  # type: ignore[union-attr]
     presented = tuple(e for e in specific if e.claim.value in PRESENTS_INTERFACE_OF.get(chosen, ())  # type: ignore[union-attr]

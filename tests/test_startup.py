@@ -12,7 +12,7 @@ from .conftest import ROOT, process_env
 
 #: Each of these costs milliseconds to import on a small VM (typing pulls re, which pulls enum).
 HEAVY = ("typing", "re", "enum", "argparse", "getopt", "gettext", "json", "dataclasses", "pathlib", "click",
-         "jinja2", "psutil", "cpuinfo", "subprocess", "inspect", "datetime")
+         "jinja2", "psutil", "cpuinfo", "subprocess", "inspect", "datetime", "collections")
 
 # What the interpreter's start-up loaded already (site hooks, e.g. an editable install's
 # finder) is not hvaudit's cost: only what `detect` itself imports counts.
