@@ -46,7 +46,7 @@ class Views:
 
     def read(self, path: str, limit: int) -> Read:
         """The source's answer for `path`, asked once (the first caller's limit holds)."""
-        return self.cached("read:" + path, lambda: self.src.read(path, limit=limit))  # type: ignore[no-any-return]
+        return self.cached("read:" + path, lambda: self.src.read(path, limit=limit))
 
     # -- Linux -------------------------------------------------------------------------
 
@@ -59,7 +59,7 @@ class Views:
             read = self.read("/proc/cpuinfo", limit=4 << 20)
             return parse_cpuinfo(read.text or "") if read.seen else None
 
-        return self.cached("cpuinfo", compute)  # type: ignore[no-any-return]
+        return self.cached("cpuinfo", compute)
 
     def status(self) -> Dict[str, str]:
         """/proc/self/status as name -> value ({} when unreadable)."""
@@ -70,7 +70,7 @@ class Views:
             read = self.read("/proc/self/status", limit=65536)
             return parse_status(read.text or "") if read.seen else {}
 
-        return self.cached("status", compute)  # type: ignore[no-any-return]
+        return self.cached("status", compute)
 
     def mountinfo(self) -> List[Any]:
         """/proc/self/mountinfo parsed ([] when unreadable)."""
@@ -81,7 +81,7 @@ class Views:
             read = self.read("/proc/self/mountinfo", limit=4 << 20)
             return parse_mountinfo(read.text or "") if read.seen else []
 
-        return self.cached("mountinfo", compute)  # type: ignore[no-any-return]
+        return self.cached("mountinfo", compute)
 
     def kernel_log(self) -> Tuple[Optional[List[str]], Optional[str]]:
         """(lines, None) or (None, errno name): the virtualization lines of the kernel log."""
@@ -92,7 +92,7 @@ class Views:
                 return None, read.error
             return (read.text or "").splitlines(), None
 
-        return self.cached("kernel_log", compute)  # type: ignore[no-any-return]
+        return self.cached("kernel_log", compute)
 
     def sys_modules(self) -> Optional[frozenset]:
         """The names in /sys/module, or None when it cannot be listed (no sysfs here, or a
@@ -102,7 +102,7 @@ class Views:
             listing = self.src.listdir("/sys/module")
             return frozenset(listing.names or ()) if listing.seen else None
 
-        return self.cached("sys_modules", compute)  # type: ignore[no-any-return]
+        return self.cached("sys_modules", compute)
 
     def kernel_config(self) -> Tuple[Optional[Dict[str, str]], str]:
         """(the kernel's build configuration, where) from /proc/config.gz or /boot/config-RELEASE."""
@@ -120,7 +120,7 @@ class Views:
                         return parse_kconfig(content), path
             return None, " or ".join(paths)
 
-        return self.cached("kconfig", compute)  # type: ignore[no-any-return]
+        return self.cached("kconfig", compute)
 
     # -- FreeBSD and macOS -------------------------------------------------------------
 
@@ -133,7 +133,7 @@ class Views:
             read = self.src.command("sysctl")
             return parse_sysctl(read.text or "") if read.seen else None
 
-        return self.cached("sysctl", compute)  # type: ignore[no-any-return]
+        return self.cached("sysctl", compute)
 
     def vm_processes(self) -> Optional[Dict[str, int]]:
         """How many processes of each VM-holding name run (the vm-processes answer), None
@@ -145,7 +145,7 @@ class Views:
             read = self.src.command("vm-processes")
             return parse_process_counts(read.text or "") if read.seen else None
 
-        return self.cached("vm_processes", compute)  # type: ignore[no-any-return]
+        return self.cached("vm_processes", compute)
 
     # -- Windows -----------------------------------------------------------------------
 
@@ -160,7 +160,7 @@ class Views:
                 return None
             return parse_cim_json(decode_output(read.data))
 
-        return self.cached("cim:" + name, compute)  # type: ignore[no-any-return]
+        return self.cached("cim:" + name, compute)
 
     def systeminfo(self) -> Optional[Dict[str, List[str]]]:
         """systeminfo's answer as field -> lines, None when it gave nothing."""
@@ -173,4 +173,4 @@ class Views:
                 return None
             return parse_systeminfo(decode_output(read.data))
 
-        return self.cached("systeminfo", compute)  # type: ignore[no-any-return]
+        return self.cached("systeminfo", compute)

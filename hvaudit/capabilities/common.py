@@ -188,7 +188,7 @@ def kvm_backends(v: Views) -> List[Tuple[str, str]]:
                 found.append(("kvm", state))
         return found
 
-    return v.cached("kvm_backends", compute)  # type: ignore[no-any-return]
+    return v.cached("kvm_backends", compute)
 
 
 def backend_name(v: Views) -> Optional[str]:

@@ -68,7 +68,7 @@ def namespaces(facts: Facts) -> Check:
             n.add("/proc/sys/user/max_%s_namespaces" % kind, value, "no namespace of this type can be created")
     missing_required = [k for k in REQUIRED_NS if k not in kinds]
     missing_recommended = [k for k in RECOMMENDED_NS if k not in kinds]
-    details = {"kinds": kinds, "limited": limited, "value": " ".join(kinds)}
+    details: Dict[str, Any] = {"kinds": kinds, "limited": limited, "value": " ".join(kinds)}
     if release and _release_tuple(release) and _release_tuple(release) < (2, 6, 26):
         return n.done("fail", "namespaces.kernel-too-old", "remedy.upgrade-kernel", {"release": release}, **details)
     if missing_required:
@@ -133,7 +133,7 @@ def _subids(src, n: Notes, ident: Mapping[str, Any]) -> Dict[str, Any]:
             continue
         ranges = parse_subid(value)
         out[key + "_entries"] = len(ranges)
-        out[key] = sum(r.count for r in ranges if r.owner in owners)
+        out[key] = sum(r.length for r in ranges if r.owner in owners)
         n.add(path, "%d entries; %d ids for this user" % (len(ranges), out[key]))
     helper = None
     for path in HELPERS:
@@ -180,8 +180,8 @@ def userns(facts: Facts) -> Check:
     for name, outcome in (("userns", current), ("userns-unprivileged", unprivileged)):
         if outcome is None:
             continue
-        steps = outcome.get("steps") if isinstance(outcome.get("steps"), dict) else {}
-        raw = " ".join("%s=%s" % kv for kv in steps.items()) or "error=%s" % outcome.get("error")
+        tried: Mapping[str, Any] = outcome["steps"] if isinstance(outcome.get("steps"), dict) else {}
+        raw = " ".join("%s=%s" % kv for kv in tried.items()) or "error=%s" % outcome.get("error")
         n.add("trial:" + name, "uid %s: %s" % (outcome.get("uid", "?"), raw),
               "a child process tried it; nothing outside its own namespaces was touched")
     container = facts.in_container
@@ -347,7 +347,7 @@ def overlayfs(facts: Facts) -> Check:
     if helper:
         n.add(helper, "present")
     trial = src.trial("userns")
-    steps = trial.get("steps") if isinstance(trial.get("steps"), dict) else {}
+    steps: Mapping[str, Any] = trial["steps"] if isinstance(trial.get("steps"), dict) else {}
     in_userns = steps.get("mount_overlay")
     if in_userns:
         n.add("trial:userns", "mount_overlay=%s" % in_userns, "an overlay mounted inside a user namespace")
@@ -606,7 +606,7 @@ def kernel_config(facts: Facts) -> Check:
     for label, options in (("containers: missing", lacking), ("optional: missing", optional), ("VMs: missing", vms)):
         if options:
             n.add(where, "%s CONFIG_%s" % (label, " CONFIG_".join(options)))
-    details = {"source": where, "missing": lacking, "optional_missing": optional, "vm_missing": vms,
+    details: Dict[str, Any] = {"source": where, "missing": lacking, "optional_missing": optional, "vm_missing": vms,
                "value": "%d/%d container options" % (len(required) - len(lacking), len(required))}
     if lacking:
         return n.done("warn", "kernel-config.lacking", "remedy.kernel-options",
@@ -614,7 +614,7 @@ def kernel_config(facts: Facts) -> Check:
                        + (", ..." if len(lacking) > 8 else "")},
                       **details)
     extra = []
-    if low_keys:
+    if low_keys and maxkeys is not None:
         return n.done("warn", "kernel-config.maxkeys", "remedy.maxkeys", {"count": maxkeys}, **details)
     if vms:
         extra.append("kernel-config.without-vm")

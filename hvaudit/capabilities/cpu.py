@@ -9,7 +9,7 @@ enabled. A feature in CPUID but not in the flags was disabled, not missing: the 
 
 from __future__ import annotations
 
-from typing import List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ..facts import Facts
 from ..model import Check
@@ -173,7 +173,7 @@ def _hav(facts: Facts) -> Check:
     if multihit and "KVM" in multihit:
         n.add("/sys/devices/system/cpu/vulnerabilities/itlb_multihit", multihit,
               "the kernel's view of VMX: 'VMX unsupported' (no VT-x usable), 'VMX disabled' (KVM not in VMX operation)")
-    details = {"vendor": cpu_vendor, "kernel_flag": kernel_has, "cpuid_bit": raw, "guest": guest,
+    details: Dict[str, Any] = {"vendor": cpu_vendor, "kernel_flag": kernel_has, "cpuid_bit": raw, "guest": guest,
                "backend": backend, "value": name}
     fields = {"name": name, "flag": flag or "vmx/svm", "module": "kvm_intel" if cpu_vendor == "intel" else "kvm_amd"}
     hav_remedy = HAV_REMEDY.get(cpu_vendor or "", HAV_REMEDY["intel"])
@@ -309,7 +309,7 @@ def _slat(facts: Facts) -> Check:
     missing = [label for key, label in features if key not in present]
     n.add("/proc/cpuinfo " + line, " ".join(key for key, _ in features if key in present) or "(none of them)",
           "the VMX/SVM features the kernel found")
-    details = {"features": found, "missing": missing, "vmx_flags_line": bool(vmx_flags)}
+    details: Dict[str, Any] = {"features": found, "missing": missing, "vmx_flags_line": bool(vmx_flags)}
     if slat_flag not in present:
         return n.done("warn", "cpu-slat.shadow-paging", NESTED_REMEDY if facts.guest else "remedy.slat-cpu",
                       {"slat": slat_flag.upper()}, value="none", slat=False, **details)

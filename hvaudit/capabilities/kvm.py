@@ -243,7 +243,7 @@ def kvm_device(facts: Facts) -> Check:
     if opened != "ok":
         return n.done("fail", "kvm-device.open-failed", None, fields, value=opened, cause="open", **details)
     api = info.get("kvm_api_version")
-    caps = info.get("caps") if isinstance(info.get("caps"), dict) else {}
+    caps: Dict[str, Any] = info["caps"] if isinstance(info.get("caps"), dict) else {}
     details.update({"api_version": api, "caps": caps, "create_vm": info.get("create_vm")})
     vm_types = caps.get("vm_types")
     if isinstance(vm_types, int) and vm_types:

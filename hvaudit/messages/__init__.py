@@ -53,7 +53,7 @@ def known(msgid: str) -> bool:
 def _ids() -> frozenset:
     if "ids" not in _CACHE:
         _CACHE["ids"] = frozenset(ids())
-    return _CACHE["ids"]  # type: ignore[no-any-return]
+    return _CACHE["ids"]
 
 
 _CACHE: Dict[str, Any] = {}
