@@ -1,7 +1,7 @@
 """report.html.j2 compiled by jinja2 3.1.6 (`python -m hvaudit.report.html`); do not edit."""
 # mypy: ignore-errors
 # ruff: noqa
-TEMPLATE_SHA256 = 'cb05aeee9fc48bdb670b597ece56cd3fea2230b48a4e5b306bea398d97eeb390'
+TEMPLATE_SHA256 = '581c8c227de39945c8534346decac11f37505362a9a94ab2b17ad3ea38189ddf'
 JINJA2_VERSION = '3.1.6'
 from jinja2.runtime import LoopContext, Macro, Markup, Namespace, TemplateNotFound, TemplateReference, TemplateRuntimeError, Undefined, escape, identity, internalcode, markup_join, missing, str_join
 name = 'report.html.j2'
@@ -191,21 +191,15 @@ def root(context, missing=missing):
     yield '</code> <code>container='
     yield escape(environment.getattr((undefined(name='v') if l_0_v is missing else l_0_v), 'container'))
     yield '</code></span>\n'
-    def t_5(fiter):
-        for (l_1_severity, l_1_n) in fiter:
-            if l_1_n:
-                yield (l_1_severity, l_1_n)
-    for (l_1_severity, l_1_n) in t_5(context.call(environment.getattr(environment.getattr((undefined(name='v') if l_0_v is missing else l_0_v), 'counts'), 'items'))):
+    for (l_1_severity, l_1_counted) in environment.getattr((undefined(name='v') if l_0_v is missing else l_0_v), 'counted'):
         _loop_vars = {}
         pass
         yield '<span><span class="badge l-'
         yield escape(l_1_severity)
         yield '">'
-        yield escape(l_1_n)
-        yield ' '
-        yield escape(context.call((undefined(name='t') if l_0_t is missing else l_0_t), ('severity.' + l_1_severity), _loop_vars=_loop_vars))
+        yield escape(l_1_counted)
         yield '</span></span>\n'
-    l_1_severity = l_1_n = missing
+    l_1_severity = l_1_counted = missing
     if environment.getattr((undefined(name='v') if l_0_v is missing else l_0_v), 'unseen'):
         pass
         yield '<span><a href="#not-seen">'
@@ -337,7 +331,7 @@ def root(context, missing=missing):
     yield escape(context.call((undefined(name='t') if l_0_t is missing else l_0_t), 'findings'))
     yield '</h2>\n'
     l_1_loop = missing
-    t_6 = 1
+    t_5 = 1
     for l_1_f, l_1_loop in LoopContext(environment.getattr((undefined(name='v') if l_0_v is missing else l_0_v), 'findings'), undefined):
         _loop_vars = {}
         pass
@@ -376,9 +370,9 @@ def root(context, missing=missing):
             yield escape(context.call((undefined(name='evidence_table') if l_0_evidence_table is missing else l_0_evidence_table), environment.getattr(l_1_f, 'contradicted_by'), _loop_vars=_loop_vars))
             yield '\n'
         yield '</div>\n</details>\n'
-        t_6 = 0
+        t_5 = 0
     l_1_loop = l_1_f = missing
-    if t_6:
+    if t_5:
         pass
         yield '<p class="none">'
         yield escape(context.call((undefined(name='t') if l_0_t is missing else l_0_t), 'no-findings'))
@@ -439,4 +433,4 @@ def root(context, missing=missing):
     yield '</p>\n</footer>\n</body>\n</html>\n'
 
 blocks = {}
-debug_info = '3=28&5=35&7=44&9=49&10=64&11=86&12=100&18=110&19=117&20=120&22=125&23=129&24=132&25=137&26=139&27=145&28=149&35=163&39=165&41=167&42=169&43=173&47=175&48=183&50=185&51=189&53=204&58=212&59=214&61=217&62=221&63=227&64=229&65=239&66=246&68=249&72=259&73=262&74=266&83=271&84=273&86=276&88=283&89=287&90=291&91=295&92=299&93=301&94=309&95=318&96=320&104=329&109=332&110=336&111=340&112=344&114=354&115=356&116=358&117=366&118=369&119=371&124=379&129=382&130=384&131=387&133=389&135=397&136=401&141=416&146=419&149=421&156=431&157=433'
+debug_info = '3=28&5=35&7=44&9=49&10=64&11=86&12=100&18=110&19=117&20=120&22=125&23=129&24=132&25=137&26=139&27=145&28=149&35=163&39=165&41=167&42=169&43=173&47=175&48=183&50=185&51=189&53=198&58=206&59=208&61=211&62=215&63=221&64=223&65=233&66=240&68=243&72=253&73=256&74=260&83=265&84=267&86=270&88=277&89=281&90=285&91=289&92=293&93=295&94=303&95=312&96=314&104=323&109=326&110=330&111=334&112=338&114=348&115=350&116=352&117=360&118=363&119=365&124=373&129=376&130=378&131=381&133=383&135=391&136=395&141=410&146=413&149=415&156=425&157=427'
