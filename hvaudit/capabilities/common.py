@@ -168,11 +168,11 @@ def device_summary(info: Mapping[str, Any]) -> str:
 #: kvm_pvm: PVM, KVM with a paravirtualized, software-only backend (no VT-x/AMD-V needed;
 #: guests must run a PVM-enabled Linux kernel; no nested virtualization), virt-pvm/linux.
 BACKENDS: Mapping[str, str] = {
-    "kvm_intel": "Intel VT-x (VMX)",
-    "kvm_amd": "AMD-V (SVM)",
-    "kvm_pvm": "PVM: software-only, paravirtualized guests, no VT-x/AMD-V",
-    "kvm_hv": "POWER hypervisor mode (KVM-HV)",
-    "kvm_pr": "POWER problem-state emulation (KVM-PR, slow)",
+    "kvm_intel": "note.kvm.backend.kvm_intel",
+    "kvm_amd": "note.kvm.backend.kvm_amd",
+    "kvm_pvm": "note.kvm.backend.kvm_pvm",
+    "kvm_hv": "note.kvm.backend.kvm_hv",
+    "kvm_pr": "note.kvm.backend.kvm_pr",
 }
 
 

@@ -56,7 +56,7 @@ def namespaces(facts: Facts) -> Check:
         n.unseen("/proc/self/ns", listing.error)
         return n.done("unknown", "namespaces.unreadable", value="unknown")
     kinds = sorted(k for k in listing.names or () if k in NAMESPACE_KINDS)
-    n.add("/proc/self/ns", " ".join(listing.names or ()), "one entry per namespace type the kernel supports")
+    n.add("/proc/self/ns", " ".join(listing.names or ()), "note.containers.one-entry-per-namespace")
     release = src.uname().get("release", "")
     if release:
         n.add("uname", release)
@@ -65,7 +65,7 @@ def namespaces(facts: Facts) -> Check:
         value, _ = first_line(src, "/proc/sys/user/max_%s_namespaces" % kind)
         if value == "0":
             limited.append(kind)
-            n.add("/proc/sys/user/max_%s_namespaces" % kind, value, "no namespace of this type can be created")
+            n.add("/proc/sys/user/max_%s_namespaces" % kind, value, "note.containers.no-namespace-of-this")
     missing_required = [k for k in REQUIRED_NS if k not in kinds]
     missing_recommended = [k for k in RECOMMENDED_NS if k not in kinds]
     details: Dict[str, Any] = {"kinds": kinds, "limited": limited, "value": " ".join(kinds)}
@@ -86,10 +86,10 @@ def namespaces(facts: Facts) -> Check:
 
 
 USERNS_SYSCTLS: Tuple[Tuple[str, str], ...] = (
-    ("/proc/sys/user/max_user_namespaces", "0 forbids user namespaces for everyone"),
-    ("/proc/sys/kernel/unprivileged_userns_clone", "Debian/Ubuntu patch: 0 allows them only with CAP_SYS_ADMIN"),
+    ("/proc/sys/user/max_user_namespaces", "note.userns.max-user-namespaces"),
+    ("/proc/sys/kernel/unprivileged_userns_clone", "note.userns.unprivileged-clone"),
     ("/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
-     "Ubuntu 23.10+: 1 gives unconfined programs user namespaces without capabilities"),
+     "note.userns.apparmor-restrict"),
 )
 HELPERS = ("/usr/bin/newuidmap", "/usr/sbin/newuidmap", "/bin/newuidmap")
 SETUID = 0o4000
@@ -141,7 +141,7 @@ def _subids(src, n: Notes, ident: Mapping[str, Any]) -> Dict[str, Any]:
         if info.seen and info.mode is not None:
             helper = path
             n.add(path, "mode %04o" % (info.mode & 0o7777),
-                  "setuid root, or file capabilities (cap_setuid) on some distributions")
+                  "note.containers.setuid-root-or-file")
             out["newuidmap"] = path
             out["newuidmap_setuid"] = bool(info.mode & SETUID)
             break
@@ -183,7 +183,7 @@ def userns(facts: Facts) -> Check:
         tried: Mapping[str, Any] = outcome["steps"] if isinstance(outcome.get("steps"), dict) else {}
         raw = " ".join("%s=%s" % kv for kv in tried.items()) or "error=%s" % outcome.get("error")
         n.add("trial:" + name, "uid %s: %s" % (outcome.get("uid", "?"), raw),
-              "a child process tried it; nothing outside its own namespaces was touched")
+              "note.containers.a-child-process-tried")
     container = facts.in_container
     ids = _subids(src, n, ident) if not root else {}
     details: Dict[str, Any] = {"sysctls": sysctls, "tested_as": chosen.get("uid"),
@@ -263,7 +263,7 @@ def cgroups(facts: Facts) -> Check:
     layout = cgroup_layout(mounts)
     n.add("/proc/self/mountinfo", "%s%s%s" % (layout.mode, " (v2 at %s)" % layout.v2_path if layout.v2_path else "",
                                               "; v1: " + " ".join(sorted(layout.v1)) if layout.v1 else ""),
-          "cgroup2 at /sys/fs/cgroup: unified; cgroup v1 hierarchies beside a cgroup2 one: hybrid")
+          "note.containers.cgroup2-at-sys-fs")
     details: Dict[str, Any] = {"mode": layout.mode, "value": {"unified": "cgroup v2", "hybrid": "cgroup v1+v2 (hybrid)",
                                                               "legacy": "cgroup v1", "none": "none"}[layout.mode]}
     if layout.mode == "none":
@@ -288,7 +288,7 @@ def cgroups(facts: Facts) -> Check:
             mine, _ = first_line(src, root + own.rstrip("/") + "/cgroup.controllers")
             if mine is not None:
                 n.add(root + own.rstrip("/") + "/cgroup.controllers", mine or "(none)",
-                      "the controllers delegated to this user's cgroup (what rootless containers can limit)")
+                      "note.containers.the-controllers-delegated-to")
                 undelegated = [c for c in ("cpu", "memory", "pids") if c in available and c not in mine.split()]
                 details["delegated"] = mine.split()
                 if undelegated:
@@ -304,7 +304,8 @@ def cgroups(facts: Facts) -> Check:
     value, error = text(src, "/proc/cgroups")
     enabled = {name: on for name, _, on in parse_proc_cgroups(value or "")}
     if value is not None:
-        n.add("/proc/cgroups", " ".join(k for k, v in enabled.items() if v), "controllers enabled in the kernel")
+        n.add("/proc/cgroups", " ".join(k for k, v in enabled.items() if v),
+              "note.containers.controllers-enabled-in-the")
     else:
         n.unseen("/proc/cgroups", error)
     mounted = [c for c in layout.v1 if not c.startswith("name=")]
@@ -342,7 +343,7 @@ def overlayfs(facts: Facts) -> Check:
         n.add("/proc/self/mountinfo", "/ is %s" % root_fs)
     fuse_dev = src.device("/dev/fuse")
     fuse = (fs is not None and "fuse" in fs) or fuse_dev.seen
-    n.add("/dev/fuse", "present" if fuse_dev.seen else "absent", "FUSE: fuse-overlayfs and lxcfs need it")
+    n.add("/dev/fuse", "present" if fuse_dev.seen else "absent", "note.containers.fuse-fuse-overlayfs-and")
     helper = next((p for p in FUSE_HELPERS if src.stat(p).seen), None)
     if helper:
         n.add(helper, "present")
@@ -350,7 +351,7 @@ def overlayfs(facts: Facts) -> Check:
     steps: Mapping[str, Any] = trial["steps"] if isinstance(trial.get("steps"), dict) else {}
     in_userns = steps.get("mount_overlay")
     if in_userns:
-        n.add("trial:userns", "mount_overlay=%s" % in_userns, "an overlay mounted inside a user namespace")
+        n.add("trial:userns", "mount_overlay=%s" % in_userns, "note.containers.an-overlay-mounted-inside")
     details: Dict[str, Any] = {"registered": registered, "module": module, "config": built, "root_fs": root_fs,
                                "fuse": fuse, "fuse_overlayfs": helper, "overlay_in_userns": in_userns}
     available = registered or bool(module) or built in ("y", "m")
@@ -395,9 +396,9 @@ def seccomp(facts: Facts) -> Check:
     nnp = fields.get("NoNewPrivs")
     if mode is not None:
         n.add("/proc/self/status Seccomp", mode + (" (%s filters)" % filters if filters else ""),
-              "0 disabled, 1 strict, 2 filtered")
+              "note.containers.0-disabled-1-strict")
     if nnp is not None:
-        n.add("/proc/self/status NoNewPrivs", nnp, "1: execve cannot grant privileges (setuid, file capabilities)")
+        n.add("/proc/self/status NoNewPrivs", nnp, "note.containers.1-execve-cannot-grant")
     actions, actions_error = first_line(src, "/proc/sys/kernel/seccomp/actions_avail")
     if actions is not None:
         n.add("/proc/sys/kernel/seccomp/actions_avail", actions)
@@ -446,7 +447,7 @@ def capabilities(facts: Facts) -> Check:
     last_raw, _ = first_line(src, "/proc/sys/kernel/cap_last_cap")
     last = int(last_raw) if last_raw and last_raw.isdigit() else None
     if last is not None:
-        n.add("/proc/sys/kernel/cap_last_cap", last, "the highest capability this kernel knows")
+        n.add("/proc/sys/kernel/cap_last_cap", last, "note.containers.the-highest-capability-this")
     effective = masks.get("CapEff")
     if effective is None:
         return n.done("unknown", "capabilities.no-capeff", value="unknown")
@@ -495,9 +496,9 @@ def lsm(facts: Facts) -> Check:
         active = [x for x in listed.split(",") if x]
         n.add("/sys/kernel/security/lsm", listed)
     else:
-        n.unseen("/sys/kernel/security/lsm", error, "securityfs may not be mounted")
+        n.unseen("/sys/kernel/security/lsm", error, "note.containers.securityfs-may-not-be")
         for line in log_lines(facts, "LSM: initializing lsm="):
-            n.add("cmd:dmesg", line, "the security modules the kernel started with")
+            n.add("cmd:dmesg", line, "note.containers.the-security-modules-the")
             match = re.search(r"lsm=([\w,]+)", line)
             if match:
                 active = [x for x in match.group(1).split(",") if x]
@@ -506,19 +507,19 @@ def lsm(facts: Facts) -> Check:
         n.add("/sys/module/apparmor/parameters/enabled", apparmor)
     enforce, _ = first_line(src, "/sys/fs/selinux/enforce")
     if enforce is not None:
-        n.add("/sys/fs/selinux/enforce", enforce, "1 enforcing, 0 permissive")
+        n.add("/sys/fs/selinux/enforce", enforce, "note.containers.1-enforcing-0-permissive")
     label = None
     for path in ("/proc/self/attr/apparmor/current", "/proc/self/attr/current"):
         value, _ = first_line(src, path)
         if value:
             label = value.rstrip("\0")
-            n.add(path, label, "this process's confinement")
+            n.add(path, label, "note.containers.this-process-s-confinement")
             break
     apparmor_on = apparmor in ("Y", "y", "1") or (active is not None and "apparmor" in active)
     selinux_on = enforce is not None or (active is not None and "selinux" in active)
     parser = next((p for p in APPARMOR_PARSERS if src.stat(p).seen), None) if apparmor_on else None
     if apparmor_on and not facts.in_container:
-        n.add("apparmor_parser", parser or "absent", "Docker and Podman load their default profile with it")
+        n.add("apparmor_parser", parser or "absent", "note.containers.docker-and-podman-load")
     major = [x for x in (active or []) if x in ("apparmor", "selinux", "smack", "tomoyo")]
     if apparmor_on and "apparmor" not in major:
         major.append("apparmor")
@@ -580,11 +581,11 @@ def kernel_config(facts: Facts) -> Check:
     maxkeys_raw, _ = first_line(src, "/proc/sys/kernel/keys/root_maxkeys")
     maxkeys = int(maxkeys_raw) if maxkeys_raw and is_number(maxkeys_raw) else None
     if maxkeys is not None:
-        n.add("/proc/sys/kernel/keys/root_maxkeys", maxkeys, "root's key quota; every container takes keys from it")
+        n.add("/proc/sys/kernel/keys/root_maxkeys", maxkeys, "note.containers.root-s-key-quota")
     low_keys = maxkeys is not None and maxkeys <= ROOT_MAXKEYS_LOW
     config, where = facts.kernel_config()
     if config is None:
-        n.add(where, "absent", "the kernel exposes its configuration only with CONFIG_IKCONFIG_PROC")
+        n.add(where, "absent", "note.containers.the-kernel-exposes-its")
         return n.done("unknown", "kernel-config.unavailable", None, {"where": where}, value="unavailable")
     n.add(where, "%d options" % len(config))
     layout = cgroup_layout(facts.mountinfo()).mode

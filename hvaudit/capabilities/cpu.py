@@ -100,7 +100,7 @@ def firmware_state(facts: Facts, n: Notes, cpu_vendor: Optional[str]) -> Optiona
         locked, outside = bool(value & FEAT_CTL_LOCKED), bool(value & FEAT_CTL_VMX_OUTSIDE_SMX)
         n.add(where, "0x%x (lock=%d, VMX inside SMX=%d, VMX outside SMX=%d)" % (
             value, locked, bool(value & FEAT_CTL_VMX_INSIDE_SMX), outside),
-            "bit 0 locks the register until reset; bit 2 allows VMXON outside SMX (Intel SDM vol. 4)")
+            "note.cpu.bit-0-locks-the")
         if locked and not outside:
             return "disabled"
         return "enabled" if locked else "unlocked"
@@ -111,7 +111,7 @@ def firmware_state(facts: Facts, n: Notes, cpu_vendor: Optional[str]) -> Optiona
             n.unseen(where, error, msr_note(facts, error))
             return None
         n.add(where, "0x%x (LOCK=%d, SVMDIS=%d)" % (value, bool(value & VM_CR_LOCK), bool(value & VM_CR_SVMDIS)),
-              "SVMDIS (bit 4) makes EFER.SVME unsettable; LOCK (bit 3) keeps it so until reset (AMD APM vol. 2)")
+              "note.cpu.svmdis-bit-4-makes")
         if value & VM_CR_SVMDIS:
             return "disabled"
         return "enabled"
@@ -151,10 +151,10 @@ def _hav(facts: Facts) -> Check:
     if flags:
         kernel_has = flag in flags if flag else bool({"vmx", "svm"} & flags)
         n.add("/proc/cpuinfo flags", ("%s present" if kernel_has else "no %s flag") % (flag or "vmx/svm"),
-              "the kernel lists the feature only when it is enabled and usable")
+              "note.cpu.the-kernel-lists-the")
     raw, raw_where = _raw_bit(src, cpu_vendor)
     if raw is not None:
-        n.add(raw_where, "set" if raw else "clear", "what the CPU (or the outer hypervisor) offers")
+        n.add(raw_where, "set" if raw else "clear", "note.cpu.what-the-cpu-or")
     elif src.cpuid_error():
         n.unseen("cpuid", src.cpuid_error())
     guest = facts.guest
@@ -164,15 +164,15 @@ def _hav(facts: Facts) -> Check:
         n.unseen("cmd:dmesg", log_error, log_note(log_error))
     firmware_lines = log_lines(facts, *FIRMWARE_MESSAGES)
     for line in firmware_lines[:3]:
-        n.add("cmd:dmesg", line, "the kernel found the feature locked off by the firmware")
+        n.add("cmd:dmesg", line, "note.cpu.the-kernel-found-the")
     for line in log_lines(facts, *MISSING_MESSAGES)[:2]:
-        n.add("cmd:dmesg", line, "the kernel's KVM found no usable hardware virtualization")
+        n.add("cmd:dmesg", line, "note.cpu.the-kernel-s-kvm")
     for line in log_lines(facts, HYPERV_NESTED)[:1]:
-        n.add("cmd:dmesg", line, "KVM runs nested under Hyper-V (WSL 2, Azure) with enlightened VMCS")
+        n.add("cmd:dmesg", line, "note.cpu.kvm-runs-nested-under")
     multihit, _ = first_line(src, "/sys/devices/system/cpu/vulnerabilities/itlb_multihit")
     if multihit and "KVM" in multihit:
         n.add("/sys/devices/system/cpu/vulnerabilities/itlb_multihit", multihit,
-              "the kernel's view of VMX: 'VMX unsupported' (no VT-x usable), 'VMX disabled' (KVM not in VMX operation)")
+              "note.cpu.the-kernel-s-view")
     details: Dict[str, Any] = {"vendor": cpu_vendor, "kernel_flag": kernel_has, "cpuid_bit": raw, "guest": guest,
                "backend": backend, "value": name}
     fields = {"name": name, "flag": flag or "vmx/svm", "module": "kvm_intel" if cpu_vendor == "intel" else "kvm_amd"}
@@ -217,8 +217,7 @@ def _other_architecture(facts: Facts, n: Notes) -> Check:
     details = {"architecture": arch, "value": arch}
     if arch.startswith("s390"):
         has = info is not None and "sie" in info.flags
-        n.add("/proc/cpuinfo features", "sie present" if has else "no sie", "SIE: the start-interpretive-execution "
-              "facility KVM on IBM Z needs")
+        n.add("/proc/cpuinfo features", "sie present" if has else "no sie", "note.cpu.sie-the-start-interpretive")
         if has:
             return n.done("pass", "cpu-hav.sie", **details)
         return n.done("fail", "cpu-hav.no-sie", "remedy.sie", **details)
@@ -227,7 +226,7 @@ def _other_architecture(facts: Facts, n: Notes) -> Check:
         el2 = log_lines(facts, "started at EL2", "Hyp mode initialized", "VHE mode initialized", "hyp mode")
         el1 = log_lines(facts, "started at EL1")
         for line in (el2 + el1)[:3]:
-            n.add("cmd:dmesg", line, "the exception level the kernel was started at: EL2 is needed for KVM")
+            n.add("cmd:dmesg", line, "note.cpu.the-exception-level-the")
         if lines is None:
             n.unseen("cmd:dmesg", error, log_note(error))
         if el2:
@@ -236,12 +235,12 @@ def _other_architecture(facts: Facts, n: Notes) -> Check:
             return n.done("fail", "cpu-hav.el1", "remedy.el2", **details)
         kvm = src.device("/dev/kvm")
         if kvm.seen:
-            n.add("/dev/kvm", "present", "the KVM driver registered: hypervisor mode is available")
+            n.add("/dev/kvm", "present", "note.cpu.the-kvm-driver-registered")
             return n.done("pass", "cpu-hav.el2-dev-kvm", **details)
         return n.done("unknown", "cpu-hav.el2-unknown", **details)
     if arch.startswith("ppc"):
         platform = info.get("platform") if info is not None else ""
-        n.add("/proc/cpuinfo platform", platform or "(none)", "PowerNV runs on OPAL firmware; pSeries is an LPAR")
+        n.add("/proc/cpuinfo platform", platform or "(none)", "note.cpu.powernv-runs-on-opal")
         if platform == "PowerNV":
             return n.done("pass", "cpu-hav.powernv", **details)
         if platform == "pSeries":
@@ -280,7 +279,7 @@ def _slat(facts: Facts) -> Check:
     if not has_hav:
         raw = cpuid_bit(src, 1, 2, 5) if cpu_vendor == "intel" else cpuid_bit(src, 0x80000001, 2, 2)
         if backend == "kvm_pvm":
-            n.add("/proc/cpuinfo flags", "no vmx/svm", "PVM keeps guest page tables with shadow paging")
+            n.add("/proc/cpuinfo flags", "no vmx/svm", "note.cpu.pvm-keeps-guest-page")
             return n.done("warn", "cpu-slat.pvm", value="shadow paging (PVM)", slat=False)
         if raw and cpu_vendor == "intel" and is_root(facts):
             value, error = src.msr(0, IA32_VMX_PROCBASED_CTLS2)
@@ -288,11 +287,11 @@ def _slat(facts: Facts) -> Check:
                 allowed = value >> 32
                 found = [name for bit, name in CTLS2_BITS.items() if allowed >> bit & 1]
                 n.add("msr:0x48b (IA32_VMX_PROCBASED_CTLS2, cpu 0)", "0x%x: %s" % (value, " ".join(found) or "none"),
-                      "the secondary controls VMX would allow (Intel SDM vol. 3, appendix A.3.3)")
+                      "note.cpu.the-secondary-controls-vmx")
                 return n.done("unknown", "cpu-slat.vtx-disabled-offers" if found else "cpu-slat.vtx-disabled-no-ept",
                               None, {"offers": found}, value=" ".join(found), slat="ept" in found)
             n.unseen("msr:0x48b", error, msr_note(facts, error))
-        n.add("/proc/cpuinfo flags", "no vmx/svm", "SLAT is part of VT-x/AMD-V")
+        n.add("/proc/cpuinfo flags", "no vmx/svm", "note.cpu.slat-is-part-of")
         if raw:
             return n.done("unknown", "cpu-slat.hav-disabled", value="unknown", slat=None)
         return n.done("fail", "cpu-slat.no-hav", value="none", slat=False)
@@ -308,7 +307,7 @@ def _slat(facts: Facts) -> Check:
     found = [label for key, label in features if key in present]
     missing = [label for key, label in features if key not in present]
     n.add("/proc/cpuinfo " + line, " ".join(key for key, _ in features if key in present) or "(none of them)",
-          "the VMX/SVM features the kernel found")
+          "note.cpu.the-vmx-svm-features")
     details: Dict[str, Any] = {"features": found, "missing": missing, "vmx_flags_line": bool(vmx_flags)}
     if slat_flag not in present:
         return n.done("warn", "cpu-slat.shadow-paging", NESTED_REMEDY if facts.guest else "remedy.slat-cpu",
@@ -328,7 +327,7 @@ def _slat(facts: Facts) -> Check:
     if "vmx" in flags:
         ug_on, ug_raw, ug_path = param_on(src, "kvm_intel", "unrestricted_guest")
         if ug_on is False:
-            n.add(ug_path, ug_raw, "kvm_intel keeps unrestricted guest off")
+            n.add(ug_path, ug_raw, "note.cpu.kvm-intel-keeps-unrestricted")
             notes.append("cpu-slat.note.ug-param")
     if not vmx_flags and "vmx" in flags:
         notes.append("cpu-slat.note.old-kernel")

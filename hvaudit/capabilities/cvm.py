@@ -50,7 +50,7 @@ def cvm_guest(facts: Facts) -> Check:
     if cvm != "none":
         tsm = exists(src, "/sys/kernel/config/tsm/report")
         if tsm:
-            n.add("/sys/kernel/config/tsm/report", "present", "configfs-tsm: attestation reports can be requested")
+            n.add("/sys/kernel/config/tsm/report", "present", "note.cvm.configfs-tsm-attestation-reports")
         details["attestation"] = "configfs-tsm" if tsm else None
         if any(e.where.startswith("cpuid:0x4000000c") for e in n.items):
             details["virt_what_cvm"] = ["hyperv-hcl"] + VIRT_WHAT_CVM.get(cvm, [])
@@ -98,7 +98,7 @@ def cvm_host(facts: Facts) -> Check:
     vm_types = _vm_types(src)
     if vm_types is not None:
         n.add("ioctl:KVM_CHECK_EXTENSION(VM_TYPES)", " ".join(vm_types) or "(none)",
-              "the VM types this KVM can create (Linux 6.8+; SEV types 6.10+, TDX 6.16+)")
+              "note.cvm.the-vm-types-this")
     confidential = [t for t in (vm_types or []) if t in ("sev", "sev-es", "sev-snp", "tdx")]
     arch = machine(src)
     info = cpuinfo(facts)
@@ -108,7 +108,7 @@ def cvm_host(facts: Facts) -> Check:
         host, _ = first_line(src, "/sys/firmware/uv/prot_virt_host")
         facilities = (info.get("facilities") if info is not None else "").split()
         n.add("/proc/cpuinfo facilities", "158 present" if "158" in facilities else "no 158",
-              "facility 158: the Ultravisor for Secure Execution")
+              "note.cvm.facility-158-the-ultravisor")
         if host is not None:
             n.add("/sys/firmware/uv/prot_virt_host", host)
         details["value"] = "Secure Execution" if host == "1" else "none"
@@ -132,13 +132,13 @@ def cvm_host(facts: Facts) -> Check:
         kernel = [f for f in ("sme", "sev", "sev_es", "sev_snp") if f in flags]
         if flags:
             n.add("/proc/cpuinfo flags", " ".join(kernel) or "no sme/sev flags",
-                  "what the firmware enabled and the kernel found")
+                  "note.cvm.what-the-firmware-enabled")
         available = [name for name in ("sev", "sev-es", "sev-snp")
                      if bits.get(name) or name.replace("-", "_") in flags]
         for name, param in (("sev", "sev"), ("sev-es", "sev_es"), ("sev-snp", "sev_snp")):
             on, raw, path = param_on(src, "kvm_amd", param)
             if raw is not None:
-                n.add(path, raw, "Y/N or 1/0 (older kernels printed sev as an int)")
+                n.add(path, raw, "note.cvm.y-n-or-1")
             if on:
                 enabled.append(name)
         kvm = src.device("/dev/kvm")
@@ -146,10 +146,10 @@ def cvm_host(facts: Facts) -> Check:
         if isinstance(offered, dict) and isinstance(offered.get("0x8000001f"), list):
             eax = offered["0x8000001f"][0]
             n.add("ioctl:KVM_GET_SUPPORTED_CPUID 0x8000001f", "EAX=0x%x" % eax,
-                  "the encrypted-memory features KVM would show its guests")
+                  "note.cvm.the-encrypted-memory-features")
         psp = src.device("/dev/sev")
         if psp.seen:
-            n.add("/dev/sev", "present", "the AMD Secure Processor (ccp) that launches SEV guests")
+            n.add("/dev/sev", "present", "note.cvm.the-amd-secure-processor")
         # "SEV supported: N ASIDs" (before 6.6), "SEV enabled (ASIDs 100 - 509)" (later kernels),
         # "SEV-SNP API:1.55 build:21" (drivers/crypto/ccp/sev-dev.c).
         for line in log_lines(facts, "SEV supported", "SEV-ES supported", "SEV-SNP supported", "SEV enabled",
@@ -158,16 +158,16 @@ def cvm_host(facts: Facts) -> Check:
         misc = _misc_capacity(src)
         if misc:
             n.add("/sys/fs/cgroup/misc.capacity", ", ".join("%s %d" % kv for kv in sorted(misc.items())),
-                  "ASIDs for SEV and SEV-ES guests")
+                  "note.cvm.asids-for-sev-and")
             details["asids"] = misc
         if available and not enabled:
             remedy = "remedy.enable-sev"
     elif cpu_vendor == "intel":
         on, raw, path = param_on(src, "kvm_intel", "tdx")
         if raw is not None:
-            n.add(path, raw, "KVM's TDX support (off unless kvm_intel.tdx=1)")
+            n.add(path, raw, "note.cvm.kvm-s-tdx-support")
         if "tdx_host_platform" in flags:
-            n.add("/proc/cpuinfo flags", "tdx_host_platform", "the firmware enabled TDX and the kernel found it")
+            n.add("/proc/cpuinfo flags", "tdx_host_platform", "note.cvm.the-firmware-enabled-tdx")
             available.append("tdx")
         log = log_lines(facts, "virt/tdx:", "tdx: ")
         for line in log[:3]:
@@ -180,7 +180,7 @@ def cvm_host(facts: Facts) -> Check:
             remedy = "remedy.enable-tdx"
         if "sgx" in flags:
             sgx = src.device("/dev/sgx_vepc")
-            n.add("/dev/sgx_vepc", "present" if sgx.seen else "absent", "SGX enclaves for guests (not a CVM)")
+            n.add("/dev/sgx_vepc", "present" if sgx.seen else "absent", "note.cvm.sgx-enclaves-for-guests")
             details["sgx_for_guests"] = sgx.seen
     if confidential:
         enabled = sorted(set(enabled) | set(confidential), key=["sev", "sev-es", "sev-snp", "tdx"].index)

@@ -41,7 +41,7 @@ def _hav(facts: Facts, n: Notes) -> Tuple[str, str, Optional[str], Dict[str, Any
     guest = facts.guest
     if values.get("hw.vmm.vmx.initialized") == "1" or "hw.vmm.svm.features" in values:
         name = "hw.vmm.vmx.initialized" if "hw.vmm.vmx.initialized" in values else "hw.vmm.svm.features"
-        n.add(SYSCTL + " " + name, values[name], "vmm.ko initialized the extensions")
+        n.add(SYSCTL + " " + name, values[name], "note.freebsd.vmm-ko-initialized-the")
         kind = "VT-x" if name.startswith("hw.vmm.vmx") else "AMD-V"
         return ("pass", "cpu-hav.in-use-by-vmm", None,
                 {"extension": kind, "present": True, "enabled_in_firmware": True, "guest": guest})
@@ -84,7 +84,7 @@ def cpu_slat(facts: Facts) -> Optional[Check]:
     svm = sysctl_int(values, "hw.vmm.svm.features")
     if svm is not None:
         ok = bool(svm & 1)
-        n.add(SYSCTL + " hw.vmm.svm.features", values["hw.vmm.svm.features"], "bit 0: nested paging")
+        n.add(SYSCTL + " hw.vmm.svm.features", values["hw.vmm.svm.features"], "note.freebsd.bit-0-nested-paging")
         return n.done("pass" if ok else "fail", "cpu-slat.present" if ok else "cpu-slat.absent",
                       None, {"extension": "AMD RVI/NPT"}, extension="NPT", present=ok)
     cpu = boot_cpu(facts.src)

@@ -46,13 +46,12 @@ def interrupt_remapping(facts: Facts, n: Notes) -> Tuple[List[str], List[str]]:
     plain = sorted(chips & set(PLAIN_CHIPS))
     if remapped or plain:
         n.add("/proc/interrupts", ", ".join(remapped or plain),
-              "IR- chips: interrupts pass through the IOMMU's remapping table, which keeps an assigned "
-              "device from injecting arbitrary interrupts")
+              "note.io.ir-chips-interrupts-pass")
         return (remapped, []) if remapped else ([], plain)
     remap_on = log_lines(facts, *IR_ENABLED)
     remap_off = log_lines(facts, *IR_DISABLED)
     for line in (remap_on + remap_off)[:2]:
-        n.add("cmd:dmesg", line, "interrupt remapping keeps an assigned device from injecting arbitrary interrupts")
+        n.add("cmd:dmesg", line, "note.io.interrupt-remapping-keeps-an")
     return remap_on, remap_off
 
 
@@ -76,13 +75,13 @@ def iommu(facts: Facts) -> Check:
     present_tables = [t for t in IOMMU_TABLES if tables.seen and t in (tables.names or ())]
     if tables.seen:
         n.add("/sys/firmware/acpi/tables", " ".join(present_tables) or "no DMAR/IVRS/IORT/VIOT",
-              "the firmware's description of the platform's IOMMU")
+              "note.io.the-firmware-s-description")
     else:
         n.unseen("/sys/firmware/acpi/tables", tables.error)
     units = src.listdir("/sys/class/iommu")
     unit_names = list(units.names or ()) if units.seen else []
     if units.seen:
-        n.add("/sys/class/iommu", " ".join(unit_names) or "(empty)", "IOMMU units a kernel driver manages")
+        n.add("/sys/class/iommu", " ".join(unit_names) or "(empty)", "note.io.iommu-units-a-kernel")
     groups, groups_error = _iommu_groups(src)
     if groups is not None:
         n.add("/sys/kernel/iommu_groups", "%d groups" % len(groups))
@@ -95,7 +94,7 @@ def iommu(facts: Facts) -> Check:
             types[kind] = types.get(kind, 0) + 1
     if types:
         n.add("/sys/kernel/iommu_groups/*/type", ", ".join("%s=%d" % kv for kv in sorted(types.items())),
-              "DMA/DMA-FQ: translated; identity: passthrough (iommu=pt)")
+              "note.io.dma-dma-fq-translated")
     params = cmdline_params(src)
     iommu_params = {k: v for k, v in params.items() if k in ("intel_iommu", "amd_iommu", "iommu", "iommu.passthrough",
                                                              "iommu.strict", "amd_iommu_intr")}
@@ -163,17 +162,17 @@ def vfio(facts: Facts) -> Check:
     nodes = src.listdir("/dev/vfio")
     group_nodes = [g for g in nodes.names or () if g.isdigit() or g.startswith("noiommu-")] if nodes.seen else []
     if group_nodes:
-        n.add("/dev/vfio", " ".join(group_nodes), "IOMMU groups handed to VFIO")
+        n.add("/dev/vfio", " ".join(group_nodes), "note.io.iommu-groups-handed-to")
     bound = src.listdir("/sys/bus/pci/drivers/vfio-pci")
     devices = [d for d in bound.names or () if ":" in d] if bound.seen else []
     if devices:
         n.add("/sys/bus/pci/drivers/vfio-pci", " ".join(devices[:8]), "note.vfio.bound")
     unsafe, unsafe_raw, unsafe_path = param_on(src, "vfio_iommu_type1", "allow_unsafe_interrupts")
     if unsafe:
-        n.add(unsafe_path, unsafe_raw, "VFIO accepts devices without interrupt remapping: a guest could forge MSIs")
+        n.add(unsafe_path, unsafe_raw, "note.io.vfio-accepts-devices-without")
     noiommu, noiommu_raw, noiommu_path = param_on(src, "vfio", "enable_unsafe_noiommu_mode")
     if noiommu:
-        n.add(noiommu_path, noiommu_raw, "no-IOMMU mode: no isolation at all, for user-space drivers only")
+        n.add(noiommu_path, noiommu_raw, "note.io.no-iommu-mode-no")
     groups_listing = src.listdir("/sys/kernel/iommu_groups")
     has_groups = bool(groups_listing.seen and [g for g in groups_listing.names or () if g.isdigit()])
     built = config_value(facts, "VFIO")
@@ -203,10 +202,9 @@ def vfio(facts: Facts) -> Check:
 
 #: (node, module, CONFIG option, what it is for, status when missing).
 VIRTIO_NODES: Tuple[Tuple[str, str, str, str, str], ...] = (
-    ("/dev/net/tun", "tun", "TUN", "tap devices for guest networking (QEMU, libvirt, Firecracker)", "fail"),
-    ("/dev/vhost-net", "vhost_net", "VHOST_NET", "in-kernel virtio-net back-end (fast guest networking)", "warn"),
-    ("/dev/vhost-vsock", "vhost_vsock", "VHOST_VSOCK", "in-kernel virtio-vsock back-end (host-guest sockets; "
-     "QEMU vhost-vsock, Kata)", "warn"),
+    ("/dev/net/tun", "tun", "TUN", "note.vhost.tun", "fail"),
+    ("/dev/vhost-net", "vhost_net", "VHOST_NET", "note.vhost.vhost-net", "warn"),
+    ("/dev/vhost-vsock", "vhost_vsock", "VHOST_VSOCK", "note.vhost.vhost-vsock", "warn"),
 )
 MISC_NUMBERS = {"/dev/net/tun": (10, 200), "/dev/vhost-net": (10, 238), "/dev/vhost-vsock": (10, 241)}
 

@@ -73,9 +73,9 @@ def kvm_backend(facts: Facts) -> Check:
     found = kvm_backends(facts)
     core = module_present(facts, "kvm")
     if core:
-        n.add("/sys/module/kvm", core, "the KVM core")
+        n.add("/sys/module/kvm", core, "note.kvm.the-kvm-core")
     for name, state in found:
-        n.add("/sys/module/" + name, state, BACKENDS.get(name, "KVM"))
+        n.add("/sys/module/" + name, state, BACKENDS.get(name, "note.kvm.backend.kvm"))
         for param in BACKEND_PARAMS.get(name, ()):
             raw, path = module_param(src, name, param)
             if raw is not None:
@@ -100,7 +100,7 @@ def kvm_backend(facts: Facts) -> Check:
         return n.done("pass", "kvm-backend.core-" + core, **details)
     log = log_lines(facts, "kvm_intel", "kvm_amd", "kvm:", "KVM:")
     for line in log[:3]:
-        n.add("cmd:dmesg", line, "what KVM said when it loaded (or refused to)")
+        n.add("cmd:dmesg", line, "note.kvm.what-kvm-said-when")
     option = {"intel": "KVM_INTEL", "amd": "KVM_AMD"}.get(vendor(facts) or "", "KVM")
     built = config_value(facts, option)
     if built is not None:
@@ -167,7 +167,7 @@ def kvm_device(facts: Facts) -> Check:
     dev = src.device("/dev/kvm")
     misc, misc_error = first_line(src, "/sys/class/misc/kvm/dev")
     if misc is not None:
-        n.add("/sys/class/misc/kvm/dev", misc, "the KVM driver registered its misc device")
+        n.add("/sys/class/misc/kvm/dev", misc, "note.kvm.the-kvm-driver-registered")
     else:
         n.unseen("/sys/class/misc/kvm/dev", misc_error)
     container = facts.in_container
@@ -252,7 +252,7 @@ def kvm_device(facts: Facts) -> Check:
         return n.done("fail", "kvm-device.api", None, dict(fields, api=api), value="API %s" % api, cause="api",
                       **details)
     create = info.get("create_vm")
-    n.add("ioctl:KVM_CREATE_VM", create or "not tried", "the end-to-end proof that a VM can be created now")
+    n.add("ioctl:KVM_CREATE_VM", create or "not tried", "note.kvm.the-end-to-end")
     if create is None:
         return n.done("unknown", "kvm-device.create-not-tried", value="API 12", **details)
     if create != "ok":
@@ -315,7 +315,7 @@ def kvm_nested(facts: Facts) -> Check:
     if backend in ("kvm_intel", "kvm_amd"):
         on, raw, path = param_on(src, backend, "nested")
         if raw is not None:
-            n.add(path, raw, "kvm_intel prints a bool (Y/N), kvm_amd an int (1/0)")
+            n.add(path, raw, "note.kvm.kvm-intel-prints-a")
         if backend == "kvm_intel":
             offered = _supported_bit(kvm_info, "0x1", 2, 5)
             bit_name = "VMX"
@@ -324,7 +324,7 @@ def kvm_nested(facts: Facts) -> Check:
             bit_name = "SVM"
         if offered is not None:
             n.add("ioctl:KVM_GET_SUPPORTED_CPUID", "%s %s offered to guests" % (bit_name, "is" if offered else "not"),
-                  "what KVM would put in its guests' CPUID")
+                  "note.kvm.what-kvm-would-put")
         if on is None and offered is None:
             host_side = None
         else:
@@ -332,16 +332,16 @@ def kvm_nested(facts: Facts) -> Check:
         state = (kvm_info.get("caps") or {}).get("nested_state") if isinstance(kvm_info.get("caps"), dict) else None
         if state:
             n.add("ioctl:KVM_CHECK_EXTENSION(NESTED_STATE)", state,
-                  "nested guests' state can be saved (live migration of nested guests)")
+                  "note.kvm.nested-guests-state-can")
     elif backend == "kvm_pvm":
         host_side = "impossible"
-        n.add("/sys/module/kvm_pvm", "present", "PVM offers its guests no VT-x/AMD-V: they cannot run KVM")
+        n.add("/sys/module/kvm_pvm", "present", "note.kvm.pvm-offers-its-guests")
     hav_flag = "vmx" if "vmx" in flags else "svm" if "svm" in flags else None
     usable = kvm_usable(src)
     details: Dict[str, Any] = {"guest": guest, "host_side": host_side, "backend": backend}
     if guest:
         if flags:
-            n.add("/proc/cpuinfo flags", hav_flag or "no vmx/svm", "in a guest, these come from the outer hypervisor")
+            n.add("/proc/cpuinfo flags", hav_flag or "no vmx/svm", "note.kvm.in-a-guest-these")
         else:
             n.unseen("/proc/cpuinfo", facts.error("/proc/cpuinfo"))
         for line in log_lines(facts, "Enlightened VMCS", "nested")[:2]:

@@ -63,13 +63,13 @@ def hugepages(facts: Facts) -> Check:
     if thp_raw is not None:
         match = re.search(r"\[(\w+)\]", thp_raw)
         thp = match.group(1) if match else None
-        n.add(THP, thp_raw, "always: every large mapping; madvise: those that ask (QEMU does); never: off")
+        n.add(THP, thp_raw, "note.memory.always-every-large-mapping")
     else:
         n.unseen(THP, thp_error)
     ksm_run = _int(src, KSM + "/run")
     sharing = _int(src, KSM + "/pages_sharing")
     if ksm_run is not None:
-        n.add(KSM + "/run", ksm_run, "0 stopped, 1 merging, 2 unmerging")
+        n.add(KSM + "/run", ksm_run, "note.memory.0-stopped-1-merging")
         if sharing:
             n.add(KSM + "/pages_sharing", sharing)
     ksm = {0: "stopped", 1: "running", 2: "unmerging"}.get(ksm_run, "absent") if ksm_run is not None else "absent"

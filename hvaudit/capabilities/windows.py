@@ -249,7 +249,7 @@ def wsl2(facts: Facts) -> Optional[Check]:
     if listing.seen:
         n.add("cmd:wsl-list", "%d distributions, %d WSL 2 running" % (len(distros), len(running)))
     if utility_vm:
-        n.add("cmd:vm-processes vmmemwsl", "present", "the memory of WSL 2's utility VM")
+        n.add("cmd:vm-processes vmmemwsl", "present", "note.windows.the-memory-of-wsl")
     if state is None:
         return n.done("unknown", "wsl2.features-unreadable", **details)
     platform, wsl = state.get("VirtualMachinePlatform"), state.get("Microsoft-Windows-Subsystem-Linux")
