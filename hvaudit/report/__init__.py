@@ -15,6 +15,7 @@ FORMATS = {
     "text": "hvaudit.report.text",
     "markdown": "hvaudit.report.markdown",
     "html": "hvaudit.report.html",
+    "prometheus": "hvaudit.report.prometheus",
 }
 LANGS = ("en", "pt")
 
