@@ -19,7 +19,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Optional, Sequence
 
-FORMAT_CHOICES = ("text", "json", "markdown", "html", "prometheus")
+FORMAT_CHOICES = ("text", "json", "markdown", "html", "prometheus", "facts")
 SUFFIX_FORMATS = {".json": "json", ".html": "html", ".htm": "html", ".md": "markdown", ".prom": "prometheus"}
 FLEET_FORMATS = ("csv", "json", "markdown", "html")
 SUFFIX_FLEET_FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".html": "html", ".htm": "html"}

@@ -28,6 +28,9 @@ CAN_HOST: Tuple[Tuple[str, Tuple[Tuple[str, ...], ...]], ...] = (
     ("passthrough", (("vfio", "iommu"),)),
 )
 CAN_HOST_KEYS = tuple(key for key, _ in CAN_HOST)
+#: Checks whose `warn` still lets the machine host (cgroups on a hybrid hierarchy, namespaces
+#: with a lowered limit); every other check of CAN_HOST must pass.
+WARN_SUFFICES = frozenset({"cgroups", "namespaces"})
 #: Groups of hosts, each answering one question, in the order reports show them.
 HOST_GROUPS = ("no-kvm", "no-nested-kvm", "vtx-disabled-in-firmware", "not-seen-as-root")
 #: Groups keyed by a value (a hypervisor, a cloud, a container runtime, a classification).
@@ -150,9 +153,12 @@ def _host_name(report: Mapping[str, Any], meta: Mapping[str, Any], path: str) ->
     return os.path.splitext(os.path.basename(path))[0]
 
 
-def _can_host(checks: Mapping[str, str]) -> Tuple[str, ...]:
-    return tuple(key for key, ways in CAN_HOST
-                 if any(all(checks.get(check) == "pass" for check in way) for way in ways))
+def can_host(checks: Mapping[str, str]) -> Tuple[str, ...]:
+    """What a machine whose checks have these statuses can host (keys of CAN_HOST)."""
+    def holds(check: str) -> bool:
+        return checks.get(check) in (("pass", "warn") if check in WARN_SUFFICES else ("pass",))
+
+    return tuple(key for key, ways in CAN_HOST if any(all(holds(check) for check in way) for way in ways))
 
 
 def row_from_report(report: Any, path: str) -> Row:
@@ -197,7 +203,7 @@ def row_from_report(report: Any, path: str) -> Row:
         cvm=_text(report.get("cvm"), "none"),
         hypervisor=hypervisor,
         cloud=cloud,
-        can_host=_can_host(checks),
+        can_host=can_host(checks),
         checks=checks,
         findings=findings,
         version=_text(meta.get("hvaudit_version")),

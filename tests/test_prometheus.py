@@ -21,7 +21,7 @@ import pytest
 from hvaudit.report.prometheus import label_value, render
 
 from .conftest import ROOT, hvaudit_command, process_env
-from .report_samples import HOSTILE, HOSTILE_CAPTURE, audit, fixture_cases, sample_report
+from .report_samples import HOSTILE_CAPTURE, audit, fixture_cases, sample_report
 
 PROMTOOL = shutil.which("promtool")
 NODE_EXPORTER = shutil.which("prometheus-node-exporter") or shutil.which("node_exporter")

@@ -36,8 +36,8 @@ def test_the_archive_holds_what_it_needs_and_nothing_binary(pyz: Path) -> None:
 
 
 def test_bare_interpreter_sees_no_site_packages() -> None:
-    proc = subprocess.run(BARE + ["-c", "import importlib.util as u; print(u.find_spec('click'), u.find_spec('jinja2'))"],
-                          capture_output=True, text=True, timeout=60)
+    probe = "import importlib.util as u; print(u.find_spec('click'), u.find_spec('jinja2'))"
+    proc = subprocess.run(BARE + ["-c", probe], capture_output=True, text=True, timeout=60)
     assert proc.stdout.split() == ["None", "None"]
 
 

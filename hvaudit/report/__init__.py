@@ -16,6 +16,7 @@ FORMATS = {
     "markdown": "hvaudit.report.markdown",
     "html": "hvaudit.report.html",
     "prometheus": "hvaudit.report.prometheus",
+    "facts": "hvaudit.report.facts",
 }
 LANGS = ("en", "pt")
 

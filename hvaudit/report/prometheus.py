@@ -18,10 +18,10 @@ strings, hypervisor names) first have their control characters made visible.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Iterable, List, Mapping, Optional, Tuple
 
 from .. import __version__
-from ..fleet import CAN_HOST
+from ..fleet import CAN_HOST_KEYS, can_host
 from ..model import CHECK_STATUSES, SEVERITIES, Report
 from .view import shown
 
@@ -78,10 +78,9 @@ def render(report: Report, lang: str = "en", color: bool = False) -> str:
     _family(out, "check_status", "gauge", "1 for the status of each capability check, 0 for its other statuses.",
             [({"check": check.id, "status": status}, 1 if check.status == status else 0)
              for check in report.checks for status in CHECK_STATUSES])
-    statuses: Dict[str, str] = {check.id: check.status for check in report.checks}
+    hosts = can_host({check.id: check.status for check in report.checks})
     _family(out, "can_host", "gauge", "1 when the checks show the machine can host this kind of guest, else 0.",
-            [({"kind": key}, 1 if any(all(statuses.get(c) == "pass" for c in way) for way in ways) else 0)
-             for key, ways in CAN_HOST])
+            [({"kind": key}, 1 if key in hosts else 0) for key in CAN_HOST_KEYS])
     counts = {severity: 0 for severity in SEVERITIES}
     for finding in report.findings:
         counts[finding.severity] = counts.get(finding.severity, 0) + 1
