@@ -11,6 +11,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -128,3 +129,38 @@ def test_node_exporter_serves_the_audit(tmp_path: Path) -> None:
     assert len(served) == len(written)
     assert any(line.startswith('hvaudit_check_status{check="kvm-device"') for line in served)
     assert promtool_check(body).returncode == 0
+
+
+def _contrib_commands() -> List[Tuple[str, List[str]]]:
+    """The audit command of the systemd service and of the cron example, as argv."""
+    import shlex
+
+    service = (ROOT / "contrib" / "systemd" / "hvaudit-textfile.service").read_text(encoding="utf-8")
+    exec_start = [line.partition("=")[2] for line in service.splitlines() if line.startswith("ExecStart=")]
+    cron = (ROOT / "contrib" / "cron" / "hvaudit").read_text(encoding="utf-8")
+    entries = [line.split(None, 6)[6] for line in cron.splitlines() if line[:1].isdigit()]
+    return [("systemd", shlex.split(exec_start[0])),
+            ("cron", shlex.split(entries[0].partition(" 2>>")[0])[1:])]  # after the user field
+
+
+@needs_promtool
+@pytest.mark.parametrize("kind", ["systemd", "cron"])
+def test_contrib_examples_write_what_the_collector_reads(pyz: Path, tmp_path: Path, kind: str) -> None:
+    argv = dict(_contrib_commands())[kind]
+    assert argv[1:4] == ["-I", "-S", "/usr/local/lib/hvaudit/hvaudit.pyz"] and argv[-1] == "--force"
+    output = argv.index("-o") + 1
+    assert argv[output] == "/var/lib/prometheus/node-exporter/hvaudit.prom"
+    argv = [sys.executable, "-I", "-S", str(pyz)] + argv[4:]
+    argv[argv.index("-o") + 1] = str(tmp_path / "hvaudit.prom")
+    for _ in range(2):
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd="/")
+        assert proc.returncode == 0, proc.stderr
+    assert promtool_check((tmp_path / "hvaudit.prom").read_text(encoding="utf-8")).returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+def test_systemd_units_verify() -> None:
+    folder = ROOT / "contrib" / "systemd"
+    proc = subprocess.run(["systemd-analyze", "verify", "hvaudit-textfile.service", "hvaudit-textfile.timer"],
+                          cwd=str(folder), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr

@@ -102,7 +102,7 @@ class FleetView:
             "cloud": shown(r.cloud) or "—", "can_host": _can_host_text(r, t),
             "failed": ", ".join(shown(c) for c in _failed(r)) or "—",
             "statuses": [(c, r.checks.get(c, "")) for c in self.checks],
-        } for r in fleet.rows]
+        } for r in sorted(fleet.rows, key=lambda r: (r.host, r.path))]
         self.questions = [(name, t("fleet.group." + name), [shown(r.host) for r in rows])
                           for name, rows in host_groups(fleet.rows).items() if name in HOST_GROUPS]
         self.groups = [(name, t("fleet.group." + name),
