@@ -138,9 +138,9 @@ def _contrib_commands() -> List[Tuple[str, List[str]]]:
     service = (ROOT / "contrib" / "systemd" / "hvaudit-textfile.service").read_text(encoding="utf-8")
     exec_start = [line.partition("=")[2] for line in service.splitlines() if line.startswith("ExecStart=")]
     cron = (ROOT / "contrib" / "cron" / "hvaudit").read_text(encoding="utf-8")
-    entries = [line.split(None, 6)[6] for line in cron.splitlines() if line[:1].isdigit()]
+    entries = [line.split(None, 6)[6] for line in cron.splitlines() if line[:1].isdigit()]  # after the user
     return [("systemd", shlex.split(exec_start[0])),
-            ("cron", shlex.split(entries[0].partition(" 2>>")[0])[1:])]  # after the user field
+            ("cron", shlex.split(entries[0].partition(" 2>>")[0]))]
 
 
 @needs_promtool
