@@ -132,7 +132,7 @@ def render_markdown(fleet: Fleet, lang: str = "en") -> str:
     out += _table(("", ""), [(text(t("fleet.reports-read")), str(view.counts[0])),
                              (text(t("fleet.reports-unreadable")), str(view.counts[1])),
                              (text(t("hvaudit-version")), text(view.version)),
-                             (text(t("audited-at")), text(view.generated))]) + [""]
+                             (text(t("fleet.made-at")), text(view.generated))]) + [""]
     out += ["## %s" % text(t("fleet.questions")), ""]
     out += _table((t("fleet.questions"), t("fleet.count"), t("fleet.hosts")),
                   [(text(label), str(len(hosts)), text(", ".join(hosts)) or text(t("fleet.no-host")))
