@@ -100,6 +100,24 @@ def _details(layer: Mapping[str, Any]) -> str:
     return ", ".join("%s=%s" % (k, _str(v)) for k, v in sorted(details.items(), key=lambda kv: str(kv[0])))
 
 
+def _compare_items(area: str, old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]], value: str,
+                   note: str) -> List[Change]:
+    """Checks (or findings) by id: removed, added, or changed in `value` (status, severity)
+    or `note` (summary, title)."""
+    before = _by_id(old, lambda item: _str(item.get("id")))
+    after = _by_id(new, lambda item: _str(item.get("id")))
+    changes: List[Change] = []
+    for key, item in before.items():
+        if key not in after:
+            changes.append(Change(area, key, "removed", _str(item.get(value)), None, _str(item.get(note))))
+        elif (item.get(value), item.get(note)) != (after[key].get(value), after[key].get(note)):
+            changes.append(Change(area, key, "changed", _str(item.get(value)), _str(after[key].get(value)),
+                                  _str(after[key].get(note))))
+    changes += [Change(area, key, "added", None, _str(item.get(value)), _str(item.get(note)))
+                for key, item in after.items() if key not in before]
+    return changes
+
+
 def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> List[Change]:
     changes: List[Change] = []
     for key in VERDICT_KEYS:
@@ -117,31 +135,8 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> List[Change]:
     changes += [Change("layers", lid, "added", None, _str(layer.get("name")))
                 for lid, layer in new_layers.items() if lid not in old_layers]
 
-    old_checks = _by_id(_items(old, "capabilities"), lambda c: _str(c.get("id")))
-    new_checks = _by_id(_items(new, "capabilities"), lambda c: _str(c.get("id")))
-    for cid, check in old_checks.items():
-        if cid not in new_checks:
-            changes.append(Change("checks", cid, "removed", _str(check.get("status")), None,
-                                  _str(check.get("summary"))))
-        elif (check.get("status"), check.get("summary")) != (new_checks[cid].get("status"),
-                                                             new_checks[cid].get("summary")):
-            changes.append(Change("checks", cid, "changed", _str(check.get("status")),
-                                  _str(new_checks[cid].get("status")), _str(new_checks[cid].get("summary"))))
-    changes += [Change("checks", cid, "added", None, _str(check.get("status")), _str(check.get("summary")))
-                for cid, check in new_checks.items() if cid not in old_checks]
-
-    old_findings = _by_id(_items(old, "findings"), lambda f: _str(f.get("id")))
-    new_findings = _by_id(_items(new, "findings"), lambda f: _str(f.get("id")))
-    for fid, finding in old_findings.items():
-        if fid not in new_findings:
-            changes.append(Change("findings", fid, "removed", _str(finding.get("severity")), None,
-                                  _str(finding.get("title"))))
-        elif (finding.get("severity"), finding.get("title")) != (new_findings[fid].get("severity"),
-                                                                  new_findings[fid].get("title")):
-            changes.append(Change("findings", fid, "changed", _str(finding.get("severity")),
-                                  _str(new_findings[fid].get("severity")), _str(new_findings[fid].get("title"))))
-    changes += [Change("findings", fid, "added", None, _str(f.get("severity")), _str(f.get("title")))
-                for fid, f in new_findings.items() if fid not in old_findings]
+    changes += _compare_items("checks", _items(old, "capabilities"), _items(new, "capabilities"), "status", "summary")
+    changes += _compare_items("findings", _items(old, "findings"), _items(new, "findings"), "severity", "title")
     return changes
 
 

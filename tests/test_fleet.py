@@ -13,25 +13,17 @@ from typing import Dict, List
 import jsonschema
 import pytest
 
-from hvaudit.cli import main
 from hvaudit.fleet import read_fleet
 from hvaudit.schema import DETECT_SCHEMA, schema_text
 
 from .conftest import FIXTURES
 from .report_samples import HOSTILE, audit, fixture_cases
+from .test_cli import call
 
 CAPTURES = FIXTURES / "captures"
 #: Fixtures whose verdicts the fleet's questions are asked about (each documented in its SOURCE.md).
 FLEET = ("bare-metal-intel-host", "cap-intel-vtx-disabled-bios", "cap-gce-nested-guest", "aws-nitro-c5",
          "docker-on-kvm", "azure-hyperv-vm", "windows-hyperv-host", "cap-kvm-user-not-in-group")
-
-
-def call(capsys, *args: str) -> tuple:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return exit_info.value.code or 0, out.out, out.err
 
 
 @pytest.fixture(scope="module")
