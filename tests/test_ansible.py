@@ -29,7 +29,7 @@ from hvaudit.schema import schema_text
 
 from .conftest import ARTIFACT_NOTES, ARTIFACTS, ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
 PLAYBOOK_BIN = Path(sys.executable).parent / "ansible-playbook"
 PODMAN = shutil.which("podman")
 CONTAINERS_CONF = """\
@@ -66,6 +66,7 @@ def podman_targets(tmp_path_factory) -> Iterator[List[str]]:
         pytest.skip("podman is not installed (apt-get install podman runc)")
     folder = tmp_path_factory.mktemp("podman")
     (folder / "containers.conf").write_text(CONTAINERS_CONF, encoding="utf-8")
+    previous = os.environ.get("CONTAINERS_CONF")
     os.environ["CONTAINERS_CONF"] = str(folder / "containers.conf")
     tag = "localhost/hvaudit-test-target:%d" % os.getpid()
     names = ["hvaudit-target-%d-%d" % (os.getpid(), i) for i in (1, 2)]
@@ -88,7 +89,10 @@ def podman_targets(tmp_path_factory) -> Iterator[List[str]]:
         for name in names:
             podman("rm", "-f", "-t", "0", name)
         podman("rmi", "-f", tag)
-        os.environ.pop("CONTAINERS_CONF", None)
+        if previous is None:
+            os.environ.pop("CONTAINERS_CONF", None)
+        else:
+            os.environ["CONTAINERS_CONF"] = previous
 
 
 @pytest.mark.skipif(not PLAYBOOK_BIN.exists(), reason="ansible is not installed (the test extra)")
