@@ -173,7 +173,8 @@ def row_from_report(report: Any, path: str) -> Row:
     layers = report.get("layers", [])
     if not isinstance(classification, str) or not isinstance(capabilities, list) or not isinstance(layers, list):
         raise _NotUsable("fleet.unreadable.not-report")
-    meta = report.get("meta") if isinstance(report.get("meta"), dict) else {}
+    raw_meta = report.get("meta")
+    meta: Mapping[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     checks: Dict[str, str] = {}
     vtx_firmware = ""
     for check in capabilities:
@@ -189,9 +190,11 @@ def row_from_report(report: Any, path: str) -> Row:
     for layer in layers:
         if isinstance(layer, dict) and layer.get("kind") == "vm":
             hypervisor = _text(layer.get("name"), _text(layer.get("tech")))
-            details = layer.get("details") if isinstance(layer.get("details"), dict) else {}
-            cloud = _text(details.get("cloud"), cloud)
-    user = meta.get("user") if isinstance(meta.get("user"), dict) else {}
+            details = layer.get("details")
+            if isinstance(details, dict):
+                cloud = _text(details.get("cloud"), cloud)
+    raw_user = meta.get("user")
+    user: Mapping[str, Any] = raw_user if isinstance(raw_user, dict) else {}
     euid = user.get("euid", user.get("uid"))
     return Row(
         path=path,

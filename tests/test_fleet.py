@@ -20,6 +20,8 @@ from .conftest import FIXTURES
 from .report_samples import HOSTILE, audit, fixture_cases
 from .test_cli import call
 
+#: Each test audits captures and runs the command line several times: seconds, not milliseconds.
+pytestmark = pytest.mark.slow
 CAPTURES = FIXTURES / "captures"
 #: Fixtures whose verdicts the fleet's questions are asked about (each documented in its SOURCE.md).
 FLEET = ("bare-metal-intel-host", "cap-intel-vtx-disabled-bios", "cap-gce-nested-guest", "aws-nitro-c5",

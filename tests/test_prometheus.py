@@ -24,6 +24,7 @@ from hvaudit.report.prometheus import label_value, render
 from .conftest import ROOT, hvaudit_command, process_env
 from .report_samples import HOSTILE_CAPTURE, audit, fixture_cases, sample_report
 
+pytestmark = pytest.mark.slow
 PROMTOOL = shutil.which("promtool")
 NODE_EXPORTER = shutil.which("prometheus-node-exporter") or shutil.which("node_exporter")
 needs_promtool = pytest.mark.skipif(PROMTOOL is None, reason="promtool is not installed (apt-get install prometheus)")
@@ -89,6 +90,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.integration
 @needs_promtool
 @pytest.mark.skipif(NODE_EXPORTER is None, reason="apt-get install prometheus-node-exporter")
 def test_node_exporter_serves_the_audit(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from hvaudit.schema import DETECT_SCHEMA, schema_text
 
+pytestmark = pytest.mark.slow
 BARE = [sys.executable, "-I", "-S"]
 
 

@@ -4,8 +4,8 @@ printable (every finding prints open).
 
 The templates live in `templates/` at the root of the repository; pyproject.toml ships
 that folder in the wheel (and tools/build_pyz.py in the single file) as `hvaudit/templates/`.
-`TEMPLATES` resolves it once, through importlib.resources so that it reads from a zip archive
-too: the installed copy, else the checkout's. jinja2 is imported only when a report is rendered,
+`TEMPLATES` resolves it once: the installed copy, else the checkout's; in a zip archive the
+package's loader reads it. jinja2 is imported only when a report is rendered,
 in one environment with autoescape on: every string of the report is text, never markup.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from importlib import resources
+import pkgutil
 from pathlib import Path
 from typing import Any, Optional
 
@@ -21,12 +21,23 @@ from ..model import Report
 from .view import build
 
 TEMPLATE = "report.html.j2"
-_INSTALLED = resources.files("hvaudit").joinpath("templates")
-_CHECKOUT = Path(__file__).resolve().parents[2] / "templates"
-#: The templates folder (a Traversable): hvaudit/templates/ when installed or in the single
-#: file, <checkout>/templates/ otherwise.
-TEMPLATES: Any = _INSTALLED if _INSTALLED.joinpath(TEMPLATE).is_file() else _CHECKOUT
+_PACKAGE = Path(__file__).resolve().parents[1]
+#: The templates folder: hvaudit/templates/ when installed, <checkout>/templates/ otherwise
+#: (in the single file, where no folder exists, template_source reads the archive).
+TEMPLATES = next((p for p in (_PACKAGE / "templates", _PACKAGE.parent / "templates")
+                  if (p / TEMPLATE).is_file()), _PACKAGE.parent / "templates")
 STYLESHEET = "report.css"
+
+#: The template compiled to Python by jinja2 (`python -m hvaudit.report.html` writes it), so
+#: that a report does not compile it again on every run; used while it matches the
+#: template and the installed jinja2, which a test keeps so.
+COMPILED = Path(__file__).with_name("html_template.py")
+COMPILED_HEADER = ('''"""report.html.j2 compiled by jinja2 %s (`python -m hvaudit.report.html`); do not edit."""
+# mypy: ignore-errors
+# ruff: noqa
+TEMPLATE_SHA256 = %r
+JINJA2_VERSION = %r
+''')
 
 _environment: Optional[Any] = None
 
@@ -43,18 +54,52 @@ def environment() -> Any:
     return _environment
 
 
-def template_source(name: str) -> str:
-    return TEMPLATES.joinpath(name).read_text(encoding="utf-8")
+def template_source(name: str = TEMPLATE) -> str:
+    """A template or stylesheet: from the folder, else through the package's loader (a zip
+    archive), as importlib.resources would, without importing it."""
+    if TEMPLATES.is_dir():
+        return (TEMPLATES / name).read_text(encoding="utf-8")
+    data = pkgutil.get_data("hvaudit", "templates/" + name)
+    if data is None:
+        raise FileNotFoundError(name)
+    return data.decode("utf-8")
+
+
+def compiled_source() -> str:
+    """What html_template.py holds: the template as this jinja2 compiles it."""
+    import jinja2
+
+    source = template_source()
+    code = environment().compile(source, TEMPLATE, TEMPLATE, raw=True, defer_init=True)
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
+    return COMPILED_HEADER % (jinja2.__version__, digest, jinja2.__version__) + code + "\n"
+
+
+def template() -> Any:
+    """The report template: the shipped compiled module when it was made from this template
+    by this jinja2, else compiled now (in memory: nothing is written)."""
+    import jinja2
+
+    env = environment()
+    from . import html_template as compiled
+
+    digest = hashlib.sha256(template_source().encode("utf-8")).hexdigest()
+    if digest == compiled.TEMPLATE_SHA256 and jinja2.__version__ == compiled.JINJA2_VERSION:
+        return env.template_class.from_module_dict(env, vars(compiled), env.make_globals(None))
+    return env.get_template(TEMPLATE)
 
 
 def render(report: Report, lang: str = "en", color: bool = False) -> str:
     import markupsafe
 
-    env = environment()
     css = template_source(STYLESHEET)
     if "</" in css:
         raise ValueError("%s must not contain '</'" % STYLESHEET)
     digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
     view = build(report, lang)
-    return env.get_template(TEMPLATE).render(v=view, t=view.t, css=markupsafe.Markup(css),
-                                             css_hash="sha256-" + digest)
+    return template().render(v=view, t=view.t, css=markupsafe.Markup(css), css_hash="sha256-" + digest)
+
+
+if __name__ == "__main__":
+    COMPILED.write_text(compiled_source(), encoding="utf-8")
+    print("wrote %s" % COMPILED)

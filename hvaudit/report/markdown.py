@@ -10,7 +10,7 @@ backticks in them. Newlines never reach a table row.
 from __future__ import annotations
 
 import re
-from typing import Iterable, List, Sequence
+from typing import Iterable, List, Sequence, Tuple
 
 from ..model import Report
 from . import view as v
@@ -89,7 +89,7 @@ def render(report: Report, lang: str = "en", color: bool = False) -> str:
     out.append("")
 
     out += ["## %s" % text(t("layers-from-hardware")), "", "*%s*" % text(t("stack-caption")), ""]
-    rows = []
+    rows: List[Tuple[str, ...]] = []
     for i, tier in enumerate(view.tiers):
         facts = "; ".join("%s: %s" % (text(k), text(val)) for k, val in tier.facts)
         name = "**%s**" % text(tier.name) + (" ← *%s*" % text(t("this-system")) if tier.here else "")
