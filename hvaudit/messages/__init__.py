@@ -35,7 +35,9 @@ def catalog(lang: str) -> GNUTranslations:
         from gettext import GNUTranslations
         from importlib import resources
 
-        data = resources.files(__name__).joinpath("locale", lang, "LC_MESSAGES", DOMAIN + ".mo").read_bytes()
+        # One part per joinpath: Python 3.9's takes a single one.
+        data = resources.files(__name__).joinpath("locale").joinpath(lang).joinpath("LC_MESSAGES") \
+            .joinpath(DOMAIN + ".mo").read_bytes()
         _CATALOGS[lang] = GNUTranslations(io.BytesIO(data))
     return _CATALOGS[lang]
 
