@@ -108,6 +108,7 @@ def write_capture(rec: RecordingSource, folder: Path, report: Report, redactor: 
     doc: Dict[str, Any] = {
         "format": FORMAT,
         "captured_at": meta.get("captured_at"),
+        "hostname": meta.get("hostname"),
         "hvaudit_version": report.meta.hvaudit_version,
         "user": meta.get("user"),
         "uname": dict(rec.uname()),

@@ -1,12 +1,14 @@
 """Reporters render a Report; JSON is the canonical shape and the others render it.
 
-Each format is a module with `render(report, lang) -> str`, imported only when chosen
-(jinja2 is loaded only for HTML).
+Each format is a module with `render(report, lang, color, ...) -> str`, imported only
+when chosen (jinja2 is loaded only for HTML); the options a format has no use for
+(`detail`, `width`) are not passed to it.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 
 from ..model import Report
 
@@ -17,8 +19,13 @@ FORMATS = {
     "html": "hvaudit.report.html",
 }
 LANGS = ("en", "pt")
+#: --detail: "compact" fits a ticket, "full" adds every explanation and its evidence.
+DETAILS = ("compact", "full")
 
 
-def render(report: Report, fmt: str, lang: str = "en", color: bool = False) -> str:
+def render(report: Report, fmt: str, lang: str = "en", color: bool = False, detail: str = "compact",
+           width: int = 80) -> str:
     module = importlib.import_module(FORMATS[fmt])
-    return module.render(report, lang=lang, color=color)
+    accepted = inspect.signature(module.render).parameters
+    options = {k: val for k, val in (("detail", detail), ("width", width)) if k in accepted}
+    return module.render(report, lang=lang, color=color, **options)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..model import Report
-from .view import build
+from .view import brief, build, first_sentence, header
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 #: The templates folder: hvaudit/templates/ when installed, <checkout>/templates/ otherwise.
@@ -40,7 +40,7 @@ def environment() -> Any:
     return _environment
 
 
-def render(report: Report, lang: str = "en", color: bool = False) -> str:
+def render(report: Report, lang: str = "en", color: bool = False, detail: str = "compact") -> str:
     import markupsafe
 
     env = environment()
@@ -48,6 +48,6 @@ def render(report: Report, lang: str = "en", color: bool = False) -> str:
     if "</" in css:
         raise ValueError("%s must not contain '</'" % STYLESHEET)
     digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
-    view = build(report, lang)
-    return env.get_template(TEMPLATE).render(v=view, t=view.t, css=markupsafe.Markup(css),
-                                             css_hash="sha256-" + digest)
+    view = build(report, lang, detail)
+    return env.get_template(TEMPLATE).render(v=view, t=view.t, header=header(view), first_sentence=first_sentence,
+                                             brief=brief, css=markupsafe.Markup(css), css_hash="sha256-" + digest)

@@ -37,6 +37,8 @@ CAPTURE_FILE_LIMIT = 16 << 20
 LISTING_LIMIT = 8192
 #: Length of an error text kept from capture.json ("EACCES", or "EPERM: why").
 ERROR_TEXT_LIMIT = 200
+#: Systems whose captures need no root/ (their probes ask commands, not files).
+NO_ROOT_SYSTEMS = ("FreeBSD", "Darwin", "Windows")
 KEEP = ".keep"  # stands in a folder that would otherwise be empty; not one of its entries
 
 
@@ -94,7 +96,10 @@ class CaptureSource(Source):
             raise CaptureError("not a capture folder: %s" % shown(self.path))
         self._doc = self._load_document()
         self._root = self.path / "root"
-        self._tops = {"root": self._check_top("root", required=True),
+        # Only Linux captures keep their answers in root/; the other systems' are in commands/.
+        uname = self._doc.get("uname")
+        system = uname.get("sysname") if isinstance(uname, dict) else None
+        self._tops = {"root": self._check_top("root", required=system not in NO_ROOT_SYSTEMS),
                       "commands": self._check_top("commands", required=False)}
         self._cpuid = self._table("cpuid", dict, self._parse_cpuid)
         self._links = self._table("links", dict, self._strings)
@@ -108,6 +113,9 @@ class CaptureSource(Source):
         self._uname = {k: shown(v, 512) for k, v in self._table("uname", dict, self._strings).items()
                        if k.isidentifier()}
         user, captured = self._doc.get("user"), self._doc.get("captured_at")
+        hostname = self._doc.get("hostname")
+        if hostname is not None and not isinstance(hostname, str):
+            self.damage.append("capture.json: 'hostname' is not a string; ignored")
         if user is not None and not (isinstance(user, dict) and all(
                 isinstance(user.get(k), int) and not isinstance(user.get(k), bool) for k in ("uid", "euid")
                 if k in user)):
@@ -441,4 +449,12 @@ class CaptureSource(Source):
             "user": ids,
             "path": shown(self.path, 4096),
             "redacted": self._doc.get("redacted") is True,
+            "hostname": self.hostname(),
         }
+
+    def hostname(self) -> Optional[str]:
+        """The host name the capture was made on: its `hostname` key, else uname's nodename."""
+        name = self._doc.get("hostname")
+        if not isinstance(name, str) or not name.strip():
+            name = self._uname.get("nodename")
+        return shown(name, 255) if name else None

@@ -206,6 +206,19 @@ def system_uname() -> Dict[str, str]:
             "version": platform.version(), "machine": platform.machine()}
 
 
+def system_hostname() -> Optional[str]:
+    """This machine's host name, as uname(2) gives it (kept out of `uname()`, which a
+    capture records for every audit to compare, so that only `--redact` decides where the
+    name is written)."""
+    if hasattr(os, "uname"):
+        name = os.uname().nodename
+    else:
+        import platform
+
+        name = platform.node()
+    return name or None
+
+
 def failure(stderr: bytes) -> str:
     """The errno name for a helper that exited non-zero, from what it said."""
     text = stderr.decode("utf-8", "replace").lower()
@@ -593,6 +606,7 @@ class LiveSource(Source):
             "captured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "user": current_user(),
             "path": None,
+            "hostname": system_hostname(),
         }
 
 
