@@ -20,17 +20,41 @@ if TYPE_CHECKING:
     from typing import Optional, Sequence
 
 FORMAT_CHOICES = ("text", "json", "markdown", "html")
-SUFFIX_FORMATS = {".json": "json", ".html": "html", ".htm": "html", ".md": "markdown"}
+#: The format an -o file's suffix names; a file without a suffix gets text.
+SUFFIX_FORMATS = {".json": "json", ".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown",
+                  ".txt": "text", ".text": "text"}
+DETAIL_CHOICES = ("compact", "full")
+#: --fail-on LEVEL: the statuses that fail the gate at each level.
+FAIL_ON = {"warn": ("warn", "fail"), "fail": ("fail",)}
+
+
+def format_for(output: Optional[Path]) -> str:
+    """The format an -o file names by its suffix; a suffix that names none is refused
+    (a report.pdf that holds text would mislead whoever opens it)."""
+    if output is None or str(output) == "-" or not output.suffix:
+        return "text"
+    fmt = SUFFIX_FORMATS.get(output.suffix.lower())
+    if fmt is None:
+        known = {}
+        for suffix, name in SUFFIX_FORMATS.items():
+            known.setdefault(name, []).append(suffix)
+        raise UsageError("%s: the suffix %s names no report format; formats: %s (or give --format)" % (
+            output, output.suffix, ", ".join("%s (%s)" % (name, " ".join(known[name])) for name in sorted(known))))
+    return fmt
 
 
 def run_audit_command(capture: Optional[Path], fmt: Optional[str], output: Optional[Path], lang: str,
-                      force: bool, redact: bool = False) -> None:
+                      force: bool, redact: bool = False, detail: str = "compact",
+                      fail_on: Optional[str] = None) -> None:
+    import shutil
+
     from .audit import run_audit
+    from .errors import EXIT_GATE
     from .output import write_output
     from .report import FORMATS, render
     from .sources import open_source
 
-    fmt = fmt or ("text" if output is None else SUFFIX_FORMATS.get(output.suffix.lower(), "text"))
+    fmt = fmt or format_for(output)
     if fmt not in FORMATS:
         raise UsageError("the %s format is not available in this build" % fmt)
     if redact:
@@ -39,8 +63,12 @@ def run_audit_command(capture: Optional[Path], fmt: Optional[str], output: Optio
         report = audit_redacted(open_source(capture))
     else:
         report = run_audit(open_source(capture))
-    color = fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    write_output(render(report, fmt, lang=lang, color=color), output, force=force)
+    terminal = output is None and sys.stdout.isatty()
+    color = fmt == "text" and terminal and "NO_COLOR" not in os.environ
+    width = shutil.get_terminal_size((80, 24)).columns if terminal else 80
+    write_output(render(report, fmt, lang=lang, color=color, detail=detail, width=width), output, force=force)
+    if fail_on and any(c.status in FAIL_ON[fail_on] for c in report.checks):
+        sys.exit(EXIT_GATE)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,10 +95,15 @@ def cli(ctx: click.Context) -> None:
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 @click.option("--redact", is_flag=True,
               help="Replace serial numbers, UUIDs, MAC addresses and the hostname by placeholders.")
+@click.option("--detail", type=click.Choice(DETAIL_CHOICES), default="compact", show_default=True,
+              help="compact fits a ticket (each note section quoted once); full adds every explanation and "
+                   "its evidence.")
+@click.option("--fail-on", type=click.Choice(tuple(FAIL_ON)), metavar="warn|fail",
+              help="Exit with code 5 when a check reaches this status (warn: warn or fail), for CI gates.")
 def audit(capture: Optional[Path], fmt: Optional[str], output: Optional[Path], lang: str, force: bool,
-          redact: bool) -> None:
+          redact: bool, detail: str, fail_on: Optional[str]) -> None:
     """Audit this machine (or a capture): layers, capabilities and findings with their evidence."""
-    run_audit_command(capture, fmt, output, lang, force, redact)
+    run_audit_command(capture, fmt, output, lang, force, redact, detail, fail_on)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "help_option_names": []}, add_help_option=False)
