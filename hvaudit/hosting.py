@@ -14,9 +14,14 @@ from .records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+    from typing import Any, Dict, Mapping, Optional, Protocol, Sequence, Tuple
 
-    from .model import Check, Report
+    class Check(Protocol):
+        """What is read of a capability check (hvaudit.model.Check, which imports this module)."""
+
+        id: str
+        status: str
+        details: Mapping[str, Any]
 
 #: A check status as an answer: can it be done here.
 ANSWERS = {"pass": "yes", "info": "yes", "warn": "limited", "fail": "no", "unknown": "unknown"}
@@ -96,8 +101,9 @@ def _vms(by_id: Mapping[str, Check]) -> Optional[Answer]:
     return None
 
 
-def can_host(report: Report) -> CanHost:
-    by_id = {c.id: c for c in report.checks}
+def can_host(checks: Sequence[Check]) -> CanHost:
+    """What the machine whose capability checks these are can host."""
+    by_id = {c.id: c for c in checks}
 
     def some(ids: Sequence[str]) -> Sequence[Check]:
         return [by_id[i] for i in ids if i in by_id]

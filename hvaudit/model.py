@@ -256,7 +256,7 @@ class Report(Record):
             "host": self.meta.host,
             "generated": self.meta.audited_at,
             "counts": self.counts(),
-            "can_host": can_host(self).to_dict(),
+            "can_host": can_host(self.checks).to_dict(),
             "meta": self.meta.to_dict(),
             "vm": self.vm,
             "container": self.container,

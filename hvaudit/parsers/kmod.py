@@ -1,8 +1,8 @@
-"""Kernel module facts: parameters as sysfs prints them, and /proc/modules lines."""
+"""Kernel module parameters as sysfs prints them."""
 
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Optional
 
 #: How the kernel prints module parameters (kernel/params.c): bool and invbool as "Y"/"N",
 #: int and uint as decimal. KVM mixes both: kvm_intel.nested is a bool ("Y"), kvm_amd.nested
@@ -26,23 +26,3 @@ def parse_param_bool(text: Optional[str]) -> Optional[bool]:
         return int(value, 0) != 0
     except ValueError:
         return None
-
-
-def parse_param_int(text: Optional[str]) -> Optional[int]:
-    if text is None:
-        return None
-    try:
-        return int(text.strip(), 0)
-    except ValueError:
-        return None
-
-
-def parse_proc_modules(text: str) -> Dict[str, str]:
-    """/proc/modules: "name size refcount deps state address" -> {name: state} (Live, Loading...).
-    Built-in modules never appear here; /sys/module/NAME does exist for them."""
-    out: Dict[str, str] = {}
-    for line in text.splitlines():
-        fields = line.split()
-        if len(fields) >= 5:
-            out[fields[0]] = fields[4]
-    return out

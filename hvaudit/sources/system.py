@@ -1,0 +1,44 @@
+"""What the running system says of itself: its uname and who this process runs as."""
+
+from __future__ import annotations
+
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Optional
+
+def system_uname() -> Dict[str, str]:
+    """uname(2) where it exists; on Windows (no os.uname) the same four fields from `platform`."""
+    if hasattr(os, "uname"):
+        u = os.uname()
+        return {"sysname": u.sysname, "release": u.release, "version": u.version, "machine": u.machine}
+    import platform  # Windows only: sys.getwindowsversion() and the environment, no subprocess
+
+    return {"sysname": platform.system() or "Windows", "release": platform.release(),
+            "version": platform.version(), "machine": platform.machine()}
+
+
+def system_hostname() -> Optional[str]:
+    """This machine's host name, as uname(2) gives it (kept out of `system_uname()`, which
+    a capture records for every audit to compare, so that `--redact` decides alone where the
+    name is written)."""
+    if hasattr(os, "uname"):
+        name = os.uname().nodename
+    else:
+        import platform
+
+        name = platform.node()
+    return name or None
+
+
+def current_user() -> Dict[str, Any]:
+    """Who observed: uid and euid, or on Windows whether the process is elevated."""
+    if hasattr(os, "geteuid"):
+        return {"uid": os.getuid(), "euid": os.geteuid()}
+    try:
+        import ctypes
+
+        return {"admin": bool(ctypes.windll.shell32.IsUserAnAdmin())}  # type: ignore[attr-defined]
+    except (ImportError, AttributeError, OSError):
+        return {}
