@@ -68,7 +68,7 @@ def test_every_format_opens_with_the_header_and_fits_a_ticket(case: Optional[Pat
         markdown = render(report, "markdown", lang=lang)
         assert len(markdown) <= MARKDOWN_LIMIT, (lang, len(markdown))
         for out in (text, flat(markdown.replace("\\", ""))):
-            for value in (view.verdict, view.host, view.generated, view.version, view.can_host_line):
+            for value in (view.verdict, view.host, view.generated, view.version) + tuple(a for _, a in view.can_host):
                 assert flat(value) in out, value
         # Each note section cited is quoted once, under "The notes".
         for section in view.cited:
@@ -217,7 +217,9 @@ def test_terminal_text_wraps_at_the_width_and_never_cuts_a_word(width: int, lang
         # The first screen: the verdict, what it can host, and what failed.
         first = flat("\n".join(lines[:24]))
         assert first.startswith(flat(view.verdict))
-        assert flat(view.t("can-host") + ": " + view.can_host_line) in first
+        assert flat("%s: %s: %s" % ((view.t("can-host"),) + view.can_host[0])) in first
+        for kind, answer in view.can_host:
+            assert flat("%s: %s" % (kind, answer)) in first
         failed = [c for c in view.checks if c.level == "fail"]
         if failed:
             assert failed[0].id in first
@@ -279,3 +281,30 @@ def test_meta_without_host_renders_unknown() -> None:
     view = build(report, "pt")
     assert view.host == view.t("placeholder.missing")
     assert json.loads(render(report, "json"))["host"] is None
+
+
+# --- the README -------------------------------------------------------------------------
+
+
+def _readme_examples() -> list:
+    """(command, printed lines) of each `$ hvaudit ...` example in the README."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.finditer(r"```\n\$ (hvaudit[^\n]*)\n(.*?)```", text, re.S)
+    return [(m.group(1), m.group(2).splitlines()) for m in blocks]
+
+
+def test_the_readme_examples_are_what_hvaudit_prints() -> None:
+    examples = _readme_examples()
+    assert len(examples) >= 2
+    stamp = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+    for command, shown in examples:
+        args = command.split()[1:]
+        proc = run(*args)
+        assert proc.returncode == 0, proc.stderr
+        printed = proc.stdout.splitlines()
+        shown = [line for line in shown if line.strip() != "..."]
+        if "--capture" in args:  # a capture audits the same anywhere: line for line, but the audit time
+            assert [stamp.sub("T", line) for line in printed[:len(shown)]] == [stamp.sub("T", s) for s in shown]
+        else:  # this machine: the same header, in the same order
+            labels = [line.split(":")[0] for line in shown if line and not line.startswith(" ")][:6]
+            assert [line.split(":")[0] for line in printed if line and not line.startswith(" ")][:6] == labels

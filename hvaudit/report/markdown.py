@@ -103,7 +103,8 @@ def render(report: Report, lang: str = "en", color: bool = False, detail: str = 
     t = view.t
     full = view.detail == "full"
     out: List[str] = ["# %s: %s" % (text(t("report-title")), text(view.host)), "", "**%s**" % text(view.verdict), ""]
-    out += _table(("", ""), [(text(k), text(val)) for k, val in v.header(view)]) + [""]
+    rows = v.header(view)  # the first row heads the table: a Markdown table needs one
+    out += _table(rows[0], [(text(k), text(val)) for k, val in rows[1:]]) + [""]
     if view.redaction:
         out += ["*%s*" % text(view.redaction), ""]
 
@@ -137,7 +138,7 @@ def render(report: Report, lang: str = "en", color: bool = False, detail: str = 
                     for e in seen)))
     out.append("")
 
-    out += ["## %s" % text(t("all-checks" if full else "other-checks")), ""]
+    out += ["## %s" % text(t("all-checks" if full or not view.attention else "other-checks")), ""]
     listed = view.checks if full else tuple(c for c in view.checks if c not in view.attention)
     if listed:
         rows = [("%s %s" % (STATUS_MARKS.get(c.level, ""), text(c.level_label)), "%s %s" % (text(c.name), code(c.id)),

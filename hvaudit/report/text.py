@@ -71,14 +71,14 @@ def verdict(report: Report, lang: str = "en") -> str:
     return v.verdict(report, lang)
 
 
-def _cites(item: v.ItemView, t) -> str:
-    parts = [s.title + (" (%s)" % t("corrected") if s.corrections else "") for s in item.sections]
+def _cites(item: v.ItemView, t, full: bool) -> str:
+    parts = [s.title + (" (%s)" % t("corrected") if s.corrections and full else "") for s in item.sections]
     return ("%s: %s" % (t("notes-refs"), "; ".join(parts))) if parts else ""
 
 
 def _explained(out: _Writer, item: v.ItemView, t, indent: str, full: bool) -> None:
     out.para(item.explanation if full else v.first_sentence(item.explanation), indent, indent)
-    cites = _cites(item, t)
+    cites = _cites(item, t, full)
     if cites:
         out.para(cites, indent, indent + "  ")
 
@@ -89,7 +89,9 @@ def _header(out: _Writer, view: v.View) -> None:
     out.para(view.verdict, paint="1", head=len(view.verdict) if len(view.verdict) <= out.width else 0)
     out.para("%s: %s · %s: %s · hvaudit %s · %s" % (t("host"), view.host, t("audited-at"), rows[t("audited-at")],
                                                    view.version, view.source), "", "  ")
-    out.para(view.can_host_line, "%s: " % t("can-host"), "  ")
+    lead = "%s: " % t("can-host")
+    for i, part in enumerate(view.can_host):
+        out.para("%s: %s" % part, lead if i == 0 else " " * len(lead), " " * (len(lead) + 2))
     for label, counts in ((t("checks-by-status"), view.check_counts),
                           (t("findings-by-severity"), view.finding_counts)):
         out.para(", ".join("%s %d" % (c.label, c.n) for c in counts) or t("token.none"), "%s: " % label, "  ")
@@ -166,7 +168,9 @@ def render(report: Report, lang: str = "en", color: bool = False, detail: str = 
     if report.meta.capture_path:
         source += " " + v.shown(report.meta.capture_path)
     out.para("hvaudit %s · %s" % (view.version, source))
-    out.para(t("text.more"))
-    if not full:
-        out.para(t("detail-more"))
+    for key in ("text.more",) + (() if full else ("detail-more",)):
+        # "What: command": the command on a line of its own, never broken.
+        what, _, command = t(key).partition(": ")
+        out.para(what + ":")
+        out.lines.append("  " + command)
     return out.text()

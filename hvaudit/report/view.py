@@ -205,13 +205,6 @@ class View(NamedTuple):
     def can_host_line(self) -> str:
         return " · ".join("%s: %s" % part for part in self.can_host)
 
-    @property
-    def counts_line(self) -> str:
-        """Checks by status and findings by severity, each under its own label."""
-        return " · ".join(
-            "%s: %s" % (label, ", ".join("%s %d" % (c.label, c.n) for c in counts) or self.t("token.none"))
-            for label, counts in ((self.t("checks-by-status"), self.check_counts),
-                                  (self.t("findings-by-severity"), self.finding_counts)))
 
 
 def _label(lang: str) -> Callable[[str], str]:
