@@ -89,7 +89,12 @@ def _vms(by_id: Mapping[str, Check]) -> Optional[Answer]:
         prerequisites = [by_id[c] for c in VM_PREREQUISITES
                          if check.status != "pass" and c in by_id and by_id[c].status == "fail"]
         answer = _answer([check] + prerequisites)
-        if answer is None or answer.answer == "no":
+        if answer is None:
+            return None
+        # Every check the answer rests on is named, the answering one first.
+        related = [by_id[c] for c in VM_PREREQUISITES + ("kvm-nested",) if c in by_id and by_id[c] not in prerequisites]
+        answer = answer._replace(checks=answer.checks + tuple(c.id for c in related))
+        if answer.answer == "no":
             return answer
         if route == "kvm":
             backend = by_id.get("kvm-backend")
