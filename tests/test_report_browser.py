@@ -184,15 +184,17 @@ def test_html_report_reads_well_in_a_browser(browser: Any, name: str, capture: O
         context.close()
 
 
-@pytest.mark.parametrize("lang", ("en", "pt"))
-@pytest.mark.parametrize("capture", [None] + fixture_cases(), ids=["live"] + [p.name for p in fixture_cases()])
-def test_every_html_report_prints_on_at_most_eight_pages(browser: Any, capture: Optional[Path], lang: str) -> None:
-    report = audit(capture)
+@pytest.fixture(scope="module")
+def print_page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(offline=True)
-    page = context.new_page()
-    try:
-        page.set_content(render(report, "html", lang=lang), wait_until="load")
-        pages = pdf_pages(page.pdf(format="A4", print_background=True))
-        assert 1 <= pages <= MAX_PAGES, pages
-    finally:
-        context.close()
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("capture", [None] + fixture_cases(), ids=["live"] + [p.name for p in fixture_cases()])
+def test_every_html_report_prints_on_at_most_eight_pages(print_page: Any, capture: Optional[Path]) -> None:
+    report = audit(capture)
+    for lang in ("en", "pt"):
+        print_page.set_content(render(report, "html", lang=lang), wait_until="load")
+        pages = pdf_pages(print_page.pdf(format="A4", print_background=True))
+        assert 1 <= pages <= MAX_PAGES, (lang, pages)
