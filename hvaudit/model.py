@@ -238,6 +238,7 @@ class Report(Record):
     evidence: Tuple[Evidence, ...] = ()
     chroot: Optional[bool] = None  # None: could not tell
     cvm: str = "none"
+    private_users: Optional[bool] = None  # in a user namespace (ids mapped); None: could not tell
 
     @property
     def unseen(self) -> List[Evidence]:
@@ -263,6 +264,7 @@ class Report(Record):
             "classification": self.classification,
             "chroot": self.chroot,
             "cvm": self.cvm,
+            "private_users": self.private_users,
             "layers": [layer.to_dict() for layer in self.layers],
             "findings": [f.to_dict() for f in self.findings],
             "capabilities": [c.to_dict() for c in self.checks],

@@ -45,6 +45,18 @@ def filter_environ(data: bytes) -> bytes:
     return b"".join(e + b"\0" for e in kept)
 
 
+def is_cmdline_path(path: str) -> bool:
+    """A process's command line: /proc/PID/cmdline, /proc/self/cmdline."""
+    parts = normal_path(path).split("/")[1:]
+    return len(parts) == 3 and parts[0] == "proc" and parts[2] == "cmdline" and _process(parts[1])
+
+
+def filter_cmdline(data: bytes) -> bytes:
+    """Keep only the program (argv[0]): hvaudit needs no more, and arguments can hold
+    passwords and tokens."""
+    return data.split(b"\0", 1)[0] + b"\0" if data else data
+
+
 #: FreeBSD's boot messages, kept from boot for dmesg(8); hvaudit keeps only the CPU's lines.
 DMESG_BOOT = "/var/run/dmesg.boot"
 
@@ -69,10 +81,12 @@ def filter_dmesg_boot(data: bytes) -> bytes:
 
 
 def filter_read(path: str, data: bytes) -> bytes:
-    """What may be kept of a file's content: environments reduced to runtime names, FreeBSD's
-    boot messages to the CPU's lines; everything else as read."""
+    """What may be kept of a file's content: environments reduced to runtime names, command
+    lines to the program, FreeBSD's boot messages to the CPU's lines; everything else as read."""
     if is_environ_path(path):
         return filter_environ(data)
+    if is_cmdline_path(path):
+        return filter_cmdline(data)
     if path == DMESG_BOOT:
         return filter_dmesg_boot(data)
     return data

@@ -19,7 +19,7 @@ from ..parsers.caps import (
 )
 from ..parsers.cgroups import cgroup_layout, parse_proc_cgroups
 from ..parsers.ids import parse_subid
-from ..parsers.procfs import parse_cgroup
+from ..parsers.procfs import is_number, parse_cgroup
 from . import check
 from .common import (
     Notes,
@@ -604,7 +604,7 @@ def kernel_config(src, evidence: Sequence[Evidence]) -> Check:
 
     n = Notes("kernel-config")
     maxkeys_raw, _ = first_line(src, "/proc/sys/kernel/keys/root_maxkeys")
-    maxkeys = int(maxkeys_raw) if maxkeys_raw and maxkeys_raw.isdigit() else None
+    maxkeys = int(maxkeys_raw) if maxkeys_raw and is_number(maxkeys_raw) else None
     if maxkeys is not None:
         n.add("/proc/sys/kernel/keys/root_maxkeys", maxkeys, "root's key quota; every container takes keys from it")
     low_keys = maxkeys is not None and maxkeys <= ROOT_MAXKEYS_LOW

@@ -51,6 +51,8 @@ FACTS = (
     ("user_ids", "fact.user-ids"),
     ("wsl_version", "fact.wsl-version"),
     ("systemd_id", "fact.systemd-id"),
+    ("decided_by", "fact.decided-by"),
+    ("decision", "fact.decision"),
 )
 
 #: Note sections about one product, cited besides an explanation's own when the finding's
@@ -66,7 +68,7 @@ TECH_FINDINGS = ("vm.detected", "vm.hypervisor-type", "vm.xen-control-domain", "
 
 #: Layer details that are identifiers (the same in every language), for a compact line.
 CODES = ("systemd_id", "hypervisor_type", "mode", "product", "cloud", "xen_mode", "role", "paravirtual_devices",
-         "runtime", "orchestrator", "sandbox", "firmware_identity")
+         "runtime", "orchestrator", "sandbox", "firmware_identity", "decided_by")
 
 #: Details that hvaudit writes in English only (signatures.py): shown in English reports.
 ENGLISH_ONLY = ("hypervisor_type_reason",)
@@ -82,6 +84,8 @@ TOKENS = {
     "control-domain": "control-domain",
     "mapped": "user-ids.mapped",
     "none": "token.none",
+    **{rule: "decision." + rule for rule in ("sole-claim", "by-strength", "by-interface", "by-kind", "by-count",
+                                            "unresolved")},
 }
 #: Values whose label depends on the detail they are the value of: only the hypervisor's
 #: type is "not determinable from inside the guest" when unknown.
