@@ -364,11 +364,11 @@ def _vm_findings(layer: Layer, decision: Decision, presence: Decision, vmm: Deci
         out.findings.append(Finding("vm.mode", "info", "Virtualization mode: %s" % details["mode"],
                                     decision.support, fields=dict(fields, value=str(details["mode"]))))
     if details.get("paravirtual_devices"):
-        devices = ", ".join(details["paravirtual_devices"])  # type: ignore[arg-type]
+        devices = ", ".join(details["paravirtual_devices"])
         out.findings.append(Finding("vm.paravirtual-devices", "info", "Paravirtual devices: %s" % devices,
                                     tuple(pv_evidence), fields=dict(fields, value=devices)))
     if interfaces:
-        shown = sorted({e.claim.value for e in interfaces if e.claim})  # type: ignore[union-attr]
+        shown = sorted({e.claim.value for e in interfaces if e.claim})
         out.findings.append(Finding("vm.hyperv-enlightenments", "info",
                                     "%s also presents the interface of %s" % (
                                         name_of(tech), ", ".join(name_of(s) for s in shown)),
@@ -393,7 +393,7 @@ def uncorroborated_markers(evidence: Sequence[Evidence]) -> List[Evidence]:
     container_claims = claims(evidence, "container")
     traced = {e.claim.value for e in container_claims if e.probe not in MARKER_PROBES}  # type: ignore[union-attr]
     traced |= {e.claim.value for e in claims(evidence, "trace")}  # type: ignore[union-attr]
-    found = [e for e in container_claims if e.probe in MARKER_PROBES and e.claim  # type: ignore[union-attr]
+    found = [e for e in container_claims if e.probe in MARKER_PROBES and e.claim
              and e.claim.value in CLAIMED_RUNTIMES
              and not CORROBORATED_BY.get(e.claim.value, frozenset({e.claim.value})) & traced]
     return sorted(found, key=lambda e: (-e.strength, e.where, e.raw))

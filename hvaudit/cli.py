@@ -24,6 +24,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         if args == ["--version"]:
             print("hvaudit %s" % __version__)
             sys.exit(0)
+        from .audit_command import parse_plain_audit, run_audit_command
+
+        plain = parse_plain_audit(args)
+        if plain is not None:  # `hvaudit` or a well-formed `hvaudit audit ...`: no click needed
+            run_audit_command(**plain)
+            return
         _click_main(args)
     except HvauditError as exc:
         _fail(str(exc), exc.exit_code)

@@ -6,69 +6,32 @@ Imported only for commands other than `detect` (click's import costs more than a
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .errors import UsageError
+from .audit_command import AUDIT_OPTIONS, run_audit_command
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Optional, Sequence
-
-FORMAT_CHOICES = ("text", "json", "markdown", "html")
-#: The format an -o file's suffix names; a file without a suffix gets text.
-SUFFIX_FORMATS = {".json": "json", ".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown",
-                  ".txt": "text", ".text": "text"}
-DETAIL_CHOICES = ("compact", "full")
-#: --fail-on LEVEL: the statuses that fail the gate at each level.
-FAIL_ON = {"warn": ("warn", "fail"), "fail": ("fail",)}
+    from typing import Any, Optional, Sequence
 
 
-def format_for(output: Optional[Path]) -> str:
-    """The format an -o file names by its suffix; a suffix that names none is refused
-    (a report.pdf that holds text would mislead whoever opens it)."""
-    if output is None or str(output) == "-" or not output.suffix:
-        return "text"
-    fmt = SUFFIX_FORMATS.get(output.suffix.lower())
-    if fmt is None:
-        known = {}
-        for suffix, name in SUFFIX_FORMATS.items():
-            known.setdefault(name, []).append(suffix)
-        raise UsageError("%s: the suffix %s names no report format; formats: %s (or give --format)" % (
-            output, output.suffix, ", ".join("%s (%s)" % (name, " ".join(known[name])) for name in sorted(known))))
-    return fmt
 
-
-def run_audit_command(capture: Optional[Path], fmt: Optional[str], output: Optional[Path], lang: str,
-                      force: bool, redact: bool = False, detail: str = "compact",
-                      fail_on: Optional[str] = None) -> None:
-    import shutil
-
-    from .audit import run_audit
-    from .errors import EXIT_GATE
-    from .output import write_output
-    from .report import FORMATS, render
-    from .sources import open_source
-
-    fmt = fmt or format_for(output)
-    if fmt not in FORMATS:
-        raise UsageError("the %s format is not available in this build" % fmt)
-    if redact:
-        from .redact import audit_redacted
-
-        report = audit_redacted(open_source(capture))
-    else:
-        report = run_audit(open_source(capture))
-    terminal = output is None and sys.stdout.isatty()
-    color = fmt == "text" and terminal and "NO_COLOR" not in os.environ
-    width = shutil.get_terminal_size((80, 24)).columns if terminal else 80
-    write_output(render(report, fmt, lang=lang, color=color, detail=detail, width=width), output, force=force)
-    if fail_on and any(c.status in FAIL_ON[fail_on] for c in report.checks):
-        sys.exit(EXIT_GATE)
+def audit_options(function: Any) -> Any:
+    """click's options of `audit`, from the one table of them (hvaudit/audit_command.py)."""
+    for option in reversed(AUDIT_OPTIONS):
+        if option.is_flag:
+            function = click.option(*option.flags, option.name, is_flag=True, help=option.help)(function)
+        elif option.choices:
+            function = click.option(*option.flags, option.name, type=click.Choice(option.choices),
+                                    default=option.default, show_default=option.default is not None,
+                                    help=option.help)(function)
+        else:
+            function = click.option(*option.flags, option.name, type=click.Path(path_type=Path),
+                                    metavar=option.metavar, help=option.help)(function)
+    return function
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -84,22 +47,7 @@ def cli(ctx: click.Context) -> None:
 
 
 @cli.command()
-@click.option("--capture", type=click.Path(path_type=Path), metavar="DIR",
-              help="Audit a capture made by `hvaudit collect`, not this machine.")
-@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES),
-              help="Report format (default: text, or from the -o file's suffix).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
-              help="Write the report to FILE (atomically) instead of standard output.")
-@click.option("--lang", type=click.Choice(("en", "pt")), default="en", show_default=True,
-              help="Language of explanations and labels.")
-@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
-@click.option("--redact", is_flag=True,
-              help="Replace serial numbers, UUIDs, MAC addresses and the hostname by placeholders.")
-@click.option("--detail", type=click.Choice(DETAIL_CHOICES), default="compact", show_default=True,
-              help="compact fits a ticket (each note section quoted once); full adds every explanation and "
-                   "its evidence.")
-@click.option("--fail-on", type=click.Choice(tuple(FAIL_ON)), metavar="warn|fail",
-              help="Exit with code 5 when a check reaches this status (warn: warn or fail), for CI gates.")
+@audit_options
 def audit(capture: Optional[Path], fmt: Optional[str], output: Optional[Path], lang: str, force: bool,
           redact: bool, detail: str, fail_on: Optional[str]) -> None:
     """Audit this machine (or a capture): layers, capabilities and findings with their evidence."""

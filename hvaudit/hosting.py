@@ -19,9 +19,12 @@ if TYPE_CHECKING:
     class Check(Protocol):
         """What is read of a capability check (hvaudit.model.Check, which imports this module)."""
 
-        id: str
-        status: str
-        details: Mapping[str, Any]
+        @property
+        def id(self) -> str: ...
+        @property
+        def status(self) -> str: ...
+        @property
+        def details(self) -> Mapping[str, Any]: ...
 
 #: A check status as an answer: can it be done here.
 ANSWERS = {"pass": "yes", "info": "yes", "warn": "limited", "fail": "no", "unknown": "unknown"}

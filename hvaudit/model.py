@@ -1,6 +1,6 @@
 """The records every layer of hvaudit passes along: reads, evidence, layers, findings, checks.
 
-All are immutable records (hvaudit.records: NamedTuple's syntax, collections.namedtuple at
+All are immutable records (hvaudit.records: NamedTuple's syntax, light tuple classes at
 run time, because start-up time matters to a command that scripts call in loops). "Not
 seen" is a value (an errno name), never an exception, so that what could not be read
 travels into the report beside what was read.

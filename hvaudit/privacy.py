@@ -29,6 +29,8 @@ def _process(name: str) -> bool:
 def is_environ_path(path: str) -> bool:
     """An environment block of a process or of one of its threads, however spelt:
     /proc/PID/environ, /proc/self/environ, /proc/PID/task/TID/environ."""
+    if "environ" not in path:  # every spelling of one names it (most reads are not one)
+        return False
     parts = normal_path(path).split("/")[1:]
     if len(parts) not in (3, 5) or parts[0] != "proc" or parts[-1] != "environ" or not _process(parts[1]):
         return False

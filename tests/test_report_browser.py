@@ -42,6 +42,8 @@ def pdf_pages(pdf: bytes) -> int:
     """The pages of a PDF Chromium wrote: its page objects (not the /Pages tree node)."""
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:

@@ -9,7 +9,7 @@ enabled. A feature in CPUID but not in the flags was disabled, not missing: the 
 
 from __future__ import annotations
 
-from typing import List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..model import Check, Evidence
 from . import check
@@ -163,7 +163,7 @@ def cpu_hav(src, evidence: Sequence[Evidence]) -> Check:
     if multihit and "KVM" in multihit:
         n.add("/sys/devices/system/cpu/vulnerabilities/itlb_multihit", multihit,
               "the kernel's view of VMX: 'VMX unsupported' (no VT-x usable), 'VMX disabled' (KVM not in VMX operation)")
-    details = {"vendor": cpu_vendor, "kernel_flag": kernel_has, "cpuid_bit": raw, "guest": guest,
+    details: Dict[str, Any] = {"vendor": cpu_vendor, "kernel_flag": kernel_has, "cpuid_bit": raw, "guest": guest,
                "backend": backend, "value": name}
 
     if kernel_has:
@@ -309,7 +309,7 @@ def cpu_slat(src, evidence: Sequence[Evidence]) -> Check:
     missing = [label for key, label in features if key not in present]
     n.add("/proc/cpuinfo " + line, " ".join(key for key, _ in features if key in present) or "(none of them)",
           "the VMX/SVM features the kernel found")
-    details = {"features": found, "missing": missing, "vmx_flags_line": bool(vmx_flags)}
+    details: Dict[str, Any] = {"features": found, "missing": missing, "vmx_flags_line": bool(vmx_flags)}
     if slat_flag not in present:
         return n.done("warn", "No %s: KVM falls back to shadow paging, which costs a VM exit per guest page-table "
                               "change" % slat_flag.upper(),

@@ -24,7 +24,7 @@ from . import denied_note, ev, missing, probe
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Iterator, List, Mapping, Optional, Tuple
+    from typing import Iterator, List, Mapping, Optional, Set, Tuple
 
 
 #: The inode numbers of the initial namespaces, fixed since Linux 3.8 (include/linux/proc_ns.h).
@@ -150,7 +150,7 @@ def cgroup(src: Source) -> Iterator[Evidence]:
     if not read.seen:
         yield from missing(pid_, "/proc/self/cgroup", read.error)
         return
-    reported = set()
+    reported: Set[Tuple[str, str]] = set()
     for line in parse_cgroup(read.text or ""):
         for token, with_id, facet, value in CGROUP_TOKENS:
             if (facet, value) not in reported and has_token(line.path, token, with_id):
@@ -206,7 +206,7 @@ def mounts(src: Source) -> Iterator[Evidence]:
     # trace here is uncorroborated, while one whose traces could not be read is untested.
     yield ev(pid_, where, "%d mounts" % len(table), "traces", "mountinfo", Strength.DEFINITIVE,
              "the mount table, where runtimes leave their traces")
-    reported = set()
+    reported: Set[object] = set()
     masked = []
     for m in table:
         if m.mount_point == "/":
@@ -236,8 +236,8 @@ def mounts(src: Source) -> Iterator[Evidence]:
                     reported.add((facet, value))
                     yield ev(pid_, where, "%s from %s" % (m.mount_point, m.root), facet, value, Strength.STRONG,
                              "the runtime bind-mounts %s from %s" % (m.mount_point, what))
-        elif m.fstype == "fuse.lxcfs" and "lxcfs" not in reported:
-            reported.add("lxcfs")
+        elif m.fstype == "fuse.lxcfs" and ("container", "lxcfs") not in reported:
+            reported.add(("container", "lxcfs"))
             yield ev(pid_, where, "%s %s" % (m.mount_point, m.fstype), "container", "lxc", Strength.WEAK,
                      "lxcfs virtualises /proc files for LXC/LXD containers (other runtimes can use it)")
         elif m.mount_point in OCI_MASKED_FILES and m.root in ("/null", "/dev/null"):

@@ -10,7 +10,7 @@ backticks in them. Newlines never reach a table row.
 from __future__ import annotations
 
 import re
-from typing import Iterable, List, Sequence
+from typing import Iterable, List, Sequence, Tuple
 
 from ..model import Report
 from . import view as v
@@ -103,12 +103,13 @@ def render(report: Report, lang: str = "en", color: bool = False, detail: str = 
     t = view.t
     full = view.detail == "full"
     out: List[str] = ["# %s: %s" % (text(t("report-title")), text(view.host)), "", "**%s**" % text(view.verdict), ""]
-    rows = v.header(view)  # the first row heads the table: a Markdown table needs one
-    out += _table(rows[0], [(text(k), text(val)) for k, val in rows[1:]]) + [""]
+    head = v.header(view)  # the first row heads the table: a Markdown table needs one
+    out += _table(head[0], [(text(k), text(val)) for k, val in head[1:]]) + [""]
     if view.redaction:
         out += ["*%s*" % text(view.redaction), ""]
 
     out += ["## %s" % text(t("attention")), ""]
+    rows: List[Tuple[str, ...]]
     if view.attention:
         rows = [("%s %s" % (STATUS_MARKS.get(c.level, ""), text(c.level_label)), "%s %s" % (text(c.name), code(c.id)),
                  text(c.title), text(c.remedy), _refs(c)) for c in view.attention]

@@ -19,11 +19,12 @@ text, never markup.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .. import knowledge as kb
 from ..model import CHECK_STATUSES, SEVERITIES, Check, Evidence, Finding, Layer, Report
 from ..plaintext import shown as plain_shown
+from ..records import Record
 
 #: Finding severities and check statuses, most serious first (the order they are listed in).
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -112,7 +113,7 @@ def shown(value: object) -> str:
     return plain_shown(str(value), limit=None, replace=REPORT_BREAKS)
 
 
-class CorrectionView(NamedTuple):
+class CorrectionView(Record):
     kind: str  # error, dated, caveat
     kind_label: str
     claim: str
@@ -120,7 +121,7 @@ class CorrectionView(NamedTuple):
     source: str
 
 
-class SectionView(NamedTuple):
+class SectionView(Record):
     """One cited section of the notes: its quote (in the notes' language) and corrections."""
 
     key: str
@@ -129,7 +130,7 @@ class SectionView(NamedTuple):
     corrections: Tuple[CorrectionView, ...]
 
 
-class EvidenceView(NamedTuple):
+class EvidenceView(Record):
     probe: str
     where: str
     raw: str
@@ -141,7 +142,7 @@ class EvidenceView(NamedTuple):
     error_label: str
 
 
-class ItemView(NamedTuple):
+class ItemView(Record):
     """A finding or a capability check, explained against the notes."""
 
     id: str
@@ -156,7 +157,7 @@ class ItemView(NamedTuple):
     remedy: str = ""
 
 
-class Tier(NamedTuple):
+class Tier(Record):
     """One tier of the stack, from the hardware up."""
 
     role: str  # hardware, hypervisor, host-system, guest-system, control-domain, sandbox, container, chroot
@@ -171,13 +172,13 @@ class Tier(NamedTuple):
     codes: str = ""  # the layer's identifiers, "systemd_id=kvm, mode=hardware-assisted", for the terminal
 
 
-class Count(NamedTuple):
+class Count(Record):
     level: str  # a check status or a finding severity
     label: str
     n: int
 
 
-class View(NamedTuple):
+class View(Record):
     lang: str
     t: Callable[[str], str]  # label lookup in the report's language
     verdict: str
