@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..model import Report
-from .view import brief, build, first_sentence, header
+from .view import build
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 #: The templates folder: hvaudit/templates/ when installed, <checkout>/templates/ otherwise.
@@ -79,6 +79,10 @@ def template() -> Any:
     return env.get_template(TEMPLATE)
 
 
+#: The options of hvaudit.report.render this format takes.
+OPTIONS = ("detail",)
+
+
 def render(report: Report, lang: str = "en", color: bool = False, detail: str = "compact") -> str:
     import markupsafe
 
@@ -87,8 +91,7 @@ def render(report: Report, lang: str = "en", color: bool = False, detail: str = 
         raise ValueError("%s must not contain '</'" % STYLESHEET)
     digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
     view = build(report, lang, detail)
-    return template().render(v=view, t=view.t, header=header(view), first_sentence=first_sentence, brief=brief,
-                             css=markupsafe.Markup(css), css_hash="sha256-" + digest)
+    return template().render(v=view, t=view.t, css=markupsafe.Markup(css), css_hash="sha256-" + digest)
 
 
 if __name__ == "__main__":

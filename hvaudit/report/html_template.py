@@ -1,7 +1,7 @@
 """report.html.j2 compiled by jinja2 3.1.6 (`python -m hvaudit.report.html`); do not edit."""
 # mypy: ignore-errors
 # ruff: noqa
-TEMPLATE_SHA256 = '43c13719a775e976a04aa4bcb10f0ea5e65b9d1a843781c79c9d969cc325ac3e'
+TEMPLATE_SHA256 = '6707064a7d402871d345ded95bbf850b1c8d948b4b7fd3c169940d487beddf0a'
 JINJA2_VERSION = '3.1.6'
 from jinja2.runtime import LoopContext, Macro, Markup, Namespace, TemplateNotFound, TemplateReference, TemplateRuntimeError, Undefined, escape, identity, internalcode, markup_join, missing, str_join
 name = 'report.html.j2'
@@ -16,7 +16,6 @@ def root(context, missing=missing):
     l_0_css_hash = resolve('css_hash')
     l_0_t = resolve('t')
     l_0_css = resolve('css')
-    l_0_header = resolve('header')
     l_0_evidence_table = l_0_refs = l_0_explained = l_0_listed = missing
     try:
         t_1 = environment.filters['length']
@@ -156,13 +155,12 @@ def root(context, missing=missing):
     context.vars['refs'] = l_0_refs = Macro(environment, macro, 'refs', ('item',), False, False, False, context.eval_ctx.autoescape)
     def macro(l_1_item):
         t_6 = []
-        l_1_first_sentence = resolve('first_sentence')
         if l_1_item is missing:
             l_1_item = undefined("parameter 'item' was not provided", name='item')
         pass
         t_6.extend((
             '<p class="explanation">',
-            escape((environment.getattr(l_1_item, 'explanation') if (environment.getattr((undefined(name='v') if l_0_v is missing else l_0_v), 'detail') == 'full') else context.call((undefined(name='first_sentence') if l_1_first_sentence is missing else l_1_first_sentence), environment.getattr(l_1_item, 'explanation')))),
+            escape((environment.getattr(l_1_item, 'explanation') if (environment.getattr((undefined(name='v') if l_0_v is missing else l_0_v), 'detail') == 'full') else environment.getattr(l_1_item, 'lead'))),
             '</p>\n',
             escape(context.call((undefined(name='refs') if l_0_refs is missing else l_0_refs), l_1_item)),
         ))
@@ -196,7 +194,7 @@ def root(context, missing=missing):
     yield '</td></tr>\n<tr><th scope="row">'
     yield escape(context.call((undefined(name='t') if l_0_t is missing else l_0_t), 'audited-at'))
     yield '</th><td>'
-    yield escape(environment.getitem(environment.getitem((undefined(name='header') if l_0_header is missing else l_0_header), 1), 1))
+    yield escape(environment.getitem(environment.getitem(environment.getattr((undefined(name='v') if l_0_v is missing else l_0_v), 'header'), 1), 1))
     yield '</td></tr>\n<tr><th scope="row">'
     yield escape(context.call((undefined(name='t') if l_0_t is missing else l_0_t), 'hvaudit-version'))
     yield '</th><td>'
@@ -548,7 +546,6 @@ def root(context, missing=missing):
             yield escape(environment.getattr(l_1_s, 'quote'))
             yield '</q></blockquote>\n'
             for l_2_c in environment.getattr(l_1_s, 'corrections'):
-                l_2_brief = resolve('brief')
                 _loop_vars = {}
                 pass
                 yield '<div class="study kind-'
@@ -566,13 +563,13 @@ def root(context, missing=missing):
                 yield '<p><strong>'
                 yield escape(context.call((undefined(name='t') if l_0_t is missing else l_0_t), 'accurate-view', _loop_vars=_loop_vars))
                 yield ':</strong> '
-                yield escape((environment.getattr(l_2_c, 'accurate') if (environment.getattr((undefined(name='v') if l_0_v is missing else l_0_v), 'detail') == 'full') else context.call((undefined(name='brief') if l_2_brief is missing else l_2_brief), environment.getattr(l_2_c, 'accurate'), _loop_vars=_loop_vars)))
+                yield escape((environment.getattr(l_2_c, 'accurate') if (environment.getattr((undefined(name='v') if l_0_v is missing else l_0_v), 'detail') == 'full') else environment.getattr(l_2_c, 'accurate_brief')))
                 yield '</p>\n<p class="source">'
                 yield escape(context.call((undefined(name='t') if l_0_t is missing else l_0_t), 'source', _loop_vars=_loop_vars))
                 yield ': '
                 yield escape(environment.getattr(l_2_c, 'source'))
                 yield '</p>\n</div>\n'
-            l_2_c = l_2_brief = missing
+            l_2_c = missing
             yield '</figure>\n'
         l_1_s = missing
         yield '</section>\n'
@@ -601,4 +598,4 @@ def root(context, missing=missing):
     yield '</footer>\n</body>\n</html>\n'
 
 blocks = {}
-debug_info = '3=35&5=42&7=51&9=56&10=71&11=93&12=107&18=117&19=122&21=152&22=160&23=162&26=168&30=170&32=172&33=174&34=178&36=180&38=182&39=186&42=188&43=192&44=196&45=200&46=212&47=231&48=250&51=262&55=268&56=270&58=273&60=281&61=285&62=287&63=291&64=295&65=303&66=305&67=312&75=320&80=323&81=325&83=328&84=332&85=338&86=340&87=350&88=357&90=360&94=370&95=373&96=377&105=382&106=384&107=387&109=390&111=396&112=400&113=404&114=408&115=412&116=414&117=416&118=423&125=428&126=431&128=436&133=439&134=443&135=447&136=451&138=461&140=463&141=465&142=473&143=476&144=478&150=486&155=489&156=491&157=494&159=496&161=504&162=508&167=523&171=526&173=529&174=531&175=533&176=537&177=539&178=541&179=545&180=550&181=552&182=556&183=562&184=566&193=575&196=577&203=587&204=589&205=591'
+debug_info = '3=34&5=41&7=50&9=55&10=70&11=92&12=106&18=116&19=121&21=151&22=158&23=160&26=166&30=168&32=170&33=172&34=176&36=178&38=180&39=184&42=186&43=190&44=194&45=198&46=210&47=229&48=248&51=260&55=266&56=268&58=271&60=279&61=283&62=285&63=289&64=293&65=301&66=303&67=310&75=318&80=321&81=323&83=326&84=330&85=336&86=338&87=348&88=355&90=358&94=368&95=371&96=375&105=380&106=382&107=385&109=388&111=394&112=398&113=402&114=406&115=410&116=412&117=414&118=421&125=426&126=429&128=434&133=437&134=441&135=445&136=449&138=459&140=461&141=463&142=471&143=474&144=476&150=484&155=487&156=489&157=492&159=494&161=502&162=506&167=521&171=524&173=527&174=529&175=531&176=535&177=537&178=539&179=543&180=547&181=549&182=553&183=559&184=563&193=572&196=574&203=584&204=586&205=588'

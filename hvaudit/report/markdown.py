@@ -72,7 +72,7 @@ def _cites(item: v.ItemView, t) -> str:
 
 
 def _explained(item: v.ItemView, t, full: bool) -> List[str]:
-    explanation = item.explanation if full else v.first_sentence(item.explanation)
+    explanation = item.explanation if full else item.lead
     cites = _cites(item, t)
     return [text(explanation) + (" " + cites if cites else ""), ""]
 
@@ -91,11 +91,15 @@ def _the_notes(view: v.View) -> List[str]:
             else:
                 out.append("- **%s** (%s) — **%s:** %s\\" % (text(t("correction")), text(c.kind_label),
                                                               text(t("accurate-view")),
-                                                              text(v.brief(c.accurate))))
+                                                              text(c.accurate_brief)))
             out.append("  *%s: %s*" % (text(t("source")), text(c.source)))
         if s.corrections:
             out.append("")
     return out
+
+
+#: The options of hvaudit.report.render this format takes.
+OPTIONS = ("detail",)
 
 
 def render(report: Report, lang: str = "en", color: bool = False, detail: str = "compact") -> str:
@@ -103,7 +107,7 @@ def render(report: Report, lang: str = "en", color: bool = False, detail: str = 
     t = view.t
     full = view.detail == "full"
     out: List[str] = ["# %s: %s" % (text(t("report-title")), text(view.host)), "", "**%s**" % text(view.verdict), ""]
-    head = v.header(view)  # the first row heads the table: a Markdown table needs one
+    head = view.header  # the first row heads the table: a Markdown table needs one
     out += _table(head[0], [(text(k), text(val)) for k, val in head[1:]]) + [""]
     if view.redaction:
         out += ["*%s*" % text(view.redaction), ""]

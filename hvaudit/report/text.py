@@ -77,7 +77,7 @@ def _cites(item: v.ItemView, t, full: bool) -> str:
 
 
 def _explained(out: _Writer, item: v.ItemView, t, indent: str, full: bool) -> None:
-    out.para(item.explanation if full else v.first_sentence(item.explanation), indent, indent)
+    out.para(item.explanation if full else item.lead, indent, indent)
     cites = _cites(item, t, full)
     if cites:
         out.para(cites, indent, indent + "  ")
@@ -85,7 +85,7 @@ def _explained(out: _Writer, item: v.ItemView, t, indent: str, full: bool) -> No
 
 def _header(out: _Writer, view: v.View) -> None:
     t = view.t
-    rows = dict(v.header(view))
+    rows = dict(view.header)
     out.para(view.verdict, paint="1", head=len(view.verdict) if len(view.verdict) <= out.width else 0)
     out.para("%s: %s · %s: %s · hvaudit %s · %s" % (t("host"), view.host, t("audited-at"), rows[t("audited-at")],
                                                    view.version, view.source), "", "  ")
@@ -106,6 +106,10 @@ def _header(out: _Writer, view: v.View) -> None:
         out.para(check.title, first, " " * (3 + label_width), STATUS_COLORS.get(check.level, "0"), 2 + len(status))
         if check.remedy:
             out.para("%s: %s" % (t("remedy"), check.remedy), " " * (3 + label_width), " " * (5 + label_width))
+
+
+#: The options of hvaudit.report.render this format takes.
+OPTIONS = ("detail", "width")
 
 
 def render(report: Report, lang: str = "en", color: bool = False, detail: str = "compact",

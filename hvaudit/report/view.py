@@ -119,6 +119,7 @@ class CorrectionView(Record):
     claim: str
     accurate: str
     source: str
+    accurate_brief: str = ""  # the opening of `accurate`, for a compact report
 
 
 class SectionView(Record):
@@ -155,6 +156,7 @@ class ItemView(Record):
     evidence: Tuple[EvidenceView, ...]
     contradicted_by: Tuple[EvidenceView, ...] = ()
     remedy: str = ""
+    lead: str = ""  # the explanation's first sentence, for a compact report
 
 
 class Tier(Record):
@@ -207,6 +209,10 @@ class View(Record):
     redaction: str  # the redaction notice, or ""
 
     @property
+    def header(self) -> Tuple[Tuple[str, str], ...]:
+        return header(self)
+
+    @property
     def can_host_line(self) -> str:
         return " · ".join("%s: %s" % part for part in self.can_host)
 
@@ -255,7 +261,8 @@ def _sections(id: str, lang: str, t: Callable[[str], str], techs: Iterable[str] 
         SectionView(
             key=s.key, title=s.title.get(lang), quote=s.quote,
             corrections=tuple(CorrectionView(c.kind, t("correction." + c.kind), c.claim.get(lang),
-                                             c.accurate.get(lang), c.source) for c in s.corrections))
+                                             c.accurate.get(lang), c.source, brief(c.accurate.get(lang)))
+                              for c in s.corrections))
         for s in cited)
 
 
@@ -287,21 +294,24 @@ def _finding(f: Finding, lang: str, t: Callable[[str], str]) -> ItemView:
         for e in f.evidence:
             if e.claim and e.claim.facet in ("vm", "vmm") and e.claim.value not in techs:
                 techs.append(e.claim.value)
+    explanation = kb.explanation(f.id, lang, **fields)
     return ItemView(
         id=shown(f.id), name=_name("finding", f.id, t), level=f.severity, level_label=t("severity." + f.severity),
-        title=shown(f.title), explanation=kb.explanation(f.id, lang, **fields),
+        title=shown(f.title), explanation=explanation,
         sections=_sections(f.id, lang, t, techs), evidence=_evidence(f.evidence, t),
-        contradicted_by=_evidence(f.contradicted_by, t))
+        contradicted_by=_evidence(f.contradicted_by, t), lead=first_sentence(explanation))
 
 
 def _check(c: Check, lang: str, t: Callable[[str], str]) -> ItemView:
     given: Dict[str, Any] = {k: c.details[k] for k in kb.PLACEHOLDERS if isinstance(c.details.get(k), str)}
     given.setdefault("value", c.summary)
     fields = _fields(given, c.evidence, t)
+    explanation = kb.explanation(c.id, lang, **fields)
     return ItemView(
         id=shown(c.id), name=_name("check", c.id, t), level=c.status, level_label=t("status." + c.status),
-        title=shown(c.summary), explanation=kb.explanation(c.id, lang, **fields),
-        sections=_sections(c.id, lang, t), evidence=_evidence(c.evidence, t), remedy=shown(c.remedy or ""))
+        title=shown(c.summary), explanation=explanation,
+        sections=_sections(c.id, lang, t), evidence=_evidence(c.evidence, t), remedy=shown(c.remedy or ""),
+        lead=first_sentence(explanation))
 
 
 def _facts(layer: Layer, lang: str, t: Callable[[str], str]) -> Tuple[Tuple[str, str], ...]:
