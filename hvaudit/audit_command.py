@@ -20,10 +20,10 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-FORMAT_CHOICES = ("text", "json", "markdown", "html")
+FORMAT_CHOICES = ("text", "json", "markdown", "html", "prometheus", "facts")
 #: The format an -o file's suffix names; a file without a suffix gets text.
 SUFFIX_FORMATS = {".json": "json", ".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown",
-                  ".txt": "text", ".text": "text"}
+                  ".txt": "text", ".text": "text", ".prom": "prometheus"}
 DETAIL_CHOICES = ("compact", "full")
 #: --fail-on LEVEL: the check statuses that fail the gate at each level.
 FAIL_ON = {"warn": ("warn", "fail"), "fail": ("fail",)}

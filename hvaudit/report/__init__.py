@@ -16,6 +16,8 @@ FORMATS = {
     "text": "hvaudit.report.text",
     "markdown": "hvaudit.report.markdown",
     "html": "hvaudit.report.html",
+    "prometheus": "hvaudit.report.prometheus",
+    "facts": "hvaudit.report.facts",
 }
 LANGS = ("en", "pt")
 #: --detail: "compact" fits a ticket, "full" adds every explanation and its evidence.
