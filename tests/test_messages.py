@@ -66,12 +66,12 @@ def test_portuguese_is_not_the_english() -> None:
 
 
 def test_plurals_follow_each_language() -> None:
-    assert messages.plural("count.findings.info", 1, "en") == "1 info"
-    assert messages.plural("count.findings.info", 5, "en") == "5 info"
-    assert messages.plural("count.findings.warning", 5, "pt") == "5 avisos"
-    assert messages.plural("count.findings.warning", 1, "pt") == "1 aviso"
-    assert messages.plural("count.findings.warning", 0, "pt") == "0 aviso"  # pt: 0 takes the singular
-    assert "INFORMAÇÃO" not in messages.plural("count.findings.info", 5, "pt").upper()
+    assert messages.plural("title.evidence.probe-error", 1, "en") == "1 probe failed"
+    assert messages.plural("title.evidence.probe-error", 5, "en") == "5 probes failed"
+    assert messages.plural("title.evidence.probe-error", 5, "pt") == "5 sondas falharam"
+    assert messages.plural("title.evidence.probe-error", 1, "pt") == "1 sonda falhou"
+    assert messages.plural("title.evidence.probe-error", 0, "pt") == "0 sonda falhou"  # pt: 0 takes the singular
+    assert messages.render("title.evidence.unreadable", "pt", count="5").startswith("5 fontes não puderam")
 
 
 def test_fields_are_filled_by_name_only() -> None:
@@ -127,7 +127,7 @@ def test_portuguese_reports_contain_no_english_message(name: str, capture: Path)
 
 PACKAGE = Path(messages.__file__).parent.parent
 #: Calls whose literal arguments are message ids: (function, 1-based argument).
-ID_ARGUMENTS = (("done", 2), ("done", 3), ("Finding", 3), ("render", 1), ("text", 1), ("plural", 1))
+ID_ARGUMENTS = (("done", 2), ("done", 3), ("Finding", 3), ("render", 1), ("plural", 1))
 #: Where prose used to live: every literal there that looks like a message id must be one.
 MESSAGE_MODULES = ("capabilities", "classify.py", "audit.py", "probes")
 #: Dotted literals that are kernel parameters, not messages.
