@@ -25,6 +25,7 @@ from .model import Check, Evidence, Finding, Layer, Meta, Report
 UUID = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
                   r"(?![0-9A-Za-z])")
 MAC = re.compile(r"(?<![0-9A-Za-z:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Za-z:-])")
+HOSTNAME = "<hostname>"
 PLACEHOLDER = re.compile(r"<(?:serial|uuid|mac|asset-tag)-\d+>|<hostname>")
 #: dmidecode lines whose value identifies one machine (DSP0134 strings).
 DMI_LINE = re.compile(r"^(\s*)(Serial Number|UUID|Asset Tag|Service Tag):[ \t]*(.*?)\s*$", re.MULTILINE)
@@ -191,6 +192,7 @@ class Redactor:
         """The report with every free-text field redacted and meta.redacted set."""
         meta: Meta = report.meta._replace(
             capture_path=self.text(report.meta.capture_path) if report.meta.capture_path else None,
+            host=HOSTNAME if report.meta.host else None,
             uname={k: self.text(v) for k, v in report.meta.uname.items()}, redacted=True)
         layers: List[Layer] = [layer._replace(name=self.text(layer.name), details=self.value(dict(layer.details)),
                                               evidence=self._many(layer.evidence)) for layer in report.layers]
@@ -210,13 +212,9 @@ def _decode(data: bytes) -> str:
 
 
 def hostname_of(source: Any) -> Optional[str]:
-    """The audited machine's hostname: uname's nodename where the source holds one, and this
-    machine's own for a live audit."""
-    name = source.uname().get("nodename")
-    if not name and getattr(source, "kind", None) == "live":
-        import os
-
-        name = os.uname().nodename
+    """The audited machine's hostname: uname's nodename where the source holds one, else
+    the source's own answer (this machine's for a live audit, a capture's `hostname`)."""
+    name = source.uname().get("nodename") or source.meta().get("hostname")
     return name or None
 
 

@@ -6,7 +6,7 @@ import os
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict
+    from typing import Any, Dict, Optional
 
 def system_uname() -> Dict[str, str]:
     """uname(2) where it exists; on Windows (no os.uname) the same four fields from `platform`."""
@@ -17,6 +17,19 @@ def system_uname() -> Dict[str, str]:
 
     return {"sysname": platform.system() or "Windows", "release": platform.release(),
             "version": platform.version(), "machine": platform.machine()}
+
+
+def system_hostname() -> Optional[str]:
+    """This machine's host name, as uname(2) gives it (kept out of `system_uname()`, which
+    a capture records for every audit to compare, so that `--redact` decides alone where the
+    name is written)."""
+    if hasattr(os, "uname"):
+        name = os.uname().nodename
+    else:
+        import platform
+
+        name = platform.node()
+    return name or None
 
 
 def current_user() -> Dict[str, Any]:
