@@ -44,11 +44,13 @@ def sample_report(hostile: bool = False) -> Report:
         return ("%s %s" % (text, bad)) if hostile else text
 
     cpuid = _e("cpuid:0x40000000", h("KVMKVMKVM"), "vm", "kvm", Strength.DEFINITIVE,
-               h("the hypervisor's own signature"), "cpu.hypervisor-leaves")
-    dmi = _e(h("/sys/class/dmi/id sys_vendor"), h("QEMU"), "vm", "qemu", Strength.WEAK, "a vendor string")
+               "note.probe.cpu.the-hypervisor-s-own", "cpu.hypervisor-leaves")
+    dmi = _e(h("/sys/class/dmi/id sys_vendor"), h("QEMU"), "vm", "qemu", Strength.WEAK,
+             "note.probe.firmware.a-vendor-string-it")
     cgroup = _e("/proc/self/cgroup", h("/docker/0123abcd"), "container", "docker", Strength.STRONG,
                 "the kernel reports this process in a cgroup that docker names", "container.cgroup")
-    marker = _e("/.dockerenv", "present", "container", "docker", Strength.WEAK, "Docker creates it",
+    marker = _e("/.dockerenv", "present", "container", "docker", Strength.WEAK,
+                "note.probe.container.docker-creates-it-images",
                 "container.markers")
     denied = _e(h("/proc/1/environ"), "", error="EACCES", note=h("EACCES from the source"),
                 probe="container.environ")

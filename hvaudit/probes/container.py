@@ -76,7 +76,7 @@ def namespaces(src: Source, views: Views) -> Iterator[Evidence]:
             same_mnt = mine.text == init.text
             if not same_mnt:
                 yield ev(pid_, "/proc/1/ns/mnt", "%s vs %s" % (mine.text, init.text), "container", "*", Strength.WEAK,
-                         "a private mount namespace: a sandbox, or a service with PrivateTmp=")
+                         "note.probe.container.a-private-mount-namespace")
         else:
             yield from missing(pid_, "/proc/1/ns/mnt", init.error or mine.error,
                                denied_note(src, init.error or mine.error, "root or PID 1's owner"))
@@ -89,10 +89,10 @@ def namespaces(src: Source, views: Views) -> Iterator[Evidence]:
         name = (comm.text or "").strip()
         if name == "kthreadd":
             yield ev(pid_, "/proc/2/comm", name, "container", "none", Strength.STRONG,
-                     "kthreadd is PID 2 only in the initial PID namespace")
+                     "note.probe.container.kthreadd-is-pid-2")
         else:
             yield ev(pid_, "/proc/2/comm", name, "container", "*", Strength.STRONG,
-                     "PID 2 is not kthreadd: a PID namespace of its own")
+                     "note.probe.container.pid-2-is-not")
     else:
         yield from missing(pid_, "/proc/2/comm", comm.error)
     uid_map = src.read("/proc/self/uid_map", limit=65536)
@@ -100,7 +100,7 @@ def namespaces(src: Source, views: Views) -> Iterator[Evidence]:
         entries = parse_id_map(uid_map.text or "")
         if entries and not is_identity_map(entries):
             yield ev(pid_, "/proc/self/uid_map", (uid_map.text or "").strip(), "userns", "mapped", Strength.DEFINITIVE,
-                     "user ids are mapped: root here is not root on the machine")
+                     "note.probe.container.user-ids-are-mapped")
     else:
         yield from missing(pid_, "/proc/self/uid_map", uid_map.error)
 
@@ -204,7 +204,7 @@ def mounts(src: Source, views: Views) -> Iterator[Evidence]:
     # Recorded so that the classifier knows the traces were looked for: a marker with no
     # trace here is uncorroborated, while one whose traces could not be read is untested.
     yield ev(pid_, where, "%d mounts" % len(table), "traces", "mountinfo", Strength.DEFINITIVE,
-             "the mount table, where runtimes leave their traces")
+             "note.probe.container.the-mount-table-where")
     reported: Set[object] = set()
     masked = []
     for m in table:
@@ -212,11 +212,12 @@ def mounts(src: Source, views: Views) -> Iterator[Evidence]:
             raw = "/ %s %s %s %s" % (m.root, m.fstype, m.source, m.super_options)
             if m.fstype in ("virtiofs", "9p") and "kataShared" in (m.source, m.root):
                 yield ev(pid_, where, raw, "sandbox", "kata", Strength.STRONG,
-                         "Kata Containers share the container's root into its VM as 'kataShared'")
-                yield ev(pid_, where, raw, "container", "*", Strength.STRONG, "a container inside a Kata VM")
+                         "note.probe.container.kata-containers-share-the")
+                yield ev(pid_, where, raw, "container", "*", Strength.STRONG,
+                         "note.probe.container.a-container-inside-a")
             elif m.fstype in ("lxfs", "wslfs"):
                 yield ev(pid_, where, raw, "container", "wsl1", Strength.STRONG,
-                         "lxfs/wslfs is the root file system of WSL 1 (systemd #25298)")
+                         "note.probe.container.lxfs-wslfs-is-the")
             else:
                 found = list(storage_claims(m.super_options if m.fstype == "overlay" else m.root))
                 for facet, value, what in found:
@@ -225,7 +226,7 @@ def mounts(src: Source, views: Views) -> Iterator[Evidence]:
                     yield ev(pid_, where, raw, "container", "*", Strength.STRONG, "the root comes from " + found[0][2])
                 if not found and m.fstype == "overlay":
                     yield ev(pid_, where, raw, "container", "*", Strength.HINT,
-                             "an overlay root; live systems use one too, so alone it proves nothing")
+                             "note.probe.container.an-overlay-root-live")
         elif m.mount_point in ENGINE_FILES:
             claims = list(storage_claims(m.root))
             if docker_container_file(m.root):
@@ -238,7 +239,7 @@ def mounts(src: Source, views: Views) -> Iterator[Evidence]:
         elif m.fstype == "fuse.lxcfs" and ("container", "lxcfs") not in reported:
             reported.add(("container", "lxcfs"))
             yield ev(pid_, where, "%s %s" % (m.mount_point, m.fstype), "container", "lxc", Strength.WEAK,
-                     "lxcfs virtualises /proc files for LXC/LXD containers (other runtimes can use it)")
+                     "note.probe.container.lxcfs-virtualises-proc-files")
         elif m.mount_point in OCI_MASKED_FILES and m.root in ("/null", "/dev/null"):
             masked.append(m.mount_point)
         for point, prefix, facet, value, what in RUNTIME_MOUNT_POINTS:
@@ -249,7 +250,7 @@ def mounts(src: Source, views: Views) -> Iterator[Evidence]:
                          Strength.STRONG, what)
     if masked:
         yield ev(pid_, where, "masked with /dev/null: " + " ".join(sorted(masked)), "container", "oci",
-                 Strength.WEAK, "an OCI runtime (runc, crun) masks these files; other sandboxes mask some too")
+                 Strength.WEAK, "note.probe.container.an-oci-runtime-runc")
 
 
 #: PID 1's environment needs root (or PID 1's owner); this process's is inherited.
@@ -270,20 +271,20 @@ def environ(src: Source, views: Views) -> Iterator[Evidence]:
         env = parse_environ(read.data or b"")
         if "KUBERNETES_SERVICE_HOST" in env:
             yield ev(pid_, path, "KUBERNETES_SERVICE_HOST", "orchestrator", "kubernetes", base,
-                     "the kubelet injects the API service address into every pod")
+                     "note.probe.container.the-kubelet-injects-the")
         if "WSL_DISTRO_NAME" in env or "WSL_INTEROP" in env:
             yield ev(pid_, path, "WSL_DISTRO_NAME=" + env.get("WSL_DISTRO_NAME", ""), "container", "wsl", base,
-                     "WSL's init sets this in every process of a distribution")
+                     "note.probe.container.wsl-s-init-sets")
         # Unlike `container=`, which images can carry (ENV container oci), these are set by
         # the runtime as it starts the process, so even an inherited copy is strong.
         for name in ("APPTAINER_CONTAINER", "SINGULARITY_CONTAINER"):
             if name in env:
                 yield ev(pid_, path, name, "container", "apptainer", Strength.STRONG,
-                         "set by Apptainer/Singularity as it starts the container")
+                         "note.probe.container.set-by-apptainer-singularity")
                 break
         if "FLATPAK_ID" in env:
             yield ev(pid_, path, "FLATPAK_ID=" + env["FLATPAK_ID"], "container", "flatpak", Strength.STRONG,
-                     "set by flatpak run")
+                     "note.probe.container.set-by-flatpak-run")
 
 
 def runtime_word(value: str) -> str:
@@ -297,18 +298,19 @@ def runtime_word(value: str) -> str:
 #: Marker files: (path, kind of test, facet, value, note). All are claims (WEAK): images
 #: carry them wherever they are copied, and some runtimes do not write them at all.
 MARKERS: Tuple[Tuple[str, str, str, str, str], ...] = (
-    ("/.dockerenv", "file", "container", "docker", "Docker creates it; images can carry it (moby/moby#18355)"),
-    ("/.dockerinit", "file", "container", "docker", "written by Docker before 1.11"),
-    ("/run/.containerenv", "file", "container", "podman", "Podman creates it in every container"),
-    ("/.singularity.d", "dir", "container", "apptainer", "the metadata folder of Singularity/Apptainer images"),
-    ("/.apptainer.d", "dir", "container", "apptainer", "the metadata folder of Apptainer images"),
-    ("/.flatpak-info", "file", "container", "flatpak", "flatpak run places it in the sandbox"),
-    ("/run/WSL", "dir", "container", "wsl", "WSL's init creates it"),
-    ("/proc/sys/fs/binfmt_misc/WSLInterop", "file", "container", "wsl", "WSL registers Windows binaries here"),
+    ("/.dockerenv", "file", "container", "docker", "note.probe.container.docker-creates-it-images"),
+    ("/.dockerinit", "file", "container", "docker", "note.probe.container.written-by-docker-before"),
+    ("/run/.containerenv", "file", "container", "podman", "note.probe.container.podman-creates-it-in"),
+    ("/.singularity.d", "dir", "container", "apptainer", "note.probe.container.the-metadata-folder-of"),
+    ("/.apptainer.d", "dir", "container", "apptainer", "note.probe.container.the-metadata-folder-of-2"),
+    ("/.flatpak-info", "file", "container", "flatpak", "note.probe.container.flatpak-run-places-it"),
+    ("/run/WSL", "dir", "container", "wsl", "note.probe.container.wsl-s-init-creates"),
+    ("/proc/sys/fs/binfmt_misc/WSLInterop", "file", "container", "wsl",
+     "note.probe.container.wsl-registers-windows-binaries"),
     ("/var/run/secrets/kubernetes.io/serviceaccount", "dir", "orchestrator", "kubernetes",
-     "the kubelet mounts the pod's service account here (contents never read)"),
+     "note.probe.container.the-kubelet-mounts-the"),
     ("/run/secrets/kubernetes.io/serviceaccount", "dir", "orchestrator", "kubernetes",
-     "the kubelet mounts the pod's service account here (contents never read)"),
+     "note.probe.container.the-kubelet-mounts-the"),
 )
 
 
@@ -328,15 +330,15 @@ def markers(src: Source, views: Views) -> Iterator[Evidence]:
             continue
         if not value:
             yield ev(pid_, path, "container=", "container", "none", base,
-                     "an empty `container=` says: no container (systemd Container Interface)")
+                     "note.probe.container.an-empty-container-says")
         elif value in CONTAINER_ENV_NAMES:
             # "oci" is written into images (UBI's ENV container oci): it names no runtime.
             yield ev(pid_, path, "container=" + value, "container", CONTAINER_ENV_NAMES[value],
                      Strength.WEAK if value == "oci" else base,
-                     "a runtime's name in the environment (systemd Container Interface); images can carry it")
+                     "note.probe.container.a-runtime-s-name")
         else:
             yield ev(pid_, path, "container=" + value, "container", runtime_word(value), Strength.STRONG,
-                     "a name systemd does not know: the runtime's own word, which no image inherits by accident")
+                     "note.probe.container.a-name-systemd-does")
     for path, kind, facet, value, note in MARKERS:
         if kind == "dir":
             listing = src.listdir(path)
@@ -349,9 +351,8 @@ def markers(src: Source, views: Views) -> Iterator[Evidence]:
             yield ev(pid_, path, "present", facet, value, strength, note)
         else:
             yield from missing(pid_, path, error if error not in ("EISDIR", "ENOTDIR") else None)
-    for path, note in (("/run/systemd/container", "written by systemd as PID 1 of a container; "
-                                                  "an image can carry a stale copy"),
-                       ("/run/host/container-manager", "written by the container manager (nspawn, podman)")):
+    for path, note in (("/run/systemd/container", "note.probe.container.written-by-systemd-as"),
+                       ("/run/host/container-manager", "note.probe.container.written-by-the-container")):
         read = src.read(path, limit=4096)
         if read.seen:
             name = (read.text or "").strip()
@@ -359,7 +360,8 @@ def markers(src: Source, views: Views) -> Iterator[Evidence]:
                 yield ev(pid_, path, name, "container", CONTAINER_ENV_NAMES.get(name, "*"), Strength.WEAK, note)
     lxd = src.device("/dev/lxd/sock")
     if lxd.seen:
-        yield ev(pid_, "/dev/lxd/sock", "present", "container", "lxc", Strength.WEAK, "LXD's guest API socket")
+        yield ev(pid_, "/dev/lxd/sock", "present", "container", "lxc", Strength.WEAK,
+                 "note.probe.container.lxd-s-guest-api")
 
 
 @probe("container.init", systems=(LINUX,))
@@ -374,13 +376,13 @@ def init(src: Source, views: Views) -> Iterator[Evidence]:
         runtime = INIT_PROGRAMS.get(program.rsplit("/", 1)[-1])
         if runtime:
             yield ev(pid_, "/proc/1/cmdline", program, "container", runtime, Strength.STRONG,
-                     "PID 1 is the program that starts this runtime's containers or sandboxes")
+                     "note.probe.container.pid-1-is-the")
     else:
         yield from missing(pid_, "/proc/1/cmdline", cmdline.error)
     boot_id = src.read("/dev/.lxc-boot-id", limit=256)
     if boot_id.seen:
         yield ev(pid_, "/dev/.lxc-boot-id", (boot_id.text or "").strip(), "container", "lxc", Strength.STRONG,
-                 "LXC writes the container's boot id here as it starts it")
+                 "note.probe.container.lxc-writes-the-container")
     else:
         yield from missing(pid_, "/dev/.lxc-boot-id", boot_id.error)
 
@@ -398,9 +400,10 @@ def kernel_interfaces(src: Source, views: Views) -> Iterator[Evidence]:
     vz, bc = src.listdir("/proc/vz"), src.listdir("/proc/bc")
     if vz.seen and not bc.seen:
         yield ev(pid_, "/proc/vz", "present, /proc/bc absent", "container", "openvz", Strength.DEFINITIVE,
-                 "an OpenVZ container: the host node also has /proc/bc")
+                 "note.probe.container.an-openvz-container-the")
     elif vz.seen and bc.seen:
-        yield ev(pid_, "/proc/bc", "present", "role", "openvz-host", Strength.DEFINITIVE, "the OpenVZ host node")
+        yield ev(pid_, "/proc/bc", "present", "role", "openvz-host", Strength.DEFINITIVE,
+                 "note.probe.container.the-openvz-host-node")
     status = views.read("/proc/self/status", limit=65536)
     fields = views.status()
     if not status.seen:
@@ -410,36 +413,36 @@ def kernel_interfaces(src: Source, views: Views) -> Iterator[Evidence]:
         if value is not None and is_number(value):
             if int(value) > 0:
                 yield ev(pid_, "/proc/self/status " + key, value, "container", tech, Strength.DEFINITIVE,
-                         "the kernel reports a guest context id")
+                         "note.probe.container.the-kernel-reports-a")
             break
     tracer = fields.get("TracerPid", "0")
     if is_number(tracer) and int(tracer) > 0:
         comm = src.read("/proc/%s/comm" % tracer, limit=256)
         if comm.seen and (comm.text or "").startswith("proot"):
             yield ev(pid_, "/proc/%s/comm" % tracer, (comm.text or "").strip(), "container", "proot",
-                     Strength.DEFINITIVE, "PRoot emulates a chroot by tracing this process")
+                     Strength.DEFINITIVE, "note.probe.container.proot-emulates-a-chroot")
     release_read = src.read("/proc/sys/kernel/osrelease", limit=4096)
     release = (release_read.text or "").strip() if release_read.seen else src.uname().get("release", "")
     where = "/proc/sys/kernel/osrelease" if release_read.seen else "uname"
     if "Microsoft" in release:
         yield ev(pid_, where, release, "container", "wsl1", Strength.DEFINITIVE,
-                 "WSL 1 reports a kernel release ending in -Microsoft")
+                 "note.probe.container.wsl-1-reports-a")
     elif "WSL2" in release:
         yield ev(pid_, where, release, "container", "wsl2", Strength.DEFINITIVE,
-                 "Microsoft's WSL 2 kernel names itself in its release")
+                 "note.probe.container.microsoft-s-wsl-2")
     elif "microsoft-standard" in release:
         yield ev(pid_, where, release, "container", "wsl2", Strength.STRONG,
-                 "the microsoft-standard kernel flavour is WSL 2's")
+                 "note.probe.container.the-microsoft-standard-kernel")
     version = src.read("/proc/version", limit=4096)
     text = (version.text or "") if version.seen else src.uname().get("version", "")
     if "BrandZ virtual linux" in text:
         yield ev(pid_, "/proc/version", text.strip(), "container", "illumos-lx", Strength.DEFINITIVE,
-                 "an illumos LX branded zone emulates Linux")
+                 "note.probe.container.an-illumos-lx-branded")
     if GVISOR_VERSION in text or src.uname().get("version", "") == GVISOR_VERSION:
         yield ev(pid_, "/proc/version", text.strip() or GVISOR_VERSION, "sandbox", "gvisor", Strength.STRONG,
-                 "gVisor's user-space kernel reports this fixed version")
+                 "note.probe.container.gvisor-s-user-space")
         yield ev(pid_, "/proc/version", text.strip() or GVISOR_VERSION, "container", "*", Strength.STRONG,
-                 "gVisor runs containers")
+                 "note.probe.container.gvisor-runs-containers")
 
 
 @probe("container.chroot", systems=(LINUX,))
@@ -460,9 +463,9 @@ def chroot(src: Source, views: Views) -> Iterator[Evidence]:
         table = views.mountinfo()
         if table and not any(m.mount_point == "/" for m in table):
             yield ev(pid_, "/proc/self/mountinfo", "no mount at /, %d others" % len(table), "chroot", "chroot",
-                     Strength.STRONG, "this root is a folder inside a file system, not a mount: a chroot")
+                     Strength.STRONG, "note.probe.container.this-root-is-a")
         return
     same = (mine.dev, mine.ino) == (init.dev, init.ino)
     yield ev(pid_, "/proc/1/root", "/ is %s:%s, PID 1's root is %s:%s" % (mine.dev, mine.ino, init.dev, init.ino),
              "chroot", "none" if same else "chroot", Strength.DEFINITIVE,
-             "the same root as PID 1" if same else "a different root than PID 1: a chroot")
+             "note.probe.container.the-same-root-as" if same else "note.probe.container.a-different-root-than")

@@ -37,37 +37,37 @@ def kernel_view(src: Source, views: Views) -> Iterator[Evidence]:
     x86 = machine in X86 or vendor in ("GenuineIntel", "AuthenticAMD", "HygonGenuine", "CentaurHauls")
     if "hypervisor" in info.flags:
         yield ev(pid, where + " flags", "hypervisor", "vm", "*", Strength.STRONG,
-                 "the kernel sets this flag from CPUID.1:ECX[31], which CPUs leave clear and hypervisors set")
+                 "note.probe.cpu.the-kernel-sets-this")
     elif x86 and info.flags:
         yield ev(pid, where + " flags", "no 'hypervisor' flag", "vm", "none", Strength.STRONG,
-                 "CPUID.1:ECX[31] is clear; a hypervisor can hide it, which few do")
+                 "note.probe.cpu.cpuid-1-ecx-31")
     if vendor == "User Mode Linux":
         yield ev(pid, where + " vendor_id", vendor, "vm", "uml", Strength.DEFINITIVE,
-                 "the kernel is the user-mode port of Linux")
+                 "note.probe.cpu.the-kernel-is-the")
     elif "PowerVM Lx86" in vendor:
         yield ev(pid, where + " vendor_id", vendor, "vm", "lx86", Strength.STRONG,
-                 "PowerVM Lx86 translates x86 binaries inside a PowerVM partition")
+                 "note.probe.cpu.powervm-lx86-translates-x86")
     elif vendor == "IBM/S390":
-        yield ev(pid, where + " vendor_id", vendor, note="IBM Z: the hypervisor is named by /proc/sysinfo")
+        yield ev(pid, where + " vendor_id", vendor, note="note.probe.cpu.ibm-z-the-hypervisor")
     if "QEMU Virtual CPU" in model:
         yield ev(pid, where + " model name", model, "vmm", "qemu", Strength.STRONG,
-                 "QEMU's default CPU model name (with or without KVM)")
+                 "note.probe.cpu.qemu-s-default-cpu")
         yield ev(pid, where + " model name", model, "vm", "qemu", Strength.WEAK,
-                 "QEMU's CPU model: the hypervisor is QEMU itself unless KVM shows")
+                 "note.probe.cpu.qemu-s-cpu-model")
     elif "Common KVM processor" in model:
-        yield ev(pid, where + " model name", model, "vm", "kvm", Strength.WEAK, "QEMU's kvm64 CPU model name")
+        yield ev(pid, where + " model name", model, "vm", "kvm", Strength.WEAK, "note.probe.cpu.qemu-s-kvm64-cpu")
     platform = info.get("platform")
     if platform:
         cpu_model = info.get("model")
         if platform == "pSeries" and "emulated by qemu" in cpu_model:
             yield ev(pid, where + " platform/model", "%s / %s" % (platform, cpu_model), "vm", "kvm",
-                     Strength.STRONG, "a pSeries machine emulated by QEMU: KVM on POWER (or QEMU)")
+                     Strength.STRONG, "note.probe.cpu.a-pseries-machine-emulated")
         elif platform == "pSeries":
             yield ev(pid, where + " platform", platform, "vm", "powervm", Strength.STRONG,
-                     "the pSeries platform is a logical partition of PowerVM")
+                     "note.probe.cpu.the-pseries-platform-is")
         elif platform == "PowerNV":
             yield ev(pid, where + " platform", platform, "vm", "none", Strength.STRONG,
-                     "PowerNV: Linux runs directly on OPAL firmware, no hypervisor below")
+                     "note.probe.cpu.powernv-linux-runs-directly")
 
 
 def hypervisor_leaves(src: Source) -> List[Tuple[int, str, Tuple[int, int, int, int]]]:
@@ -103,17 +103,17 @@ def cpuid_view(src: Source, views: Views) -> Iterator[Evidence]:
         hypervisor_bit = bool(leaf1[2] >> 31 & 1)
         if hypervisor_bit:
             yield ev(pid, "cpuid:0x1", "ECX=0x%08x (bit 31 set)" % leaf1[2], "vm", "*", Strength.DEFINITIVE,
-                     "CPUID.1:ECX[31] is reserved for hypervisors to set (Intel SDM, AMD APM)")
+                     "note.probe.cpu.cpuid-1-ecx-31-2")
         else:
             yield ev(pid, "cpuid:0x1", "ECX=0x%08x (bit 31 clear)" % leaf1[2], "vm", "none", Strength.STRONG,
-                     "no hypervisor announces itself; one could hide (e.g. KVM's kvm=off)")
+                     "note.probe.cpu.no-hypervisor-announces-itself")
     if hypervisor_bit is False:
         regs = src.cpuid(HYPERVISOR_BASE)
         if regs is not None:
             text = signature_text(regs[1], regs[2], regs[3])
             if text in CPUID_SIGNATURES:  # a hypervisor that clears the bit but still answers
                 yield ev(pid, "cpuid:0x40000000", text, "vm", CPUID_SIGNATURES[text], Strength.STRONG,
-                         "a hypervisor signature answers although the hypervisor bit is clear")
+                         "note.probe.cpu.a-hypervisor-signature-answers")
         return
     signatures = hypervisor_leaves(src)
     known = [s for s in signatures if s[1] in CPUID_SIGNATURES]
@@ -125,10 +125,10 @@ def cpuid_view(src: Source, views: Views) -> Iterator[Evidence]:
             yield ev(pid, where, text, "vm", "*", Strength.WEAK,
                      "a readable signature that hvaudit does not know (EAX=0x%08x)" % regs[0])
         elif base == native_base:
-            yield ev(pid, where, text, "vm", tech, Strength.DEFINITIVE, "the hypervisor's own signature")
+            yield ev(pid, where, text, "vm", tech, Strength.DEFINITIVE, "note.probe.cpu.the-hypervisor-s-own")
             if text in CPUID_PRODUCTS:
                 yield ev(pid, where, text, "vmm", CPUID_PRODUCTS[text], Strength.DEFINITIVE,
-                         "this signature is specific to one VM monitor")
+                         "note.probe.cpu.this-signature-is-specific")
         else:
             yield ev(pid, where, text, "interface", tech, Strength.STRONG,
                      "a compatibility interface: the native signature sits higher, at %s" % cpuid_key(native_base or 0))
@@ -138,4 +138,4 @@ def cpuid_view(src: Source, views: Views) -> Iterator[Evidence]:
         if features is not None and features[1] >> 12 & 1:
             yield ev(pid, "cpuid:%s" % cpuid_key(base + 3), "EBX=0x%08x (CpuManagement, bit 12)" % features[1],
                      "role", "root-partition", Strength.DEFINITIVE,
-                     "the root partition of Hyper-V holds the CpuManagement privilege (TLFS §2.4.3)")
+                     "note.probe.cpu.the-root-partition-of")

@@ -53,7 +53,7 @@ def _hyperv_isolation(src: Source, n: _Seen) -> Optional[str]:
         return None
     config = src.cpuid(HYPERV_ISOLATION)
     kind = (config[1] & 0xF) if config is not None else 0
-    n.add("cpuid:0x4000000c EBX[3:0]", kind, "Hyper-V isolation type: 1 VBS, 2 SEV-SNP, 3 TDX (paravisor guest)")
+    n.add("cpuid:0x4000000c EBX[3:0]", kind, "note.probe.cvm.hyper-v-isolation-type")
     return HYPERV_ISOLATION_TYPES.get(kind, "hyperv-isolation")
 
 
@@ -62,10 +62,10 @@ def _kernel_signals(views: Views, n: _Seen) -> Optional[str]:
     src = views.src
     info = views.cpuinfo()
     if info is not None and "tdx_guest" in info.flags:
-        n.add("/proc/cpuinfo flags", "tdx_guest", "the kernel runs as a TDX guest")
+        n.add("/proc/cpuinfo flags", "tdx_guest", "note.probe.cvm.the-kernel-runs-as")
         return "tdx"
     for line in _log_lines(views, "Memory Encryption Features active"):
-        n.add("cmd:dmesg", line, "the guest kernel's own report (arch/x86/mm/mem_encrypt.c)")
+        n.add("cmd:dmesg", line, "note.probe.cvm.the-guest-kernel-s")
         if "TDX" in line:
             return "tdx"
         if "SEV-SNP" in line:
@@ -79,7 +79,7 @@ def _kernel_signals(views: Views, n: _Seen) -> Optional[str]:
         return "tdx"
     for node, kind in (("/dev/tdx_guest", "tdx"), ("/dev/sev-guest", "sev-snp")):
         if src.device(node).seen:
-            n.add(node, "present", "the guest driver for attestation reports exists only in such guests")
+            n.add(node, "present", "note.probe.cvm.the-guest-driver-for")
             return kind
     return None
 
@@ -91,12 +91,12 @@ def detect_cvm(views: Views, n: _Seen) -> Tuple[str, Optional[str]]:
     if arch.startswith("s390"):
         value, _ = first_line(src, "/sys/firmware/uv/prot_virt_guest")
         if value is not None:
-            n.add("/sys/firmware/uv/prot_virt_guest", value, "1 in a Secure Execution (protected virtualization) guest")
+            n.add("/sys/firmware/uv/prot_virt_guest", value, "note.probe.cvm.1-in-a-secure")
         return ("protvirt" if value == "1" else "none"), None
     if arch in ("aarch64", "arm64"):
         present = exists(src, "/sys/devices/platform/arm-cca-dev")
         if present:
-            n.add("/sys/devices/platform/arm-cca-dev", "present", "the Arm CCA realm guest device")
+            n.add("/sys/devices/platform/arm-cca-dev", "present", "note.probe.cvm.the-arm-cca-realm")
         return ("cca" if present else "none"), None
     guest = cpuid_bit(src, 1, 2, 31)
     if guest is None:
@@ -105,17 +105,17 @@ def detect_cvm(views: Views, n: _Seen) -> Tuple[str, Optional[str]]:
             return signal, None
         # Why CPUID failed is cpu.hypervisor-leaves' evidence already.
         return "none", "cpuid"
-    n.add(cpuid_where(1, 2, 31), "set" if guest else "clear", "CPUID checks are skipped on bare metal")
+    n.add(cpuid_where(1, 2, 31), "set" if guest else "clear", "note.probe.cvm.cpuid-checks-are-skipped")
     if not guest:
         return "none", None
     raw_vendor = cpuid_vendor(src)
     if raw_vendor in ("AuthenticAMD", "HygonGenuine"):
         sev = cpuid_bit(src, SEV_LEAF, 0, 1)
         if sev:
-            n.add(cpuid_where(SEV_LEAF, 0, 1), "set", "SEV is offered to this guest")
+            n.add(cpuid_where(SEV_LEAF, 0, 1), "set", "note.probe.cvm.sev-is-offered-to")
             status, msr_error = src.msr(0, MSR_AMD64_SEV)
             if status is not None:
-                n.add("msr:0xc0010131 (SEV_STATUS, cpu 0)", "0x%x" % status, "bit 0 SEV, 1 SEV-ES, 2 SEV-SNP active")
+                n.add("msr:0xc0010131 (SEV_STATUS, cpu 0)", "0x%x" % status, "note.probe.cvm.bit-0-sev-1")
                 return _sev_from_msr(status), None
             n.unseen("msr:0xc0010131", msr_error, msr_note(views, msr_error))
             signal = _kernel_signals(views, n)
@@ -131,7 +131,7 @@ def detect_cvm(views: Views, n: _Seen) -> Tuple[str, Optional[str]]:
             if regs is not None:
                 text = signature_text(regs[1], regs[3], regs[2])
                 if text.strip():
-                    n.add("cpuid:0x21", repr(text), "\"IntelTDX    \" in EBX, EDX, ECX inside a trust domain")
+                    n.add("cpuid:0x21", repr(text), "note.probe.cvm.inteltdx-in-ebx-edx")
                 if text == "IntelTDX    ":
                     return "tdx", None
         isolated = _hyperv_isolation(src, n)

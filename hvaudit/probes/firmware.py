@@ -58,17 +58,17 @@ def dmi_identity(src: Source, views: Views) -> Iterator[Evidence]:
             if not structures:
                 first = (read.text or "").strip().splitlines()[:1]
                 yield Evidence(pid, origin, raw=first[0][:200] if first else "", error="ENODATA",
-                               note="dmidecode found no SMBIOS structures")
+                               note="note.probe.firmware.dmidecode-found-no-smbios")
         elif read.error not in ("ENOENT", "ENODATA"):
             yield Evidence(pid, "cmd:dmidecode", raw="", error=read.error,
-                           note="DMI could not be read through sysfs or dmidecode")
+                           note="note.probe.firmware.dmi-could-not-be")
     yield from problems if not fields else ()
     yield from firmware_identity(pid, origin, fields)
     product = fields.get("product_name", "")
     if fields.get("sys_vendor", "").startswith("Amazon EC2") and (
             product.endswith(".metal") or ".metal-" in product):
         yield ev(pid, origin + " product_name", product, "vm", "none", Strength.WEAK,
-                 "EC2 names bare-metal instance types *.metal")
+                 "note.probe.firmware.ec2-names-bare-metal")
     # The VM bit: raw SMBIOS entry (root only), else dmidecode's decoded characteristics.
     raw = src.read(SMBIOS_TYPE0, limit=4096)
     bit: Optional[bool] = None
@@ -83,10 +83,10 @@ def dmi_identity(src: Source, views: Views) -> Iterator[Evidence]:
             bit, where = vm_bit(structures), "cmd:dmidecode BIOS Characteristics"
     if bit is True:
         yield ev(pid, where, "System is a virtual machine", "vm", "*", Strength.STRONG,
-                 "SMBIOS BIOS characteristics: only a VM's firmware sets this bit (DSP0134 7.1.2.2)")
+                 "note.probe.firmware.smbios-bios-characteristics-only")
     elif bit is False:
         yield ev(pid, where, "VM bit clear", "vm", "none", Strength.HINT,
-                 "many hypervisors leave this bit clear too (GCE does)")
+                 "note.probe.firmware.many-hypervisors-leave-this")
 
 
 def firmware_identity(pid: str, origin: str, fields: Mapping[str, str]) -> Iterator[Evidence]:
@@ -96,14 +96,14 @@ def firmware_identity(pid: str, origin: str, fields: Mapping[str, str]) -> Itera
         return
     summary = ", ".join("%s=%s" % (k, fields[k]) for k in ("sys_vendor", "product_name", "bios_vendor")
                         if k in fields)
-    yield ev(pid, origin, summary, note="the machine's identity as its firmware states it")
+    yield ev(pid, origin, summary, note="note.probe.firmware.the-machine-s-identity")
     for (facet, value), (field_name, raw, hint) in dmi_claims(fields).items():
         # Hint-only strings (SeaBIOS's "Bochs", "Amazon EC2" on metal) hint at a VM; the
         # cloud or product they name is still plain.
         strength = (Strength.HINT if hint else Strength.WEAK) if facet == "vm" else Strength.STRONG
         yield ev(pid, "%s %s" % (origin, field_name), raw, facet, value, strength,
-                 "a string that bare-metal machines show too" if hint and facet == "vm" else
-                 "a vendor string: it names the vendor, not whether this is a VM")
+                 "note.probe.firmware.a-string-that-bare" if hint and facet == "vm" else
+                 "note.probe.firmware.a-vendor-string-it")
 
 
 @probe("acpi.tables", systems=(LINUX,))
@@ -130,13 +130,13 @@ def acpi_tables(src: Source, views: Views) -> Iterator[Evidence]:
         raw = "OEM ID %s, table %s, creator %s" % (header.oem_id, header.oem_table_id, header.creator_id)
         claims = ACPI_OEM_IDS.get(header.oem_id, ())
         if not claims:
-            yield ev(pid, path, raw, note="the firmware that built the ACPI tables")
+            yield ev(pid, path, raw, note="note.probe.firmware.the-firmware-that-built")
         for facet, value in claims:
             yield ev(pid, path, raw, facet, value, Strength.STRONG if facet == "vmm" else Strength.WEAK,
-                     "the ACPI tables were written by a VM monitor")
+                     "note.probe.firmware.the-acpi-tables-were")
         if table == "FACP":
             vendor = fadt_hypervisor_vendor(read.data)
             if vendor:
                 for facet, value in FADT_HYPERVISOR_VENDORS.get(vendor, (("vm", "*"),)):
                     yield ev(pid, path + " hypervisor vendor", vendor, facet, value, Strength.DEFINITIVE,
-                             "the FADT's Hypervisor Vendor Identity field (ACPI 6.0, offset 268)")
+                             "note.probe.firmware.the-fadt-s-hypervisor")

@@ -37,10 +37,10 @@ def jail(src: Source, views: Views) -> Iterator[Evidence]:
     where = SYSCTL + " security.jail.jailed"
     if jailed == "1":
         yield ev(pid, where, jailed, "container", "jail", Strength.DEFINITIVE,
-                 "the kernel reports this process inside a jail (jail(8), Sysctl MIB Entries)")
+                 "note.probe.freebsd.the-kernel-reports-this")
     elif jailed == "0":
         yield ev(pid, where, jailed, "container", "none", Strength.DEFINITIVE,
-                 "the kernel reports this process outside any jail: the host's own environment")
+                 "note.probe.freebsd.the-kernel-reports-this-2")
         return
     else:
         return
@@ -48,8 +48,8 @@ def jail(src: Source, views: Views) -> Iterator[Evidence]:
     if vnet in ("0", "1"):
         own = vnet == "1"
         yield ev(pid, SYSCTL + " security.jail.vnet", vnet, "jail_vnet", "own" if own else "host",
-                 Strength.DEFINITIVE, "a VNET jail: a network stack of its own (interfaces, routes, firewall)"
-                 if own else "no VNET: the jail uses the host's network stack, restricted to its own addresses")
+                 Strength.DEFINITIVE, "note.probe.freebsd.a-vnet-jail-a"
+                 if own else "note.probe.freebsd.no-vnet-the-jail")
     for name in sorted(values):
         parameter = jail_parameter(name)
         if parameter and values[name] == "1":
@@ -57,11 +57,11 @@ def jail(src: Source, views: Views) -> Iterator[Evidence]:
                      "inside a jail this reads the jail's own %s parameter" % parameter)
     if values.get("security.jail.socket_unixiproute_only") == "0":
         yield ev(pid, SYSCTL + " security.jail.socket_unixiproute_only", "0", "jail_allow", "allow.socket_af",
-                 Strength.DEFINITIVE, "sockets of every family, not only UNIX, IP and routing (allow.socket_af)")
+                 Strength.DEFINITIVE, "note.probe.freebsd.sockets-of-every-family")
     statfs = values.get("security.jail.enforce_statfs")
     if statfs in ("0", "1", "2"):
         yield ev(pid, SYSCTL + " security.jail.enforce_statfs", statfs, "jail_statfs", statfs, Strength.DEFINITIVE,
-                 "which mount points the jail sees: 2 only its own root's, 1 those below it, 0 all")
+                 "note.probe.freebsd.which-mount-points-the")
 
 
 @probe("freebsd.vm-guest", systems=(FREEBSD,))
@@ -76,9 +76,9 @@ def vm_guest(src: Source, views: Views) -> Iterator[Evidence]:
     guest = values.get("kern.vm_guest")
     if guest:
         tech = FREEBSD_VM_GUEST.get(guest, "*")
-        note = ("the kernel found no hypervisor (CPUID hypervisor bit clear, no VM firmware)" if tech == "none" else
-                "the kernel detected a hypervisor it has no name for" if tech == "*" else
-                "the kernel identified its hypervisor (CPUID signature or SMBIOS strings)")
+        note = ("note.probe.freebsd.the-kernel-found-no" if tech == "none" else
+                "note.probe.freebsd.the-kernel-detected-a" if tech == "*" else
+                "note.probe.freebsd.the-kernel-identified-its")
         yield ev(pid, SYSCTL + " kern.vm_guest", guest, "vm", tech, Strength.STRONG, note)
     vendor = values.get("hw.hv_vendor", "").strip()
     where = SYSCTL + " hw.hv_vendor"
@@ -95,10 +95,10 @@ def vm_guest(src: Source, views: Views) -> Iterator[Evidence]:
         signed = known.get(vendor)
         if signed:
             yield ev(pid, where, vendor, "vm", signed, Strength.DEFINITIVE,
-                     "the hypervisor's CPUID signature (leaf 0x40000000) as the kernel read it")
+                     "note.probe.freebsd.the-hypervisor-s-cpuid")
         else:
             yield ev(pid, where, vendor, "vm", "*", Strength.STRONG,
-                     "a CPUID hypervisor signature that hvaudit does not know")
+                     "note.probe.freebsd.a-cpuid-hypervisor-signature")
 
 
 @probe("freebsd.smbios", systems=(FREEBSD,))
@@ -109,7 +109,7 @@ def smbios(src: Source, views: Views) -> Iterator[Evidence]:
     pid = "freebsd.smbios"
     read = src.command("kenv")
     if not read.seen:
-        yield from missing(pid, "cmd:kenv", read.error, "kenv(1) could not be run")
+        yield from missing(pid, "cmd:kenv", read.error, "note.probe.freebsd.kenv-1-could-not")
         return
     from ..parsers.kenv import dmi_fields_from_kenv, parse_kenv
 
@@ -133,10 +133,10 @@ def boot_cpu(src: Source, views: Views) -> Iterator[Evidence]:
     if cpu.has_feature_lines:
         if "HV" in cpu.features:
             yield ev(pid, DMESG_BOOT + " Features2", "HV", "vm", "*", Strength.STRONG,
-                     "the kernel printed the CPUID hypervisor bit among the CPU's features")
+                     "note.probe.freebsd.the-kernel-printed-the")
         else:
             yield ev(pid, DMESG_BOOT + " Features2", "no HV flag", "vm", "none", Strength.STRONG,
-                     "CPUID.1:ECX[31] is clear; a hypervisor can hide it, which few do")
+                     "note.probe.cpu.cpuid-1-ecx-31")
     if cpu.virt is not None:
         yield ev(pid, DMESG_BOOT + " " + cpu.virt.kind, cpu.virt.raw,
                  note="hardware virtualization as the kernel found it at boot%s"
@@ -152,10 +152,10 @@ def vmm(src: Source, views: Views) -> Iterator[Evidence]:
     if listing.seen and listing.names:
         count = len(listing.names)
         yield ev(pid, "/dev/vmm", "%d virtual machine%s" % (count, "" if count == 1 else "s"), "hosting", "bhyve",
-                 Strength.STRONG, "each bhyve VM has a device node here while it exists")
+                 Strength.STRONG, "note.probe.freebsd.each-bhyve-vm-has")
         return
     yield from missing(pid, "/dev/vmm", listing.error)
     running = (views.vm_processes() or {}).get("bhyve", 0)
     if running:
         yield ev(pid, "cmd:vm-processes bhyve", "%d bhyve processes" % running, "hosting", "bhyve", Strength.STRONG,
-                 "bhyve(8) runs each virtual machine as a process of its own")
+                 "note.probe.freebsd.bhyve-8-runs-each")

@@ -33,34 +33,34 @@ def xen_interfaces(src: Source, views: Views) -> Iterator[Evidence]:
     if htype is not None and htype.strip():
         value = htype.strip()
         yield ev(pid, "/sys/hypervisor/type", value, "vm", "xen" if value == "xen" else "*", Strength.DEFINITIVE,
-                 "the kernel's hypervisor interface names the hypervisor it runs on")
+                 "note.probe.hypervisor.the-kernel-s-hypervisor")
     else:
         yield from missing(pid, "/sys/hypervisor/type", err)
     uuid, _ = _text(src, "/sys/hypervisor/uuid")
     if uuid and uuid.strip().lower().startswith("ec2"):
         yield ev(pid, "/sys/hypervisor/uuid", uuid.strip(), "cloud", "aws", Strength.STRONG,
-                 "EC2's Xen instances have domain UUIDs beginning with ec2")
+                 "note.probe.hypervisor.ec2-s-xen-instances")
     guest_type, _ = _text(src, "/sys/hypervisor/guest_type")
     if guest_type and guest_type.strip() in ("PV", "HVM", "PVH"):
         yield ev(pid, "/sys/hypervisor/guest_type", guest_type.strip(), "xen_mode", guest_type.strip().lower(),
-                 Strength.DEFINITIVE, "the Xen guest type as the kernel booted it (Linux 4.13+)")
+                 Strength.DEFINITIVE, "note.probe.hypervisor.the-xen-guest-type")
     features, _ = _text(src, "/sys/hypervisor/properties/features")
     mask = parse_hex_mask(features) if features else None
     if mask is not None and mask >> XENFEAT_DOM0 & 1:
         yield ev(pid, "/sys/hypervisor/properties/features", features.strip() if features else "",
-                 "role", "control-domain", Strength.DEFINITIVE, "XENFEAT_dom0: this is Xen's control domain")
+                 "role", "control-domain", Strength.DEFINITIVE, "note.probe.hypervisor.xenfeat-dom0-this-is")
     proc_xen = src.listdir("/proc/xen")
     if proc_xen.seen:
         yield ev(pid, "/proc/xen", " ".join(proc_xen.names or ()) or "(empty)", "vm", "xen", Strength.DEFINITIVE,
-                 "xenfs exists only in a kernel running on Xen")
+                 "note.probe.hypervisor.xenfs-exists-only-in")
         caps, _ = _text(src, "/proc/xen/capabilities")
         if caps is not None:
             if "control_d" in caps:
                 yield ev(pid, "/proc/xen/capabilities", caps.strip(), "role", "control-domain", Strength.DEFINITIVE,
-                         "control_d: this domain controls the others (dom0)")
+                         "note.probe.hypervisor.control-d-this-domain")
             else:
                 yield ev(pid, "/proc/xen/capabilities", caps.strip() or "(empty)", "role", "guest", Strength.STRONG,
-                         "no control_d: an unprivileged domain (domU)")
+                         "note.probe.hypervisor.no-control-d-an")
     # Every kernel built with Xen support registers the bus, on any machine: only what is
     # on it says anything. Front-end drivers (xen-blkfront, xen-netfront) register only in
     # a Xen domain (their init returns -ENODEV elsewhere), and devices only where Xen's
@@ -70,10 +70,10 @@ def xen_interfaces(src: Source, views: Views) -> Iterator[Evidence]:
     if on_bus:
         backend = src.listdir("/sys/bus/xen-backend")
         yield ev(pid, on_bus[0][0], " ".join(on_bus[0][1] or ()), "vm", "xen", Strength.STRONG,
-                 "front-end drivers or devices on the xen bus, which exist only in a Xen domain")
+                 "note.probe.hypervisor.front-end-drivers-or")
         if not backend.seen and not proc_xen.seen:
             yield ev(pid, "/sys/bus/xen-backend", "absent", "xen_mode", "hvm", Strength.HINT,
-                     "front-end drivers without xenfs or back-ends: PV drivers in an HVM guest")
+                     "note.probe.hypervisor.front-end-drivers-without")
 
 
 @probe("paravirt.buses", systems=(LINUX,))
@@ -91,10 +91,11 @@ def paravirt_buses(src: Source, views: Views) -> Iterator[Evidence]:
         if not listing.names:
             continue
         raw = "%d devices" % len(listing.names)
-        yield ev(pid, path, raw, "pv_device", device, Strength.STRONG, "paravirtual devices the guest drives")
+        yield ev(pid, path, raw, "pv_device", device, Strength.STRONG,
+                 "note.probe.hypervisor.paravirtual-devices-the-guest")
         if claim:
             yield ev(pid, path, raw, "vm", claim, Strength.STRONG,
-                     "only this hypervisor offers devices on this bus")
+                     "note.probe.hypervisor.only-this-hypervisor-offers")
 
 
 @probe("paravirt.clocksource", systems=(LINUX,))
@@ -111,12 +112,12 @@ def clocksource(src: Source, views: Views) -> Iterator[Evidence]:
     names = available.split()
     if current and current.strip():
         yield ev(pid, base + "/current_clocksource", current.strip(), "clocksource", current.strip(), Strength.STRONG,
-                 "the clock the kernel keeps time with")
+                 "note.probe.hypervisor.the-clock-the-kernel")
     for name in names:
         tech = CLOCKSOURCES.get(name)
         if tech:
             yield ev(pid, base + "/available_clocksource", name, "vm", tech, Strength.STRONG,
-                     "a paravirtual clock the kernel registers only on this hypervisor")
+                     "note.probe.hypervisor.a-paravirtual-clock-the")
 
 
 @probe("pci.vendors", systems=(LINUX,))
@@ -137,10 +138,10 @@ def pci_vendors(src: Source, views: Views) -> Iterator[Evidence]:
         seen.add(vendor)
         where = "/sys/bus/pci/devices/%s/vendor" % name
         for facet, value in PCI_VENDORS.get(vendor, ()):
-            yield ev(pid, where, vendor, facet, value, Strength.WEAK, "a PCI vendor id only virtual hardware carries")
+            yield ev(pid, where, vendor, facet, value, Strength.WEAK, "note.probe.hypervisor.a-pci-vendor-id")
         if vendor in PARAVIRTUAL_PCI_VENDORS:
             yield ev(pid, where, vendor, "pv_device", PARAVIRTUAL_PCI_VENDORS[vendor], Strength.STRONG,
-                     "a paravirtual PCI device")
+                     "note.probe.hypervisor.a-paravirtual-pci-device")
 
 
 def _dt_strings(src: Source, path: str) -> list[str]:
@@ -167,33 +168,33 @@ def device_tree(src: Source, views: Views) -> Iterator[Evidence]:
         tech = "kvm" if "linux,kvm" in compatible else "xen" if "xen" in joined else (
             "vmware" if "vmware" in joined else "*")
         yield ev(pid, "/proc/device-tree/hypervisor/compatible", joined, "vm", tech, Strength.STRONG,
-                 "the VMM describes itself in the device tree's /hypervisor node")
+                 "note.probe.hypervisor.the-vmm-describes-itself")
     fw_cfg = sorted(n for n in names if n.startswith("fw-cfg"))
     board = _dt_strings(src, "/proc/device-tree/compatible")
     if fw_cfg:
         yield ev(pid, "/proc/device-tree/" + fw_cfg[0], fw_cfg[0], "vmm", "qemu", Strength.STRONG,
-                 "fw-cfg is QEMU's firmware configuration device")
+                 "note.probe.hypervisor.fw-cfg-is-qemu")
         yield ev(pid, "/proc/device-tree/" + fw_cfg[0], fw_cfg[0], "vm", "qemu", Strength.WEAK,
-                 "QEMU, accelerated by KVM or not: nothing here tells")
+                 "note.probe.hypervisor.qemu-accelerated-by-kvm")
     if "linux,dummy-virt" in board:
         yield ev(pid, "/proc/device-tree/compatible", " ".join(board), "vm", "*", Strength.STRONG,
-                 "linux,dummy-virt is a virtual board (QEMU's virt machine, kvmtool)")
+                 "note.probe.hypervisor.linux-dummy-virt-is")
         if not fw_cfg:
             yield ev(pid, "/proc/device-tree/compatible", " ".join(board), "vmm", "kvmtool", Strength.WEAK,
-                     "a virtual board without QEMU's fw-cfg: kvmtool, which always uses KVM")
+                     "note.probe.hypervisor.a-virtual-board-without")
             yield ev(pid, "/proc/device-tree/compatible", " ".join(board), "vm", "kvm", Strength.WEAK,
-                     "kvmtool runs guests on KVM only")
+                     "note.probe.hypervisor.kvmtool-runs-guests-on")
     if "qemu,pseries" in board:
         yield ev(pid, "/proc/device-tree/compatible", " ".join(board), "vm", "qemu", Strength.WEAK,
-                 "a pSeries machine emulated by QEMU")
+                 "note.probe.hypervisor.a-pseries-machine-emulated")
     if "ibm,powernv" in board:
         yield ev(pid, "/proc/device-tree/compatible", " ".join(board), "vm", "none", Strength.STRONG,
-                 "PowerNV: Linux on OPAL firmware, no hypervisor")
+                 "note.probe.hypervisor.powernv-linux-on-opal")
     if "ibm,partition-name" in names and "hmc-managed?" in names:
         chosen = src.listdir("/proc/device-tree/chosen")
         if not (chosen.seen and "qemu,graphic-width" in (chosen.names or ())):
             yield ev(pid, "/proc/device-tree/ibm,partition-name", "hmc-managed partition", "vm", "powervm",
-                     Strength.STRONG, "an HMC-managed logical partition of PowerVM")
+                     Strength.STRONG, "note.probe.hypervisor.an-hmc-managed-logical")
 
 
 @probe("s390.sysinfo", systems=(LINUX,))
@@ -210,11 +211,10 @@ def s390_sysinfo(src: Source, views: Views) -> Iterator[Evidence]:
     for program in programs[-1:]:  # the innermost level is listed last
         tech = "zvm" if "z/VM" in program else "kvm" if "KVM" in program else "*"
         yield ev(pid, "/proc/sysinfo", program, "vm", tech, Strength.DEFINITIVE,
-                 "the control program this guest runs under")
+                 "note.probe.hypervisor.the-control-program-this")
     if not programs and any(line.startswith("LPAR") for line in text.splitlines()):
         yield ev(pid, "/proc/sysinfo", "LPAR", "vm", "none", Strength.STRONG,
-                 "Linux in a logical partition (PR/SM) with no hypervisor of its own: the mainframe's "
-                 "native mode, which systemd also reports as none")
+                 "note.probe.hypervisor.linux-in-a-logical")
 
 
 @probe("powervm.lparcfg", systems=(LINUX,))
@@ -227,7 +227,7 @@ def lparcfg(src: Source, views: Views) -> Iterator[Evidence]:
         return
     shared = "shared_processor_mode=1" in text.split()
     yield ev(pid, "/proc/ppc64/lparcfg", "shared_processor_mode=%d" % shared, "lpar",
-             "shared" if shared else "dedicated", Strength.STRONG, "the partition's processor mode")
+             "shared" if shared else "dedicated", Strength.STRONG, "note.probe.hypervisor.the-partition-s-processor")
 
 
 @probe("sparc.ldoms", systems=(LINUX,))
@@ -239,7 +239,7 @@ def ldoms(src: Source, views: Views) -> Iterator[Evidence]:
     node = src.device("/dev/mdesc")
     if node.seen:
         yield ev(pid, "/dev/mdesc", "present", "vm", "ldoms", Strength.STRONG,
-                 "the hypervisor's machine description device of Oracle VM Server for SPARC")
+                 "note.probe.hypervisor.the-hypervisor-s-machine")
 
 
 #: VM monitor processes (as the vm-processes answer names them) -> the technology they run.
@@ -262,4 +262,4 @@ def vm_processes(src: Source, views: Views) -> Iterator[Evidence]:
         tech = VMM_PROCESSES.get(name)
         if tech and count > 0:
             yield ev(pid, "cmd:vm-processes " + name, "%s running: %s" % (name, count), "hosting", tech,
-                     Strength.STRONG, "a VM monitor process runs on this system: it hosts VMs")
+                     Strength.STRONG, "note.probe.hypervisor.a-vm-monitor-process")

@@ -32,15 +32,15 @@ def model(src: Source, views: Views) -> Iterator[Evidence]:
     if not name:
         return
     yield ev(pid, SYSCTL + " hw.model", "hw.model=%s%s" % (name, ", cpu=" + cpu if cpu else ""),
-             note="the machine's model as macOS names it")
+             note="note.probe.macos.the-machine-s-model")
     for prefix, claims in MACOS_MODELS:
         if name.startswith(prefix):
             for facet, value in claims:
                 yield ev(pid, SYSCTL + " hw.model", name, facet, value, Strength.STRONG,
-                         "the model of a virtual Mac that Apple's Virtualization.framework presents")
+                         "note.probe.macos.the-model-of-a")
     for (facet, value), (_, raw, _) in dmi_claims({"product_name": name}).items():
         yield ev(pid, SYSCTL + " hw.model", raw, facet, value, Strength.WEAK,
-                 "a virtual platform's name: it names the vendor, not whether this is a VM")
+                 "note.probe.macos.a-virtual-platform-s")
 
 
 @probe("macos.hypervisor", systems=(DARWIN,))
@@ -56,13 +56,13 @@ def hypervisor(src: Source, views: Views) -> Iterator[Evidence]:
     present = values.get("kern.hv_vmm_present")
     if present in ("0", "1"):
         yield ev(pid, SYSCTL + " kern.hv_vmm_present", present, "vm", "*" if present == "1" else "none",
-                 Strength.STRONG, "the kernel reports that macOS runs in a virtual machine" if present == "1"
-                 else "the kernel reports no hypervisor below macOS")
+                 Strength.STRONG, "note.probe.macos.the-kernel-reports-that" if present == "1"
+                 else "note.probe.macos.the-kernel-reports-no")
     features = sysctl_words(values, "machdep.cpu.features")
     if features:
         if "VMM" in features:
             yield ev(pid, SYSCTL + " machdep.cpu.features", "VMM", "vm", "*", Strength.STRONG,
-                     "macOS lists the CPUID hypervisor bit as VMM")
+                     "note.probe.macos.macos-lists-the-cpuid")
         else:
             yield ev(pid, SYSCTL + " machdep.cpu.features", "no VMM flag", "vm", "none", Strength.STRONG,
-                     "CPUID.1:ECX[31] is clear; a hypervisor can hide it, which few do")
+                     "note.probe.cpu.cpuid-1-ecx-31")

@@ -52,7 +52,7 @@ def firmware(src: Source, views: Views) -> Iterator[Evidence]:
     where, fields = firmware_fields(views)
     if not fields:
         read = src.command("cim-computersystem")
-        yield from missing(pid, "cmd:cim-computersystem", read.error, "the firmware's identity could not be read")
+        yield from missing(pid, "cmd:cim-computersystem", read.error, "note.probe.windows.the-firmware-s-identity")
         return
     yield from firmware_identity(pid, where, fields)
 
@@ -76,8 +76,8 @@ def hypervisor(src: Source, views: Views) -> Iterator[Evidence]:
             present = value
             item = ev(pid, "cmd:cim-computersystem HypervisorPresent", str(value).lower(), "vm",
                       "*" if value else "none", Strength.STRONG,
-                      "Windows reports a hypervisor running below it" if value else
-                      "Windows reports no hypervisor below it")
+                      "note.probe.windows.windows-reports-a-hypervisor" if value else
+                      "note.probe.windows.windows-reports-no-hypervisor")
             support.append(item)
             yield item
     info = views.systeminfo()
@@ -86,13 +86,13 @@ def hypervisor(src: Source, views: Views) -> Iterator[Evidence]:
         where = "cmd:systeminfo Hyper-V Requirements"
         if requirements.hypervisor_detected:
             item = ev(pid, where, requirements.raw, "vm", "*", Strength.STRONG,
-                      "Windows hides the processor's virtualization features because a hypervisor already runs")
+                      "note.probe.windows.windows-hides-the-processor")
             present = True if present is None else present
             support.append(item)
             yield item
         else:
             yield ev(pid, where, requirements.raw, "vm", "none", Strength.STRONG,
-                     "Windows lists Hyper-V's requirements only when no hypervisor runs")
+                     "note.probe.windows.windows-lists-hyper-v")
             present = False if present is None else present
     if not present or src.cpuid_error() is None:
         return  # CPUID, when it can be read, says exactly whether this is the root partition
@@ -105,8 +105,7 @@ def hypervisor(src: Source, views: Views) -> Iterator[Evidence]:
     enabled = [f["Name"] for f in views.cim("cim-optionalfeature") or []
                if f.get("InstallState") == 1 and f.get("Name") in HYPERVISOR_FEATURES]
     raw = identity + ("; enabled: " + ", ".join(enabled) if enabled else "")
-    note = ("a hypervisor runs below Windows on firmware that names physical hardware: Windows' own Hyper-V, "
-            "with this Windows in its root partition")
+    note = ("note.probe.windows.a-hypervisor-runs-below")
     yield ev(pid, where, raw, "vm", "microsoft", Strength.STRONG, note)
     yield ev(pid, where, raw, "role", "root-partition", Strength.STRONG, note)
 
@@ -122,11 +121,11 @@ def hyperv_vms(src: Source, views: Views) -> Iterator[Evidence]:
         running = [vm for vm in vms if vm.get("State") == "Running"]
         if running:
             yield ev(pid, "cmd:ps-vm", "%d of %d virtual machines running" % (len(running), len(vms)), "hosting",
-                     "microsoft", Strength.STRONG, "Hyper-V reports virtual machines running on this host")
+                     "microsoft", Strength.STRONG, "note.probe.windows.hyper-v-reports-virtual")
         return
     read = src.command("ps-vm")
-    yield from missing(pid, "cmd:ps-vm", read.error, "Get-VM needs the Hyper-V module and its privileges")
+    yield from missing(pid, "cmd:ps-vm", read.error, "note.probe.windows.get-vm-needs-the")
     workers = (views.vm_processes() or {}).get("vmwp.exe", 0)
     if workers:
         yield ev(pid, "cmd:vm-processes vmwp.exe", "%d Hyper-V worker processes" % workers, "hosting", "microsoft",
-                 Strength.STRONG, "Hyper-V runs one worker process (vmwp.exe) for each running virtual machine")
+                 Strength.STRONG, "note.probe.windows.hyper-v-runs-one")
