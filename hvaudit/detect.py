@@ -119,7 +119,7 @@ def main(argv: Sequence[str]) -> int:
 
             why = next((e for e in report.unseen if e.where == "/proc/1/root"), None)
             print("hvaudit: cannot tell whether this is a chroot: %s" % (
-                "%s (%s)" % (note_text(why.note), why.error) if why is not None
+                "%s (%s)" % (note_text(why.note, why.note_fields), why.error) if why is not None
                 else note_text("note.pid1-root-uncompared")), file=sys.stderr)
     elif options.mode == "private-users":
         answer, virtualized = None, bool(report.private_users)

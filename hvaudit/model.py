@@ -108,6 +108,7 @@ class Evidence(Record):
     strength: Strength = Strength.HINT
     note: str = ""  # why this observation means what it claims
     error: Optional[str] = None  # set when the observation could not be made (errno name)
+    note_fields: Tuple[Tuple[str, str], ...] = ()  # the note message's named fields
 
     @property
     def seen(self) -> bool:
@@ -120,19 +121,21 @@ class Evidence(Record):
             "raw": self.raw,
             "claim": {"facet": self.claim.facet, "value": self.claim.value} if self.claim else None,
             "strength": self.strength.label,
-            "note": note_text(self.note),
+            "note": note_text(self.note, self.note_fields),
             "note_id": self.note if note_text(self.note) != self.note else None,
             "error": self.error,
+            **({"note_fields": dict(self.note_fields)} if self.note_fields else {}),
         }
 
 
-def note_text(note: str) -> str:
-    """An evidence note in English: notes are message ids, or (from a source) plain text."""
+def note_text(note: str, fields: Tuple[Tuple[str, str], ...] = (), lang: str = "en") -> str:
+    """An evidence note in `lang`: notes are message ids with their fields, or (from a source)
+    plain text."""
     if not note:
         return note
-    from .messages import known, text
+    from .messages import known, render
 
-    return text(note) if known(note) else note
+    return render(note, lang, **dict(fields)) if known(note) else note
 
 
 def unseen(probe: str, where: str, error: str, note: str = "") -> Evidence:
@@ -306,6 +309,6 @@ class Report(Record):
             "findings": [f.to_dict() for f in self.findings],
             "capabilities": [c.to_dict() for c in self.checks],
             "evidence": [e.to_dict() for e in self.evidence],
-            "unseen": [{"where": e.where, "error": e.error, "probe": e.probe, "note": note_text(e.note)}
+            "unseen": [{"where": e.where, "error": e.error, "probe": e.probe, "note": note_text(e.note, e.note_fields)}
                        for e in self.unseen],
         }

@@ -183,7 +183,8 @@ class Redactor:
 
     # -- reports ------------------------------------------------------------------------------------
     def evidence(self, e: Evidence) -> Evidence:
-        return e._replace(where=self.text(e.where), raw=self.text(e.raw), note=self.text(e.note))
+        return e._replace(where=self.text(e.where), raw=self.text(e.raw), note=self.text(e.note),
+                          note_fields=tuple((k, self.text(v)) for k, v in e.note_fields))
 
     def _many(self, items: Iterable[Evidence]) -> Tuple[Evidence, ...]:
         return tuple(self.evidence(e) for e in items)

@@ -318,12 +318,12 @@ INIT_PROGRAMS: Mapping[str, str] = {
 #: what). Podman and CRI-O both bind-mount /run/.containerenv (a containers/storage trace).
 RUNTIME_MOUNT_POINTS: Tuple[Tuple[str, bool, str, str, str], ...] = (
     ("/run/.containerenv", False, "trace", "containers-storage",
-     "Podman and CRI-O bind-mount /run/.containerenv into their containers"),
-    ("/dev/lxc/", True, "container", "lxc", "LXC mounts the container's console and ttys under /dev/lxc/"),
-    ("/dev/lxd", False, "container", "lxc", "LXD mounts its guest API folder /dev/lxd"),
+     "note.probe.container.mount.containerenv"),
+    ("/dev/lxc/", True, "container", "lxc", "note.probe.container.mount.lxc"),
+    ("/dev/lxd", False, "container", "lxc", "note.probe.container.mount.lxd"),
     ("/run/host", False, "container", "systemd-nspawn",
-     "systemd-nspawn mounts /run/host for the container interface"),
-    ("/.flatpak-info", False, "container", "flatpak", "flatpak run bind-mounts /.flatpak-info into the sandbox"),
+     "note.probe.container.mount.nspawn"),
+    ("/.flatpak-info", False, "container", "flatpak", "note.probe.container.mount.flatpak"),
 )
 
 #: Files an OCI runtime masks by bind-mounting /dev/null over them (runtime-spec

@@ -31,9 +31,9 @@ CORPUS_CASES = ("docker", "kvm", "hyperv", "rhel5-xen-dom0", "esx4.1", "aws-bare
 
 def _e(where: str, raw: str, facet: Optional[str] = None, value: Optional[str] = None,
        strength: Strength = Strength.STRONG, note: str = "", probe: str = "sample.probe",
-       error: Optional[str] = None) -> Evidence:
+       error: Optional[str] = None, **fields: str) -> Evidence:
     claim = Claim(facet, value) if facet and value else None
-    return Evidence(probe, where, raw, claim, strength, note, error)
+    return Evidence(probe, where, raw, claim, strength, note, error, tuple(sorted(fields.items())))
 
 
 def sample_report(hostile: bool = False) -> Report:
@@ -48,7 +48,7 @@ def sample_report(hostile: bool = False) -> Report:
     dmi = _e(h("/sys/class/dmi/id sys_vendor"), h("QEMU"), "vm", "qemu", Strength.WEAK,
              "note.probe.firmware.a-vendor-string-it")
     cgroup = _e("/proc/self/cgroup", h("/docker/0123abcd"), "container", "docker", Strength.STRONG,
-                "the kernel reports this process in a cgroup that docker names", "container.cgroup")
+                "note.probe.container.cgroup-names", "container.cgroup", runtime=h("docker"))
     marker = _e("/.dockerenv", "present", "container", "docker", Strength.WEAK,
                 "note.probe.container.docker-creates-it-images",
                 "container.markers")

@@ -81,10 +81,12 @@ def run_probes(views: Views, skip: Collection[str] = ()) -> List[Evidence]:
 
 
 def ev(probe_id: str, where: str, raw: str, facet: Optional[str] = None, value: Optional[str] = None,
-       strength: Strength = Strength.HINT, note: str = "") -> Evidence:
-    """Evidence with an optional claim, raw values shortened for reports."""
+       strength: Strength = Strength.HINT, note: str = "", **fields: str) -> Evidence:
+    """Evidence with an optional claim, raw values shortened for reports; `fields` fill the
+    note message's named fields."""
     claim = Claim(facet, value) if facet is not None and value is not None else None
-    return Evidence(probe_id, where, raw=shorten(raw), claim=claim, strength=strength, note=note)
+    return Evidence(probe_id, where, raw=shorten(raw), claim=claim, strength=strength, note=note,
+                    note_fields=tuple(sorted(fields.items())))
 
 
 #: Evidence keeps a tab as it is (columns in /proc files); every other control is escaped.

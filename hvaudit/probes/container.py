@@ -65,9 +65,10 @@ def namespaces(src: Source, views: Views) -> Iterator[Evidence]:
             weight = NS_WEIGHT[kind]
             if weight is not None:
                 yield ev(pid_, path, link.text or "", "container", "*", weight,
-                         "not the initial %s namespace (inode 0x%X)" % (kind, INITIAL_NS_INODES[kind]))
+                         "note.probe.container.not-initial-namespace", kind=kind,
+                         inode="0x%X" % INITIAL_NS_INODES[kind])
             yield ev(pid_, path, link.text or "", "namespace", kind, Strength.DEFINITIVE,
-                     "a private %s namespace" % kind)
+                     "note.probe.container.private-namespace", kind=kind)
     if "pid" in initial and not [kind for kind in private if NS_WEIGHT[kind] is not None]:
         # Same mount namespace as PID 1 too? Readable by root (or the owner of PID 1) only.
         mine, init = src.readlink("/proc/self/ns/mnt"), src.readlink("/proc/1/ns/mnt")
@@ -82,8 +83,8 @@ def namespaces(src: Source, views: Views) -> Iterator[Evidence]:
                                denied_note(src, init.error or mine.error, "root or PID 1's owner"))
         yield ev(pid_, "/proc/self/ns", "initial: " + " ".join(initial), "container", "none",
                  Strength.DEFINITIVE if same_mnt else Strength.STRONG,
-                 "this process shares the machine's own namespaces, as no container does"
-                 + ("; a user namespace alone is no container" if "user" in private else ""))
+                 "note.probe.container.initial-namespaces-userns" if "user" in private
+                 else "note.probe.container.initial-namespaces")
     comm = src.read("/proc/2/comm", limit=256)
     if comm.seen:
         name = (comm.text or "").strip()
@@ -155,20 +156,20 @@ def cgroup(src: Source, views: Views) -> Iterator[Evidence]:
             if (facet, value) not in reported and has_token(line.path, token, with_id):
                 reported.add((facet, value))
                 yield ev(pid_, "/proc/self/cgroup", line.path, facet, value, Strength.STRONG,
-                         "the kernel reports this process in a cgroup that %s names" % value)
+                         "note.probe.container.cgroup-names", runtime=value)
 
 
 #: Where container storage lives on the host, as the root mount's overlay options or the
 #: source of /etc/hostname and friends show it: (substrings, facet, value, what). A value
 #: of "containers-storage" is a trace that Podman or CRI-O made the container.
 STORAGE_PATHS: Tuple[Tuple[Tuple[str, ...], str, str, str], ...] = (
-    (("/var/lib/docker/", "/docker/overlay2/"), "container", "docker", "Docker's storage"),
+    (("/var/lib/docker/", "/docker/overlay2/"), "container", "docker", "note.probe.container.storage.docker"),
     (("/containers/storage/", "/overlay-containers/"), "trace", "containers-storage",
-     "containers/storage, used by Podman and CRI-O"),
+     "note.probe.container.storage.containers-storage"),
     (("/var/lib/containerd/", "/run/containerd/", "/k3s/agent/containerd/"), "container", "containerd",
-     "containerd's storage"),
-    (("/var/lib/kubelet/pods/",), "orchestrator", "kubernetes", "the kubelet's pod folders"),
-    (("/var/lib/lxc/", "/var/lib/lxd/", "/var/lib/incus/"), "container", "lxc", "LXC/LXD storage"),
+     "note.probe.container.storage.containerd"),
+    (("/var/lib/kubelet/pods/",), "orchestrator", "kubernetes", "note.probe.container.storage.kubelet"),
+    (("/var/lib/lxc/", "/var/lib/lxd/", "/var/lib/incus/"), "container", "lxc", "note.probe.container.storage.lxc"),
 )
 #: The files every engine writes per container and bind-mounts into it.
 ENGINE_FILES = frozenset({"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"})
@@ -221,21 +222,23 @@ def mounts(src: Source, views: Views) -> Iterator[Evidence]:
             else:
                 found = list(storage_claims(m.super_options if m.fstype == "overlay" else m.root))
                 for facet, value, what in found:
-                    yield ev(pid_, where, raw, facet, value, Strength.STRONG, "the root comes from " + what)
+                    yield ev(pid_, where, raw, facet, value, Strength.STRONG,
+                             "note.probe.container.root-comes-from", what_msg=what)
                 if found and not any(facet == "container" for facet, _, _ in found):
-                    yield ev(pid_, where, raw, "container", "*", Strength.STRONG, "the root comes from " + found[0][2])
+                    yield ev(pid_, where, raw, "container", "*", Strength.STRONG,
+                             "note.probe.container.root-comes-from", what_msg=found[0][2])
                 if not found and m.fstype == "overlay":
                     yield ev(pid_, where, raw, "container", "*", Strength.HINT,
                              "note.probe.container.an-overlay-root-live")
         elif m.mount_point in ENGINE_FILES:
             claims = list(storage_claims(m.root))
             if docker_container_file(m.root):
-                claims.append(("container", "docker", "Docker's containers/<id>/ folder"))
+                claims.append(("container", "docker", "note.probe.container.storage.docker-container"))
             for facet, value, what in claims:
                 if (facet, value) not in reported:
                     reported.add((facet, value))
                     yield ev(pid_, where, "%s from %s" % (m.mount_point, m.root), facet, value, Strength.STRONG,
-                             "the runtime bind-mounts %s from %s" % (m.mount_point, what))
+                             "note.probe.container.bind-mounts", path=m.mount_point, what_msg=what)
         elif m.fstype == "fuse.lxcfs" and ("container", "lxcfs") not in reported:
             reported.add(("container", "lxcfs"))
             yield ev(pid_, where, "%s %s" % (m.mount_point, m.fstype), "container", "lxc", Strength.WEAK,

@@ -123,7 +123,7 @@ def cpuid_view(src: Source, views: Views) -> Iterator[Evidence]:
         tech = CPUID_SIGNATURES.get(text)
         if tech is None:
             yield ev(pid, where, text, "vm", "*", Strength.WEAK,
-                     "a readable signature that hvaudit does not know (EAX=0x%08x)" % regs[0])
+                     "note.probe.cpu.unknown-signature", eax="0x%08x" % regs[0])
         elif base == native_base:
             yield ev(pid, where, text, "vm", tech, Strength.DEFINITIVE, "note.probe.cpu.the-hypervisor-s-own")
             if text in CPUID_PRODUCTS:
@@ -131,7 +131,7 @@ def cpuid_view(src: Source, views: Views) -> Iterator[Evidence]:
                          "note.probe.cpu.this-signature-is-specific")
         else:
             yield ev(pid, where, text, "interface", tech, Strength.STRONG,
-                     "a compatibility interface: the native signature sits higher, at %s" % cpuid_key(native_base or 0))
+                     "note.probe.cpu.compatibility-interface", leaf=cpuid_key(native_base or 0))
     if any(s[1] == "Microsoft Hv" for s in known):
         base = next(s[0] for s in known if s[1] == "Microsoft Hv")
         features = src.cpuid(base + 3)

@@ -54,7 +54,7 @@ def jail(src: Source, views: Views) -> Iterator[Evidence]:
         parameter = jail_parameter(name)
         if parameter and values[name] == "1":
             yield ev(pid, SYSCTL + " " + name, values[name], "jail_allow", parameter, Strength.DEFINITIVE,
-                     "inside a jail this reads the jail's own %s parameter" % parameter)
+                     "note.probe.freebsd.jail-parameter", parameter=parameter)
     if values.get("security.jail.socket_unixiproute_only") == "0":
         yield ev(pid, SYSCTL + " security.jail.socket_unixiproute_only", "0", "jail_allow", "allow.socket_af",
                  Strength.DEFINITIVE, "note.probe.freebsd.sockets-of-every-family")
@@ -139,8 +139,8 @@ def boot_cpu(src: Source, views: Views) -> Iterator[Evidence]:
                      "note.probe.cpu.cpuid-1-ecx-31")
     if cpu.virt is not None:
         yield ev(pid, DMESG_BOOT + " " + cpu.virt.kind, cpu.virt.raw,
-                 note="hardware virtualization as the kernel found it at boot%s"
-                 % (": locked off by the firmware" if cpu.virt.disabled else ""))
+                 note="note.probe.freebsd.boot-virtualization-locked" if cpu.virt.disabled
+                 else "note.probe.freebsd.boot-virtualization")
 
 
 @probe("freebsd.vmm", systems=(FREEBSD,))

@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 from .. import knowledge as kb
 from .. import messages
-from ..model import CHECK_STATUSES, SEVERITIES, Check, Evidence, Finding, Layer, Report
+from ..model import CHECK_STATUSES, SEVERITIES, Check, Evidence, Finding, Layer, Report, note_text
 from ..plaintext import shown as plain_shown
 from ..records import Record
 
@@ -247,7 +247,7 @@ def _evidence(items: Iterable[Evidence], t: Callable[[str], str], lang: str) -> 
             probe=shown(e.probe), where=shown(e.where), raw=shown(e.raw), strength=e.strength.label,
             strength_label=t("strength." + e.strength.label),
             claim=shown("%s=%s" % (e.claim.facet, e.claim.value)) if e.claim else "",
-            note=messages.render(e.note, lang) if messages.known(e.note) else shown(e.note), error=shown(e.error or ""),
+            note=shown(note_text(e.note, e.note_fields, lang)), error=shown(e.error or ""),
             error_label="" if error_label == "errno." + (e.error or "") else error_label))
     return tuple(out)
 
