@@ -22,6 +22,7 @@ from .signatures import (
     PRESENTS_INTERFACE_OF,
     REFINES,
     VM_TECH_TO_SYSTEMD,
+    layer_name,
     name_of,
     product_name,
 )
@@ -230,7 +231,8 @@ def _hardware_layer(evidence: Sequence[Evidence], uname: Mapping[str, str]) -> L
     details: Dict[str, str] = {"machine": machine}
     if identity:
         details["firmware_identity"] = identity[0].raw
-    return Layer("hardware", machine, "Hardware (%s)" % machine, Strength.DEFINITIVE, details, tuple(identity[:1]))
+    return Layer("hardware", machine, layer_name("hardware", machine, details), Strength.DEFINITIVE, details,
+                 tuple(identity[:1]))
 
 
 def _classify_vms(evidence: Sequence[Evidence], out: Classification) -> None:
@@ -331,11 +333,7 @@ def _vm_layer(evidence: Sequence[Evidence], decision: Decision, presence: Decisi
     if lpar.value and tech == "powervm":
         details["lpar_processors"] = lpar.value
     _record_decision(details, decision)
-    name = name_of(tech) if tech != "*" else "Unidentified hypervisor"
-    if vmm.value and vmm.value != tech:
-        name += " (%s)" % product_name(vmm.value)
-    if details.get("role") == "root-partition":
-        name += " (root partition)"
+    name = layer_name("vm", tech, details)
     support = decision.support + tuple(e for e in presence.support if e not in decision.support)
     layer = Layer("vm", tech, name, max(decision.strength, presence.strength), details, support)
     pv_evidence = claims(evidence, "pv_device") if innermost else []
@@ -456,14 +454,11 @@ def _classify_containers(evidence: Sequence[Evidence], out: Classification) -> N
     jail = _jail_details(evidence) if value == "jail" else None
     if jail is not None:
         details.update(jail[0])
-    around = [name_of(v) for v in (orchestrator.value, sandbox.value) if v]
-    name = name_of(value) if value != "*" else ("Container" if around else "Unidentified container")
-    if around:
-        name += " (%s)" % ", ".join(around)
+    name = layer_name("container", value, details)
     _record_decision(details, tech)
     support = tech.support + tuple(e for e in presence.support if e not in tech.support)
     if sandbox.value == "gvisor":
-        out.layers.append(Layer("sandbox", "gvisor", name_of("gvisor"), sandbox.strength,
+        out.layers.append(Layer("sandbox", "gvisor", layer_name("sandbox", "gvisor", {}), sandbox.strength,
                                 {"kind": "user-space kernel"}, sandbox.support))
     layer = Layer("container", value, name, max(presence.strength, tech.strength), details, support)
     out.layers.append(layer)
@@ -546,7 +541,8 @@ def _classify_chroot(evidence: Sequence[Evidence], out: Classification) -> None:
         return
     out.chroot = decision.value != "none"
     if out.chroot:
-        out.layers.append(Layer("chroot", "chroot", "chroot", decision.strength, {}, decision.support))
+        out.layers.append(Layer("chroot", "chroot", layer_name("chroot", "chroot", {}), decision.strength, {},
+                                decision.support))
 
 
 def _evidence_findings(evidence: Sequence[Evidence], out: Classification) -> None:

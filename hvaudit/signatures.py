@@ -435,6 +435,36 @@ def product_name(product: str) -> str:
     return PRODUCT_NAMES.get(product, name_of(product))
 
 
+#: Technologies whose name is a description, not a product's name: a message each.
+DESCRIBED = ("qemu", "userns-sandbox", "namespace-sandbox", "oci", "jail", "illumos-lx")
+
+
+def layer_name(kind: str, tech: str, details: Mapping[str, object], lang: str = "en") -> str:
+    """A layer's name in `lang`, from what the classifier found: the technology, the VM
+    monitor's product and role, what surrounds a container."""
+    from .messages import render
+
+    def named(value: str) -> str:
+        return render("layer.name." + value, lang) if value in DESCRIBED else name_of(value)
+
+    if kind == "hardware":
+        return render("layer.hardware", lang, machine=tech)
+    if kind == "vm":
+        name = named(tech) if tech != "*" else render("layer.unidentified-hypervisor", lang)
+        product = details.get("product")
+        if product and product != tech:
+            name += " (%s)" % product_name(str(product))
+        if details.get("role") == "root-partition":
+            name = render("layer.root-partition", lang, name=name)
+        return name
+    if kind == "container":
+        around = [named(str(details[k])) for k in ("orchestrator", "sandbox") if details.get(k)]
+        name = named(tech) if tech != "*" else render("layer.container" if around else "layer.unidentified-container",
+                                                        lang)
+        return name + (" (%s)" % ", ".join(around) if around else "")
+    return named(tech)
+
+
 def dmi_claims(fields: Mapping[str, str]) -> Dict[Tuple[str, str], Tuple[str, str, bool]]:
     """(facet, value) -> (field, raw value, only a hint) for every DMI rule the fields match;
     a claim made by a hint-only string and by a real one counts as real."""

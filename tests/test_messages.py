@@ -100,6 +100,24 @@ def _english_fragments() -> Dict[str, str]:
     return out
 
 
+#: Layer names are short: their English words are looked for as whole words.
+LAYER_IDS = "layer."
+
+
+def _english_layer_words() -> Dict[str, re.Pattern[str]]:
+    """message id -> a pattern of its English text between fields, for the layer names whose
+    Portuguese does not keep it (a product's name does)."""
+    pt = {m.id: " ".join(_strings(m)) for m in _po("pt") if m.id}
+    out: Dict[str, re.Pattern[str]] = {}
+    for m in _po("en"):
+        if isinstance(m.id, str) and m.id.startswith(LAYER_IDS):
+            for fragment in FIELD.split(" ".join(_strings(m)))[::2]:
+                fragment = fragment.strip(" ,.;:()")
+                if len(fragment.split()) >= 2 and fragment not in pt[m.id]:
+                    out[m.id] = re.compile(r"\b%s\b" % re.escape(fragment))
+    return out
+
+
 def _plain(text: str, fmt: str) -> str:
     if fmt == "html":
         text = html.unescape(re.sub(r"<[^>]+>", " ", text))
@@ -119,8 +137,49 @@ def test_portuguese_reports_contain_no_english_message(name: str, capture: Path)
     for fmt in ("text", "markdown", "html"):
         plain = _plain(render(report, fmt, lang="pt"), fmt)
         found |= {(fmt, mid, fragment) for fragment, mid in fragments.items() if fragment in plain}
+        found |= {(fmt, mid, words.pattern) for mid, words in _english_layer_words().items() if words.search(plain)}
     problems: List[str] = sorted("%s: %s (%r)" % f for f in found)
     assert problems == [], "\n".join(problems[:20])
+
+
+def test_the_english_layer_words_are_looked_for() -> None:
+    words = _english_layer_words()
+    assert {"layer.unidentified-hypervisor", "layer.root-partition", "layer.unidentified-container"} <= set(words)
+    assert words["layer.root-partition"].search("Microsoft Hyper-V (root partition)")
+    assert not words["layer.root-partition"].search("Microsoft Hyper-V (partição raiz)")
+
+
+def test_layer_names_are_in_the_report_language() -> None:
+    from hvaudit.signatures import layer_name
+
+    root = {"role": "root-partition"}
+    assert layer_name("vm", "microsoft", root) == "Microsoft Hyper-V (root partition)"
+    assert layer_name("vm", "microsoft", root, "pt") == "Microsoft Hyper-V (partição raiz)"
+    assert layer_name("vm", "*", {"product": "qemu"}, "pt") == "Hipervisor não identificado (QEMU)"
+    assert layer_name("container", "*", {"orchestrator": "kubernetes"}, "pt") == "Contêiner (Kubernetes)"
+    assert layer_name("container", "oci", {}, "pt") == "runtime OCI (runc, crun)"
+    assert layer_name("hardware", "x86_64", {}, "pt") == "Hardware (x86_64)"
+
+
+#: An evidence note is a message id, or the text a source gave for an error ("ENOSYS: why").
+SOURCE_ERROR = re.compile(r"^E[A-Z]+: ")
+
+
+@pytest.mark.parametrize("name,capture", REPORTS, ids=[n for n, _ in REPORTS])
+def test_every_evidence_note_of_an_audit_is_a_message(name: str, capture: Path) -> None:
+    from hvaudit.model import note_text
+
+    report = sample_report() if capture is None else audit(capture)
+    evidence = list(report.evidence) + list(report.unseen) + [e for layer in report.layers for e in layer.evidence] \
+        + [e for c in report.checks for e in c.evidence] \
+        + [e for f in report.findings for e in tuple(f.evidence) + tuple(f.contradicted_by)]
+    for e in evidence:
+        if not e.note or capture is None and e.error or SOURCE_ERROR.match(e.note):
+            continue  # the sample's error notes stand for a source's text
+        assert messages.known(e.note), (e.probe, e.note)
+        for lang in messages.LANGS:
+            text = note_text(e.note, e.note_fields, lang)
+            assert text and not FIELD.search(text), (e.probe, lang, text)
 
 
 # -- ids used in code exist in the catalogue ------------------------------------------------

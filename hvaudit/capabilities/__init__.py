@@ -117,8 +117,11 @@ class Notes:
         self.id = check_id
         self.items: List[Evidence] = []
 
-    def add(self, where: str, raw: object, note: str = "", strength: Strength = Strength.STRONG) -> None:
-        self.items.append(Evidence(self.id, where, raw=shorten(str(raw)), strength=strength, note=note))
+    def add(self, where: str, raw: object, note: str = "", strength: Strength = Strength.STRONG,
+            **fields: str) -> None:
+        """Record an observation; `fields` fill the note message's named fields."""
+        self.items.append(Evidence(self.id, where, raw=shorten(str(raw)), strength=strength, note=note,
+                                   note_fields=tuple(sorted(fields.items()))))
 
     def unseen(self, where: str, error: Optional[str], note: str = "") -> None:
         """Record that an answer is missing; plain absence (ENOENT) is an answer, not this."""

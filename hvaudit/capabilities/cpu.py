@@ -314,7 +314,7 @@ def _slat(facts: Facts) -> Check:
                       {"slat": slat_flag.upper()}, value="none", slat=False, **details)
     on, raw_param, path = param_on(src, module, param)
     if raw_param is not None:
-        n.add(path, raw_param, "whether %s uses %s" % (module, slat_flag.upper()))
+        n.add(path, raw_param, "note.cpu.slat-param", module=module, slat=slat_flag.upper())
     if on is False:
         return n.done("warn", "cpu-slat.turned-off", "remedy.slat-param",
                       {"slat": slat_flag.upper(), "module": module, "param": param, "raw": raw_param},

@@ -127,8 +127,8 @@ def cvm_host(facts: Facts) -> Check:
         regs = src.cpuid(SEV_LEAF) if any(bits.values()) else None
         if any(v is not None for v in bits.values()):
             n.add("cpuid:0x8000001f EAX", " ".join(k for k, v in bits.items() if v) or "no SME/SEV bits",
-                  "what the CPU offers" + (": %d encrypted guests, SEV-ES/SNP ASIDs below %d" % (regs[2], regs[3])
-                                           if regs else ""))
+                  "note.cvm.cpu-offers-asids" if regs else "note.cvm.cpu-offers",
+                  guests=str(regs[2]) if regs else "", below=str(regs[3]) if regs else "")
         kernel = [f for f in ("sme", "sev", "sev_es", "sev_snp") if f in flags]
         if flags:
             n.add("/proc/cpuinfo flags", " ".join(kernel) or "no sme/sev flags",

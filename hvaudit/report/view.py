@@ -26,6 +26,7 @@ from .. import messages
 from ..model import CHECK_STATUSES, SEVERITIES, Check, Evidence, Finding, Layer, Report, note_text
 from ..plaintext import shown as plain_shown
 from ..records import Record
+from ..signatures import DESCRIBED, layer_name, name_of
 
 #: Finding severities and check statuses, most serious first (the order they are listed in).
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -86,6 +87,10 @@ TOKENS = {
     "control-domain": "control-domain",
     "mapped": "user-ids.mapped",
     "none": "token.none",
+    **{value: "token." + value.replace(" ", "-").replace("(", "").replace(")", "")
+       for value in ("absent", "denied", "no capabilities inside", "no id map", "no node", "not passed", "not tested",
+                     "present", "shadow paging (PVM)", "unavailable", "usable", "works", "wrong node",
+                     "user-space kernel")},
     **{rule: "decision." + rule for rule in ("sole-claim", "by-strength", "by-interface", "by-kind", "by-count",
                                             "unresolved")},
 }
@@ -288,8 +293,11 @@ def _fields(given: Mapping[str, Any], evidence: Sequence[Evidence], t: Callable[
     return fields
 
 
-def _finding(f: Finding, lang: str, t: Callable[[str], str]) -> ItemView:
-    fields = _fields(f.fields, tuple(f.evidence) + tuple(f.contradicted_by), t)
+def _finding(f: Finding, lang: str, t: Callable[[str], str], names: Mapping[str, str]) -> ItemView:
+    """`names`: each layer's English name -> its name in `lang` (a finding names its layer
+    as the classifier did, in English)."""
+    fields = _fields({k: names.get(v, v) if isinstance(v, str) else v for k, v in f.fields.items()},
+                     tuple(f.evidence) + tuple(f.contradicted_by), t)
     techs: List[str] = []
     if f.id in TECH_FINDINGS:
         for e in f.evidence:
@@ -339,7 +347,9 @@ def _facts(layer: Layer, lang: str, t: Callable[[str], str]) -> Tuple[Tuple[str,
 
 
 def _tier(layer: Layer, role: str, lang: str, t: Callable[[str], str]) -> Tier:
-    return Tier(role=role, role_label=t("tier." + role), name=shown(layer.name), tech=shown(layer.tech),
+    return Tier(role=role, role_label=t("tier." + role),
+                name=shown(layer_name(layer.kind, layer.tech, layer.details, lang)),
+                tech=shown(layer.tech),
                 confidence=layer.confidence.label, confidence_label=t("strength." + layer.confidence.label),
                 facts=_facts(layer, lang, t), evidence=_evidence(layer.evidence, t, lang),
                 codes=", ".join("%s=%s" % (k, shown(layer.details[k])) for k in CODES
@@ -386,7 +396,8 @@ def verdict(report: Report, lang: str = "en") -> str:
     text = t(key)
     if text == key:
         text = t("verdict.other").replace("{classification}", shown(report.classification))
-    names = [shown(layer.name) for layer in report.layers if layer.kind != "hardware"]
+    names = [shown(layer_name(layer.kind, layer.tech, layer.details, lang)) for layer in report.layers
+             if layer.kind != "hardware"]
     if names:
         text += ": " + " → ".join(names)
     return text + "."
@@ -496,7 +507,9 @@ def build(report: Report, lang: str = "en", detail: str = "compact") -> View:
     findings = sorted(report.findings, key=lambda f: SEVERITY_ORDER.index(f.severity)
                       if f.severity in SEVERITY_ORDER else len(SEVERITY_ORDER))
     checks = tuple(_check(c, lang, t) for c in report.checks)
-    finding_views = tuple(_finding(f, lang, t) for f in findings)
+    names = dict({name_of(tech): layer_name("other", tech, {}, lang) for tech in DESCRIBED},
+                 **{layer.name: layer_name(layer.kind, layer.tech, layer.details, lang) for layer in report.layers})
+    finding_views = tuple(_finding(f, lang, t, names) for f in findings)
     m = report.meta
     statuses = [c.status for c in report.checks]
     return View(
