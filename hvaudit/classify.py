@@ -10,6 +10,7 @@ hypervisor while only a vendor string names it; a vendor string alone never make
 
 from __future__ import annotations
 
+from . import messages
 from .model import Evidence, Finding, Layer, Strength
 from .records import Record
 from .signatures import (
@@ -25,6 +26,7 @@ from .signatures import (
     layer_name,
     name_of,
     product_name,
+    type_reason,
 )
 
 TYPE_CHECKING = False
@@ -304,7 +306,7 @@ def _vm_layer(evidence: Sequence[Evidence], decision: Decision, presence: Decisi
             has_signature = any(e.probe == "cpu.hypervisor-leaves" and e.claim and e.claim.value == "xen"
                                 for e in decision.support)
             mode_value = "hvm" if has_signature else "pv" if any(e.where == "/proc/xen" for e in evidence) else None
-    hv_type, type_reason = HYPERVISOR_TYPES.get(tech, (None, "this hypervisor's type is not known to hvaudit"))
+    hv_type = HYPERVISOR_TYPES.get(tech, (None, ""))[0]
     mode = _mode(tech, mode_value if mode_value != "dom0" else
                  (xen_mode.value if xen_mode.value != "dom0" else "pv"))
     pv_devices = sorted({e.claim.value for e in claims(evidence, "pv_device")}) if innermost else []  # type: ignore[union-attr]
@@ -314,7 +316,7 @@ def _vm_layer(evidence: Sequence[Evidence], decision: Decision, presence: Decisi
         "systemd_id": _vm_systemd_id(tech, cloud.value),
         "hypervisor": tech,
         "hypervisor_type": hv_type,
-        "hypervisor_type_reason": type_reason,
+        "hypervisor_type_reason": messages.text(type_reason(tech)),
         "mode": mode,
     }
     if vmm.value:

@@ -201,35 +201,33 @@ CLOCKSOURCES: Mapping[str, str] = {
 }
 
 # --------------------------------------------------------------------------------------
-# Hypervisor type (the notes' "Tipo I" / "Tipo II"), with the reason shown in reports.
+# Hypervisor type (the notes' "Tipo I" / "Tipo II"), with the reason shown in reports (a message).
 # --------------------------------------------------------------------------------------
 HYPERVISOR_TYPES: Mapping[str, Tuple[Optional[str], str]] = {
-    "kvm": ("type-1", "KVM is part of the host's Linux kernel, which runs directly on the hardware: "
-                      "the kernel itself is the hypervisor"),
-    "xen": ("type-1", "Xen runs directly on the hardware; even dom0 is one of its domains"),
-    "microsoft": ("type-1", "Hyper-V runs directly on the hardware, below the Windows root partition"),
-    "vmware": (None, "the same CPUID and DMI identity is shown by ESXi (type I) and by "
-                     "Workstation/Fusion (type II); a guest cannot tell them apart"),
-    "virtualbox": ("type-2", "VirtualBox is an application on a host operating system"),
-    "parallels": ("type-2", "Parallels Desktop is an application on macOS"),
-    "qemu": ("type-2", "QEMU without KVM emulates the CPU in a user process on a host OS"),
-    "bochs": ("type-2", "Bochs is an emulator running as an application"),
-    "uml": ("type-2", "User-mode Linux is a Linux kernel running as a process of another Linux"),
-    "bhyve": ("type-1", "bhyve is part of the FreeBSD kernel, as KVM is of Linux"),
-    "powervm": ("type-1", "PowerVM is firmware on IBM Power servers"),
-    "zvm": ("type-1", "z/VM runs in a logical partition directly on the mainframe"),
-    "ldoms": ("type-1", "Oracle VM Server for SPARC is a firmware hypervisor"),
-    "acrn": ("type-1", "ACRN is a bare-metal hypervisor for embedded systems"),
-    "qnx": ("type-1", "QNX Hypervisor runs directly on the hardware"),
-    "apple": ("type-2", "Virtualization.framework runs guests as processes of macOS"),
-    "openbsd-vmm": ("type-1", "vmm(4) is part of the OpenBSD kernel, as KVM is of Linux"),
-    "virtualpc": ("type-2", "Virtual PC was an application on Windows"),
-    "jailhouse": ("type-1", "Jailhouse is a partitioning hypervisor below Linux"),
-    "virtage": ("type-1", "Hitachi Virtage is firmware partitioning"),
-    "sre": (None, "the type of this hypervisor is not documented"),
-    "lx86": (None, "PowerVM Lx86 translates x86 binaries on Linux on POWER, itself inside PowerVM"),
-    "unisys-spar": ("type-1", "s-Par partitions run directly on the hardware"),
-    "nvmm": ("type-1", "NVMM is part of the NetBSD kernel, as KVM is of Linux"),
+    "kvm": ("type-1", "hypervisor-type.reason.kvm"),
+    "xen": ("type-1", "hypervisor-type.reason.xen"),
+    "microsoft": ("type-1", "hypervisor-type.reason.microsoft"),
+    "vmware": (None, "hypervisor-type.reason.vmware"),
+    "virtualbox": ("type-2", "hypervisor-type.reason.virtualbox"),
+    "parallels": ("type-2", "hypervisor-type.reason.parallels"),
+    "qemu": ("type-2", "hypervisor-type.reason.qemu"),
+    "bochs": ("type-2", "hypervisor-type.reason.bochs"),
+    "uml": ("type-2", "hypervisor-type.reason.uml"),
+    "bhyve": ("type-1", "hypervisor-type.reason.bhyve"),
+    "powervm": ("type-1", "hypervisor-type.reason.powervm"),
+    "zvm": ("type-1", "hypervisor-type.reason.zvm"),
+    "ldoms": ("type-1", "hypervisor-type.reason.ldoms"),
+    "acrn": ("type-1", "hypervisor-type.reason.acrn"),
+    "qnx": ("type-1", "hypervisor-type.reason.qnx"),
+    "apple": ("type-2", "hypervisor-type.reason.apple"),
+    "openbsd-vmm": ("type-1", "hypervisor-type.reason.openbsd-vmm"),
+    "virtualpc": ("type-2", "hypervisor-type.reason.virtualpc"),
+    "jailhouse": ("type-1", "hypervisor-type.reason.jailhouse"),
+    "virtage": ("type-1", "hypervisor-type.reason.virtage"),
+    "sre": (None, "hypervisor-type.reason.sre"),
+    "lx86": (None, "hypervisor-type.reason.lx86"),
+    "unisys-spar": ("type-1", "hypervisor-type.reason.unisys-spar"),
+    "nvmm": ("type-1", "hypervisor-type.reason.nvmm"),
 }
 
 #: systemd-detect-virt identifiers (`systemd-detect-virt --list`, systemd 252).
@@ -437,6 +435,11 @@ def product_name(product: str) -> str:
 
 #: Technologies whose name is a description, not a product's name: a message each.
 DESCRIBED = ("qemu", "userns-sandbox", "namespace-sandbox", "oci", "jail", "illumos-lx")
+
+
+def type_reason(tech: str) -> str:
+    """The message id of why a hypervisor is of its type (or why that is not known)."""
+    return HYPERVISOR_TYPES.get(tech, (None, "hypervisor-type.reason.unknown"))[1]
 
 
 def layer_name(kind: str, tech: str, details: Mapping[str, object], lang: str = "en") -> str:

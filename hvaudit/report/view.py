@@ -26,7 +26,7 @@ from .. import messages
 from ..model import CHECK_STATUSES, SEVERITIES, Check, Evidence, Finding, Layer, Report, note_text
 from ..plaintext import shown as plain_shown
 from ..records import Record
-from ..signatures import DESCRIBED, layer_name, name_of
+from ..signatures import DESCRIBED, layer_name, name_of, type_reason
 
 #: Finding severities and check statuses, most serious first (the order they are listed in).
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -72,9 +72,6 @@ TECH_FINDINGS = ("vm.detected", "vm.hypervisor-type", "vm.xen-control-domain", "
 #: Layer details that are identifiers (the same in every language), for a compact line.
 CODES = ("systemd_id", "hypervisor_type", "mode", "product", "cloud", "xen_mode", "role", "paravirtual_devices",
          "runtime", "orchestrator", "sandbox", "firmware_identity", "decided_by")
-
-#: Details that hvaudit writes in English only (signatures.py): shown in English reports.
-ENGLISH_ONLY = ("hypervisor_type_reason",)
 
 #: Values of hvaudit's own vocabulary that have a label in every language.
 TOKENS = {
@@ -334,8 +331,8 @@ def _facts(layer: Layer, lang: str, t: Callable[[str], str]) -> Tuple[Tuple[str,
             value = "unknown"
         if value in (None, "", [], ()):
             continue
-        if key in ENGLISH_ONLY and lang != "en":
-            continue
+        if key == "hypervisor_type_reason":
+            value = messages.render(type_reason(layer.tech), lang)
         if key == "systemd_id" and value in ("none", layer.tech):
             continue
         out.append((t(label), _token(value, t, key=key)))
