@@ -84,10 +84,14 @@ def write_capture(rec: RecordingSource, folder: Path, report: Report, redactor: 
             child = path.rstrip("/") + "/" + entry
             if child in rec.files or child in rec.dirs:
                 continue
+            # The whole path is redacted, not the bare name: a name is known by its context
+            # ("lxc/NAME", "lxc.payload.NAME").
+            named = _place(root, name(child))
             if kinds.get(entry) == "dir":
-                (where / name(entry)).mkdir(exist_ok=True)
+                named.mkdir(parents=True, exist_ok=True)
             else:
-                (where / name(entry)).touch()
+                named.parent.mkdir(parents=True, exist_ok=True)
+                named.touch()
                 unread.append(name(child))
     for path in sorted(rec.extra_dirs):
         _place(root, name(path)).mkdir(parents=True, exist_ok=True)
@@ -124,6 +128,7 @@ def write_capture(rec: RecordingSource, folder: Path, report: Report, redactor: 
         doc["identity"] = rec.identity_answer
     if redactor is not None:
         doc = redactor.value(doc)
+        doc["uname"] = redactor.uname(rec.uname())
         doc["redacted"] = True
     (folder / "capture.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
 

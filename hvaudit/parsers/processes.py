@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Dict
 
+from . import number
+
 
 def parse_process_counts(text: str) -> Dict[str, int]:
     out: Dict[str, int] = {}
     for line in text.splitlines():
         name, _, count = line.strip().rpartition(" ")
-        if name and count.isdigit():
-            out[name.lower()] = int(count)
+        value = number(count)
+        if name and value is not None and value >= 0:
+            out[name.lower()] = value
     return out

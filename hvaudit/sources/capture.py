@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import CaptureError
 from ..model import Listing, Read
+from ..parsers import TooDeep, load_json
 from ..privacy import filter_command, filter_read
 from . import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo, command_file
 
@@ -142,10 +143,10 @@ class CaptureSource(Source):
         if len(raw) > CAPTURE_JSON_LIMIT:
             raise CaptureError("%s is larger than %d MiB" % (doc_path, CAPTURE_JSON_LIMIT >> 20))
         try:
-            doc = json.loads(raw.decode("utf-8"))
+            doc = load_json(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise CaptureError("%s is not valid JSON: not UTF-8 (byte %d)" % (doc_path, exc.start)) from None
-        except RecursionError:
+        except TooDeep:
             raise CaptureError("%s is not valid JSON: nested too deeply" % doc_path) from None
         except ValueError as exc:
             raise CaptureError("%s is not valid JSON: %s" % (doc_path, shown(str(exc).splitlines()[0]))) from None
