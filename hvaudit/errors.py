@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 #: Exit codes. `detect` follows systemd-detect-virt: 0 virtualized, 1 not.
 EXIT_OK = 0
 EXIT_NOT_VIRTUALIZED = 1
@@ -30,3 +32,9 @@ class OutputError(HvauditError):
     """The output could not be written (or would replace something it must not)."""
 
     exit_code = EXIT_CANNOT_WRITE
+
+
+def errname(error: object) -> str:
+    """The errno name ("EACCES") of an OSError or an errno number; "EIO" when it carries none."""
+    number = error if isinstance(error, int) else getattr(error, "errno", None)
+    return errno.errorcode.get(number, "EIO") if isinstance(number, int) and number else "EIO"

@@ -13,6 +13,8 @@ import fcntl
 import os
 from typing import Any, Dict, Mapping
 
+from .errors import errname
+
 KVMIO = 0xAE
 KVM_GET_API_VERSION = 0xAE00  # _IO(KVMIO, 0x00)
 KVM_CREATE_VM = 0xAE01  # _IO(KVMIO, 0x01)
@@ -63,7 +65,7 @@ def query_kvm(fd: int) -> Dict[str, Any]:
     try:
         answers["kvm_api_version"] = fcntl.ioctl(fd, KVM_GET_API_VERSION, 0)
     except OSError as exc:
-        answers["kvm_api_version"] = errno.errorcode.get(exc.errno or 0, "EIO")
+        answers["kvm_api_version"] = errname(exc)
         return answers
     caps: Dict[str, int] = {}
     for name, number in CAPABILITIES.items():
@@ -75,12 +77,12 @@ def query_kvm(fd: int) -> Dict[str, Any]:
     try:
         answers["vcpu_mmap_size"] = fcntl.ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 0)
     except OSError as exc:
-        answers["vcpu_mmap_size"] = errno.errorcode.get(exc.errno or 0, "EIO")
+        answers["vcpu_mmap_size"] = errname(exc)
     answers["supported_cpuid"] = supported_cpuid(fd)
     try:
         vm_fd = fcntl.ioctl(fd, KVM_CREATE_VM, 0)
     except OSError as exc:
-        answers["create_vm"] = errno.errorcode.get(exc.errno or 0, "EIO")
+        answers["create_vm"] = errname(exc)
     else:
         os.close(vm_fd)
         answers["create_vm"] = "ok"
@@ -103,7 +105,7 @@ def supported_cpuid(fd: int) -> Any:
             if exc.errno == errno.E2BIG and count < CPUID_ENTRIES_MAX:
                 count *= 2  # the kernel wants room for more entries
                 continue
-            return errno.errorcode.get(exc.errno or 0, "EIO")
+            return errname(exc)
     returned = min(struct.unpack_from("<I", buffer, 0)[0], count)
     wanted = set(SUPPORTED_CPUID_LEAVES)
     leaves: Dict[str, Any] = {}

@@ -16,7 +16,7 @@ from hvaudit.parsers.caps import DEFAULT_SETS, cap_names, full_mask, mask_of, pa
 from hvaudit.parsers.cgroups import cgroup_layout, parse_proc_cgroups
 from hvaudit.parsers.ids import parse_subid
 from hvaudit.parsers.kconfig import config_text, parse_kconfig
-from hvaudit.parsers.kmod import parse_param_bool, parse_param_int, parse_proc_modules
+from hvaudit.parsers.kmod import parse_param_bool
 from hvaudit.parsers.kmsg import format_line, message, parse_kmsg_record, relevant_lines
 from hvaudit.parsers.procfs import parse_mountinfo
 
@@ -91,13 +91,6 @@ def test_checks_never_fail_on_an_empty_source() -> None:
 ])
 def test_module_parameters_read_as_the_kernel_prints_them(raw, value) -> None:
     assert parse_param_bool(raw) is value
-
-
-def test_module_parameter_ints_and_proc_modules() -> None:
-    assert parse_param_int("1024\n") == 1024
-    assert parse_param_int("x") is None
-    modules = parse_proc_modules("kvm_intel 409600 0 - Live 0x0000000000000000\nkvm 1 1 kvm_intel, Live 0x0\n")
-    assert modules == {"kvm_intel": "Live", "kvm": "Live"}
 
 
 def test_capability_masks_decode_to_names() -> None:

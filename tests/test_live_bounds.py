@@ -20,8 +20,9 @@ import pytest
 from hvaudit.audit import run_audit
 from hvaudit.report import FORMATS
 from hvaudit.schema import schema_text
-from hvaudit.sources import live
-from hvaudit.sources.live import LiveSource, Watchdog, risky
+from hvaudit.sources import live, watchdog
+from hvaudit.sources.live import LiveSource
+from hvaudit.sources.watchdog import Watchdog, risky
 
 from .conftest import ROOT, hvaudit_command, process_env
 from .support import HYPERVISOR_BIT, DictSource, signature
@@ -58,7 +59,7 @@ def test_kernel_paths_pay_no_thread(monkeypatch) -> None:
     assert risky("/.dockerenv") and risky("/run/.containerenv") and risky("/proc/../mnt/nfs/x")
     started: List[object] = []
     real = _thread.start_new_thread
-    monkeypatch.setattr(live._thread, "start_new_thread", lambda *a: started.append(a) or real(*a))
+    monkeypatch.setattr(watchdog._thread, "start_new_thread", lambda *a: started.append(a) or real(*a))
     source = LiveSource()
     source.read("/proc/self/status")
     source.listdir("/sys/bus")
@@ -96,10 +97,10 @@ def test_whole_audit_is_bounded_when_every_risky_path_hangs(monkeypatch) -> None
     monkeypatch.setattr(live.os, "stat", lambda p, *a, **k: never_returns() if risky(str(p)) else real_stat(p, *a, **k))
     start = time.monotonic()
     report = run_audit(source)
-    assert time.monotonic() - start < 0.3 * live.MAX_STUCK + 3
+    assert time.monotonic() - start < 0.3 * watchdog.MAX_STUCK + 3
     timed_out = [e.where for e in report.unseen if e.error == "ETIMEDOUT"]
     assert "/.dockerenv" in timed_out or "/.dockerenv" in [e.where for e in report.evidence if e.error]
-    assert source.watchdog.stuck == live.MAX_STUCK
+    assert source.watchdog.stuck == watchdog.MAX_STUCK
 
 
 def test_a_helper_that_hangs_is_stopped(monkeypatch) -> None:

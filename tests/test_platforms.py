@@ -11,7 +11,7 @@ import pytest
 
 from hvaudit.parsers.dmesg import parse_boot_cpu
 from hvaudit.parsers.kenv import dmi_fields_from_kenv, parse_kenv
-from hvaudit.parsers.sysctl import parse_sysctl, subtree, sysctl_int, sysctl_words
+from hvaudit.parsers.sysctl import parse_sysctl, sysctl_int, sysctl_words
 from hvaudit.parsers.windows import (
     decode_output,
     hyperv_requirements,
@@ -20,8 +20,10 @@ from hvaudit.parsers.windows import (
     parse_wsl_list,
 )
 from hvaudit.privacy import filter_dmesg_boot, filter_kenv, filter_systeminfo
-from hvaudit.sources import command_file, sysname
-from hvaudit.sources.live import PLATFORM_COMMANDS, LiveSource, RunResult, failure
+from hvaudit.sources import sysname
+from hvaudit.sources.capture import command_file
+from hvaudit.sources.helper_programs import PLATFORM_COMMANDS, RunResult, failure
+from hvaudit.sources.live import LiveSource
 
 from .support import DictSource
 
@@ -98,8 +100,6 @@ def test_parse_sysctl_reads_names_values_and_continuations() -> None:
     assert sysctl_words(values, "machdep.cpu.features") >= {"VMX", "VME"}
     assert sysctl_int({"a.b": "0x1f"}, "a.b") == 31 and sysctl_int({"a.b": "x"}, "a.b") is None
     assert sysctl_int(values, "no.such") is None
-    assert subtree({"hw.vmm.a": "1", "hw.vmmx": "2", "hw.vmm.b.c": "3"}, "hw.vmm") == {"hw.vmm.a": "1",
-                                                                                       "hw.vmm.b.c": "3"}
 
 
 def test_parse_sysctl_never_raises_on_garbage() -> None:
@@ -316,7 +316,7 @@ def test_vm_processes_are_counted_in_process_and_without_psutil_on_linux() -> No
     assert LiveSource(uname=FREEBSD, process_names=no_psutil).command("vm-processes").error == "ENOSYS"
     # Linux reads /proc/PID/comm itself: psutil is not needed (nor loaded) there.
     assert LiveSource(uname={"sysname": "Linux", "machine": "x86_64"}).command("vm-processes").seen
-    from hvaudit.sources.live import linux_process_names, process_names
+    from hvaudit.sources.helper_programs import linux_process_names, process_names
 
     assert linux_process_names()  # this test's own process at least
 
@@ -349,24 +349,24 @@ def test_live_uname_without_os_uname_comes_from_platform(monkeypatch) -> None:
     import os
     import platform
 
-    from hvaudit.sources import live
+    from hvaudit.sources import system
 
     monkeypatch.delattr(os, "uname")
     monkeypatch.setattr(platform, "system", lambda: "Windows")
     monkeypatch.setattr(platform, "release", lambda: "10")
     monkeypatch.setattr(platform, "version", lambda: "10.0.19045")
     monkeypatch.setattr(platform, "machine", lambda: "AMD64")
-    assert live.system_uname() == {"sysname": "Windows", "release": "10", "version": "10.0.19045",
-                                   "machine": "AMD64"}
+    assert system.system_uname() == {"sysname": "Windows", "release": "10", "version": "10.0.19045",
+                                     "machine": "AMD64"}
 
 
 def test_live_user_without_geteuid(monkeypatch) -> None:
     import os
 
-    from hvaudit.sources import live
+    from hvaudit.sources import system
 
     monkeypatch.delattr(os, "geteuid")
-    assert isinstance(live.current_user(), dict)  # {"admin": ...} on Windows, {} where unknown
+    assert isinstance(system.current_user(), dict)  # {"admin": ...} on Windows, {} where unknown
 
 
 def test_capture_reads_json_commands_and_filters_helpers(tmp_path: Path) -> None:

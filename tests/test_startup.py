@@ -12,14 +12,17 @@ from .conftest import ROOT, process_env
 HEAVY = ("typing", "re", "enum", "argparse", "getopt", "gettext", "json", "dataclasses", "pathlib", "click",
          "jinja2", "psutil", "cpuinfo", "subprocess", "inspect", "datetime")
 
+# What the interpreter's start-up loaded already (site hooks, e.g. an editable install's
+# finder) is not hvaudit's cost: only what `detect` itself imports counts.
 PROBE = """
 import sys
+before = set(sys.modules)
 from hvaudit.cli import main
 try:
     main(["detect", "-q"])
 except SystemExit:
     pass
-loaded = sorted(m for m in %r if m in sys.modules)
+loaded = sorted(m for m in %r if m in sys.modules and m not in before)
 print(" ".join(loaded) or "-", file=sys.stderr)
 """ % (HEAVY,)
 

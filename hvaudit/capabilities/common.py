@@ -14,7 +14,9 @@ from ..model import Check, Evidence, Strength
 from ..parsers.cpuinfo import CpuInfo, parse_cpuinfo
 from ..parsers.kmod import parse_param_bool
 from ..probes import shorten
-from ..sources import Source, cpuid_key
+from ..sources import Source
+from ..sources.capture import cpuid_key
+from ..sources.cpuid import X86
 
 _MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # source -> {key: answer}
 
@@ -73,7 +75,6 @@ def exists(src: Source, path: str) -> bool:
 
 # -- the CPU ------------------------------------------------------------------------
 
-X86 = ("x86_64", "i386", "i486", "i586", "i686", "amd64")
 
 
 def cpuinfo(src: Source) -> Optional[CpuInfo]:

@@ -1,8 +1,8 @@
-"""Kernel module facts: parameters as sysfs prints them, and /proc/modules lines."""
+"""Kernel module parameters as sysfs prints them."""
 
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Optional
 
 from . import number
 
@@ -26,20 +26,3 @@ def parse_param_bool(text: Optional[str]) -> Optional[bool]:
         return False
     parsed = number(value, 0)
     return None if parsed is None else parsed != 0
-
-
-def parse_param_int(text: Optional[str]) -> Optional[int]:
-    if text is None:
-        return None
-    return number(text, 0)
-
-
-def parse_proc_modules(text: str) -> Dict[str, str]:
-    """/proc/modules: "name size refcount deps state address" -> {name: state} (Live, Loading...).
-    Built-in modules never appear here; /sys/module/NAME does exist for them."""
-    out: Dict[str, str] = {}
-    for line in text.splitlines():
-        fields = line.split()
-        if len(fields) >= 5:
-            out[fields[0]] = fields[4]
-    return out

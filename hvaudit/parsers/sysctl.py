@@ -35,9 +35,3 @@ def sysctl_int(values: Mapping[str, str], name: str) -> Optional[int]:
 def sysctl_words(values: Mapping[str, str], name: str) -> FrozenSet[str]:
     """A space-separated list (macOS machdep.cpu.features), upper-cased."""
     return frozenset(w.upper() for w in values.get(name, "").split())
-
-
-def subtree(values: Mapping[str, str], prefix: str) -> Dict[str, str]:
-    """The variables under `prefix.` (e.g. "hw.vmm"), names kept whole."""
-    dotted = prefix.rstrip(".") + "."
-    return {k: v for k, v in values.items() if k.startswith(dotted)}

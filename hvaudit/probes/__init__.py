@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 
 from ..model import Claim, Evidence, Strength
+from ..plaintext import shown
 from ..records import Record
 from ..sources import Source, sysname
 
@@ -86,10 +87,13 @@ def ev(probe_id: str, where: str, raw: str, facet: Optional[str] = None, value: 
     return Evidence(probe_id, where, raw=shorten(raw), claim=claim, strength=strength, note=note)
 
 
+#: Evidence keeps a tab as it is (columns in /proc files); every other control is escaped.
+KEEP_TABS = {"\t": "\t"}
+
+
 def shorten(text: str, limit: int = 300) -> str:
-    text = "".join(c if c.isprintable() or c in "\t" else "\\x%02x" % ord(c) if ord(c) < 256 else "?"
-                   for c in text.strip())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    """A raw value for a report: one printable line of at most `limit` characters."""
+    return shown(text.strip(), limit, replace=KEEP_TABS)
 
 
 def missing(probe_id: str, where: str, error: Optional[str], note: str = "") -> Iterator[Evidence]:

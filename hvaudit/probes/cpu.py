@@ -5,7 +5,9 @@ from __future__ import annotations
 from ..model import Evidence, Strength
 from ..parsers.cpuinfo import parse_cpuinfo
 from ..signatures import CPUID_PRODUCTS, CPUID_SIGNATURES, plausible_signature, signature_text
-from ..sources import Source, cpuid_key
+from ..sources import Source
+from ..sources.capture import cpuid_key
+from ..sources.cpuid import X86
 from . import ev, missing, probe
 
 TYPE_CHECKING = False
@@ -18,7 +20,6 @@ HYPERVISOR_STEP = 0x100
 HYPERVISOR_LEAVES = 256  # 0x40000000 .. 0x4000FF00
 HYPERV_FEATURES = 0x40000003  # TLFS: EBX bit 12 = CpuManagement (root partition)
 
-X86_MACHINES = ("x86_64", "i386", "i486", "i586", "i686", "amd64")
 
 
 @probe("cpu.kernel-view")
@@ -34,7 +35,7 @@ def kernel_view(src: Source) -> Iterator[Evidence]:
     where = "/proc/cpuinfo"
     machine = src.uname().get("machine", "")
     vendor, model = info.get("vendor_id"), info.get("model name")
-    x86 = machine in X86_MACHINES or vendor in ("GenuineIntel", "AuthenticAMD", "HygonGenuine", "CentaurHauls")
+    x86 = machine in X86 or vendor in ("GenuineIntel", "AuthenticAMD", "HygonGenuine", "CentaurHauls")
     if "hypervisor" in info.flags:
         yield ev(pid, where + " flags", "hypervisor", "vm", "*", Strength.STRONG,
                  "the kernel sets this flag from CPUID.1:ECX[31], which CPUs leave clear and hypervisors set")

@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Opt
 
 from .. import knowledge as kb
 from ..model import Check, Evidence, Finding, Layer, Report
+from ..plaintext import shown as plain_shown
 
 #: Finding severities and check statuses, most serious first (the order they are listed in).
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -80,6 +81,10 @@ TOKENS = {
 }
 
 
+#: In a report a line break in a value is drawn, and a tab is a space.
+REPORT_BREAKS = {"\n": " ⏎ ", "\t": " "}
+
+
 def shown(value: object) -> str:
     """A machine-provided value as plain, visible text: control and format characters
     (escape sequences, bidirectional overrides, NUL) become `\\xNN`/`\\uNNNN`; a newline
@@ -88,24 +93,7 @@ def shown(value: object) -> str:
         return ""
     if isinstance(value, (list, tuple)):
         value = ", ".join(str(v) for v in value)
-    text = str(value)
-    if text.isprintable():
-        return text
-    out: List[str] = []
-    for c in text:
-        if c.isprintable():
-            out.append(c)
-        elif c == "\n":
-            out.append(" ⏎ ")
-        elif c == " " or c == "\t":
-            out.append(" ")
-        elif ord(c) < 0x100:
-            out.append("\\x%02x" % ord(c))
-        elif ord(c) < 0x10000:
-            out.append("\\u%04x" % ord(c))
-        else:
-            out.append("\\U%08x" % ord(c))
-    return "".join(out)
+    return plain_shown(str(value), limit=None, replace=REPORT_BREAKS)
 
 
 class CorrectionView(NamedTuple):

@@ -122,18 +122,3 @@ def sysname(source: Source) -> str:
     "Windows"); a capture that does not say is taken for Linux, as every capture before
     hvaudit read other systems was."""
     return source.uname().get("sysname") or "Linux"
-
-
-#: Helper commands whose output is JSON (PowerShell's ConvertTo-Json): a capture keeps them
-#: as commands/<name>.json, every other as commands/<name>.txt.
-JSON_COMMAND_PREFIXES = ("cim-", "ps-")
-
-
-def command_file(name: str) -> str:
-    """The file name under a capture's commands/ that holds what helper `name` printed."""
-    return name + (".json" if name.startswith(JSON_COMMAND_PREFIXES) else ".txt")
-
-
-def cpuid_key(leaf: int, subleaf: int = 0) -> str:
-    """The capture's name for a CPUID leaf: "0x40000000", or "0x7.0x1" for a subleaf."""
-    return "0x%x" % leaf if subleaf == 0 else "0x%x.0x%x" % (leaf, subleaf)

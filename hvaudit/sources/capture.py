@@ -1,4 +1,5 @@
-"""A capture folder (hvaudit-capture/1) as a Source. Captures are untrusted input.
+"""The capture format (hvaudit-capture/1, docs/capture-format.md), read and written here:
+a capture folder as a Source, and `write_capture`. Captures are untrusted input.
 
 Reading never follows a link (every path component is opened with O_NOFOLLOW beneath the
 capture's root/), never blocks on a FIFO or device node (O_NONBLOCK, then only regular
@@ -11,24 +12,47 @@ Every text that comes from the capture and reaches a message is shown escaped.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import stat as statmod
-from pathlib import Path
 
-from ..errors import CaptureError
+from ..errors import CaptureError, errname
 from ..model import Listing, Read
 from ..parsers import TooDeep, load_json
+from ..plaintext import shown
 from ..privacy import filter_command, filter_read
-from . import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo, command_file
+from . import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
+    from pathlib import Path
+    from typing import Any, Dict, List, Mapping, Optional, Protocol, Set, Tuple
 
+    from ..model import Report
     from . import Registers
 
+    class Recorded(Protocol):
+        """What a capture holds, as a RecordingSource gathered it during an audit."""
 
+        files: Dict[str, bytes]
+        dirs: Dict[str, Tuple[str, ...]]
+        entry_kinds: Dict[str, Dict[str, str]]
+        extra_dirs: Set[str]
+        links: Dict[str, str]
+        stats: Dict[str, Dict[str, int]]
+        devices: Dict[str, Dict[str, Any]]
+        errors: Dict[str, str]
+        cpuid_leaves: Dict[str, Registers]
+        msrs: Dict[str, Dict[str, Any]]
+        commands: Dict[str, bytes]
+        trials: Dict[str, Dict[str, Any]]
+        identity_answer: Optional[Dict[str, Any]]
+
+        def uname(self) -> Mapping[str, str]: ...
+
+        def meta(self) -> Mapping[str, Any]: ...
+
+
+#: The one version of the format this hvaudit reads and writes.
 FORMAT = "hvaudit-capture/1"
 CAPTURE_JSON_LIMIT = 16 << 20
 #: No file hvaudit writes into a capture is larger (probes read 4 MiB at most): a larger
@@ -39,26 +63,22 @@ LISTING_LIMIT = 8192
 #: Length of an error text kept from capture.json ("EACCES", or "EPERM: why").
 ERROR_TEXT_LIMIT = 200
 KEEP = ".keep"  # stands in a folder that would otherwise be empty; not one of its entries
+#: Errors that mean "absent": a capture says that by not holding the path.
+ABSENT = frozenset({"ENOENT", "ENOTDIR"})
+
+#: Helper commands whose output is JSON (PowerShell's ConvertTo-Json): a capture keeps them
+#: as commands/<name>.json, every other as commands/<name>.txt.
+JSON_COMMAND_PREFIXES = ("cim-", "ps-")
 
 
-def _errname(exc: OSError) -> str:
-    return errno.errorcode.get(exc.errno or 0, "EIO")
+def command_file(name: str) -> str:
+    """The file name under a capture's commands/ that holds what helper `name` printed."""
+    return name + (".json" if name.startswith(JSON_COMMAND_PREFIXES) else ".txt")
 
 
-def shown(value: object, limit: int = 200) -> str:
-    """A name or path from untrusted input, safe for a one-line message: undecodable bytes
-    and control characters escaped (a newline becomes \\n), and at most `limit` characters."""
-    text = value if isinstance(value, str) else os.fsdecode(value) if isinstance(value, bytes) else str(value)
-    out = []
-    for c in text:
-        if c.isprintable():
-            out.append(c)
-        elif "\udc80" <= c <= "\udcff":  # a byte that was not UTF-8 (surrogateescape)
-            out.append("\\x%02x" % (ord(c) - 0xDC00))
-        else:
-            out.append(c.encode("unicode_escape").decode("ascii") if ord(c) < 0x10000 else "?")
-    result = "".join(out)
-    return result if len(result) <= limit else result[:limit - 1] + "…"
+def cpuid_key(leaf: int, subleaf: int = 0) -> str:
+    """The capture's name for a CPUID leaf: "0x40000000", or "0x7.0x1" for a subleaf."""
+    return "0x%x" % leaf if subleaf == 0 else "0x%x.0x%x" % (leaf, subleaf)
 
 
 def _plausible_name(name: str) -> bool:
@@ -72,7 +92,7 @@ def _plausible_name(name: str) -> bool:
 
 def _clean_error(text: str) -> str:
     """An error text from capture.json as one printable line."""
-    return "".join(c if c.isprintable() else "?" for c in text)[:ERROR_TEXT_LIMIT] or "EIO"
+    return shown(text, ERROR_TEXT_LIMIT) or "EIO"
 
 
 class CaptureSource(Source):
@@ -81,6 +101,8 @@ class CaptureSource(Source):
     kind = "capture"
 
     def __init__(self, path: Path) -> None:
+        from pathlib import Path
+
         self.path = Path(path)
         self.damage: List[str] = []
         self._noted: Set[str] = set()
@@ -89,12 +111,11 @@ class CaptureSource(Source):
         except (FileNotFoundError, NotADirectoryError, ValueError):
             raise CaptureError("capture not found: %s" % shown(self.path)) from None
         except OSError as exc:
-            raise CaptureError("cannot open the capture %s: %s" % (shown(self.path), exc.strerror or _errname(exc))) \
+            raise CaptureError("cannot open the capture %s: %s" % (shown(self.path), exc.strerror or errname(exc))) \
                 from None
         if not statmod.S_ISDIR(info.st_mode):
             raise CaptureError("not a capture folder: %s" % shown(self.path))
         self._doc = self._load_document()
-        self._root = self.path / "root"
         self._tops = {"root": self._check_top("root", required=True),
                       "commands": self._check_top("commands", required=False)}
         self._cpuid = self._table("cpuid", dict, self._parse_cpuid)
@@ -118,6 +139,8 @@ class CaptureSource(Source):
 
     # -- capture.json -------------------------------------------------------------------
     def _load_document(self) -> Mapping[str, Any]:
+        import json
+
         doc_path = shown(self.path / "capture.json")
         try:
             fd = os.open(self.path / "capture.json", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -127,7 +150,7 @@ class CaptureSource(Source):
             if exc.errno == errno.ELOOP:
                 raise CaptureError("%s is a symbolic link; a capture's files are never followed out of it"
                                    % doc_path) from None
-            raise CaptureError("cannot read %s: %s" % (doc_path, exc.strerror or _errname(exc))) from None
+            raise CaptureError("cannot read %s: %s" % (doc_path, exc.strerror or errname(exc))) from None
         try:
             info = os.fstat(fd)
             if not statmod.S_ISREG(info.st_mode):
@@ -137,7 +160,7 @@ class CaptureSource(Source):
             with os.fdopen(fd, "rb", closefd=False) as f:
                 raw = f.read(CAPTURE_JSON_LIMIT + 1)
         except OSError as exc:
-            raise CaptureError("cannot read %s: %s" % (doc_path, exc.strerror or _errname(exc))) from None
+            raise CaptureError("cannot read %s: %s" % (doc_path, exc.strerror or errname(exc))) from None
         finally:
             os.close(fd)
         if len(raw) > CAPTURE_JSON_LIMIT:
@@ -178,7 +201,7 @@ class CaptureSource(Source):
                 return "ENOTCAPTURED"
             return "ENOENT"
         except OSError as exc:
-            self._note("%s/ cannot be read: %s" % (name, exc.strerror or _errname(exc)))
+            self._note("%s/ cannot be read: %s" % (name, exc.strerror or errname(exc)))
             return "ENOTCAPTURED"
         if statmod.S_ISLNK(info.st_mode):
             self._note("%s/ is a symbolic link; not followed, nothing beneath it was read" % name)
@@ -299,7 +322,7 @@ class CaptureSource(Source):
         try:
             fd = self._open(path, directory=False, top=top)
         except OSError as exc:
-            return Read(where, error=_errname(exc))
+            return Read(where, error=errname(exc))
         try:
             info = os.fstat(fd)
             if statmod.S_ISDIR(info.st_mode):
@@ -315,7 +338,7 @@ class CaptureSource(Source):
             with os.fdopen(fd, "rb", closefd=False) as f:
                 data = f.read(limit + 1)
         except OSError as exc:
-            return Read(where, error=_errname(exc))
+            return Read(where, error=errname(exc))
         finally:
             os.close(fd)
         if len(data) > limit:
@@ -340,7 +363,7 @@ class CaptureSource(Source):
         try:
             fd = self._open(path, directory=True)
         except OSError as exc:
-            return Listing(path, error=_errname(exc))
+            return Listing(path, error=errname(exc))
         names: List[str] = []
         try:
             with os.scandir(fd) as entries:
@@ -357,7 +380,7 @@ class CaptureSource(Source):
                         continue
                     names.append(entry.name)
         except OSError as exc:
-            return Listing(path, error=_errname(exc))
+            return Listing(path, error=errname(exc))
         finally:
             os.close(fd)
         return Listing(path, names=tuple(sorted(names)))
@@ -443,3 +466,87 @@ class CaptureSource(Source):
             "path": shown(self.path, 4096),
             "redacted": self._doc.get("redacted") is True,
         }
+
+
+# -- writing ----------------------------------------------------------------------------
+
+def _place(root: Path, path: str) -> Path:
+    parts = [p for p in path.split("/") if p and p not in (".", "..")]
+    return root.joinpath(*parts) if parts else root
+
+
+def write_capture(rec: Recorded, folder: Path, report: Report, redactor: Optional[Any] = None) -> None:
+    """Write what `rec` saw as a capture; a Redactor, if given, is applied to every name,
+    every file, commands/ and capture.json as they are written."""
+    import json
+    from pathlib import Path
+
+    def name(text: str) -> str:
+        return redactor.text(text) if redactor is not None else text
+
+    def content(data: bytes, path: str = "") -> bytes:
+        return redactor.data(data, path) if redactor is not None else data
+
+    root = folder / "root"
+    root.mkdir(parents=True, exist_ok=True)
+    unread = []
+    for path, names in sorted(rec.dirs.items()):
+        where = _place(root, name(path))
+        where.mkdir(parents=True, exist_ok=True)
+        kinds = rec.entry_kinds.get(path, {})
+        for entry in names:
+            child = path.rstrip("/") + "/" + entry
+            if child in rec.files or child in rec.dirs:
+                continue
+            # The whole path is redacted, not the bare name: a name is known by its context
+            # ("lxc/NAME", "lxc.payload.NAME").
+            named = _place(root, name(child))
+            if kinds.get(entry) == "dir":
+                named.mkdir(parents=True, exist_ok=True)
+            else:
+                named.parent.mkdir(parents=True, exist_ok=True)
+                named.touch()
+                unread.append(name(child))
+    for path in sorted(rec.extra_dirs):
+        _place(root, name(path)).mkdir(parents=True, exist_ok=True)
+    for path, data in sorted(rec.files.items()):
+        where = _place(root, name(path))
+        if where.is_dir():
+            continue
+        where.parent.mkdir(parents=True, exist_ok=True)
+        where.write_bytes(content(data, path))
+    for dirpath, dirnames, filenames in os.walk(root):
+        if not dirnames and not filenames:
+            (Path(dirpath) / KEEP).touch()
+    if rec.commands:
+        (folder / "commands").mkdir()
+        for command, data in rec.commands.items():
+            (folder / "commands" / command_file(command)).write_bytes(content(data))
+    meta = rec.meta()
+    doc: Dict[str, Any] = {
+        "format": FORMAT,
+        "captured_at": meta.get("captured_at"),
+        "hvaudit_version": report.meta.hvaudit_version,
+        "user": meta.get("user"),
+        "uname": dict(rec.uname()),
+        "cpuid": {k: list(v) for k, v in sorted(rec.cpuid_leaves.items(), key=lambda kv: _leaf_order(kv[0]))},
+        "links": dict(sorted(rec.links.items())),
+        "devices": dict(sorted(rec.devices.items())),
+        "stats": dict(sorted(rec.stats.items())),
+        "msr": dict(sorted(rec.msrs.items())),
+        "trials": dict(sorted(rec.trials.items())),
+        "errors": dict(sorted(rec.errors.items())),
+        "unread": sorted(unread),
+    }
+    if rec.identity_answer is not None:
+        doc["identity"] = rec.identity_answer
+    if redactor is not None:
+        doc = redactor.value(doc)
+        doc["uname"] = redactor.uname(rec.uname())
+        doc["redacted"] = True
+    (folder / "capture.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+
+
+def _leaf_order(key: str) -> Any:
+    leaf, _, sub = key.partition(".")
+    return (int(leaf, 16), int(sub, 16) if sub else 0)

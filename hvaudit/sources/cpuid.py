@@ -18,6 +18,8 @@ reason is kept and every call answers None.
 
 from __future__ import annotations
 
+from ..errors import errname
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable, Optional, Tuple
@@ -57,8 +59,10 @@ _SYS_ARCH_PRCTL = 158  # x86-64 syscall number
 _MEM_COMMIT, _MEM_RESERVE, _PAGE_READWRITE, _PAGE_EXECUTE_READ = 0x1000, 0x2000, 0x04, 0x20  # Windows
 
 
+#: Machine names (uname -m, platform.machine() on Windows) of x86 processors, the ones with CPUID.
 X86_64 = ("x86_64", "amd64", "AMD64")
 X86_32 = ("i386", "i486", "i586", "i686", "x86")
+X86 = X86_64 + X86_32
 
 
 class CpuidExecutor:
@@ -70,7 +74,7 @@ class CpuidExecutor:
 
     def __init__(self, machine: Optional[str] = None, system: Optional[str] = None, backend: str = "auto") -> None:
         if machine is None or system is None:
-            from .live import system_uname
+            from .system import system_uname
 
             u = system_uname()
             machine = u["machine"] if machine is None else machine
@@ -94,7 +98,7 @@ class CpuidExecutor:
         return self.error
 
     def _build(self) -> None:
-        if self._machine not in X86_64 + X86_32:
+        if self._machine not in X86:
             self.error = "ENOSYS: CPUID is an x86 instruction; this machine is %s" % self._machine
             return
         if self.backend == "py-cpuinfo":
@@ -121,11 +125,11 @@ class CpuidExecutor:
             if libc.mprotect(address, mmap.PAGESIZE, mmap.PROT_READ | mmap.PROT_EXEC) != 0:
                 err = ctypes.get_errno()
                 self.error = "%s: executable memory denied (SELinux execmem or a hardened kernel)" % (
-                    _errname(err))
+                    errname(err))
                 return
             self._bind(ctypes, address, (page, libc))
         except (OSError, ValueError, AttributeError, TypeError) as exc:
-            self.error = "%s: %s" % (_errname(getattr(exc, "errno", None)), exc)
+            self.error = "%s: %s" % (errname(getattr(exc, "errno", None)), exc)
 
     def _build_windows(self) -> None:
         """VirtualAlloc a read-write page, copy the routine, make it execute-read (never both)."""
@@ -150,7 +154,7 @@ class CpuidExecutor:
                 return
             self._bind(ctypes, address, kernel32)
         except (OSError, ValueError, AttributeError, TypeError) as exc:
-            self.error = "%s: %s" % (_errname(getattr(exc, "errno", None)), exc)
+            self.error = "%s: %s" % (errname(getattr(exc, "errno", None)), exc)
 
     def _bind(self, ctypes: Any, address: int, keep: Any) -> None:
         out_type = ctypes.c_uint32 * 4
@@ -195,12 +199,6 @@ class CpuidExecutor:
         try:
             call(0, 0)
         except (OSError, ValueError, AttributeError) as exc:
-            self.error = "%s: %s" % (_errname(getattr(exc, "errno", None)), exc)
+            self.error = "%s: %s" % (errname(getattr(exc, "errno", None)), exc)
             return
         self._call = call
-
-
-def _errname(number: Optional[int]) -> str:
-    import errno
-
-    return errno.errorcode.get(number or 0, "EIO")

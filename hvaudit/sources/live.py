@@ -1,135 +1,51 @@
 """The running machine as a Source: bounded, read-only, never following a probe into a hang.
 
 Bounds: a file is read up to the probe's limit, never past it; FIFOs and device nodes are
-never read (O_NONBLOCK, then regular files only); a helper command is stopped after
-COMMAND_TIMEOUT. Paths outside the kernel's own file systems (/proc, /sys, /dev) may sit
-on FUSE, NFS or virtio-fs, where a read can hang for ever: those are asked on a helper
-thread and abandoned after READ_TIMEOUT (answer ETIMEDOUT). After MAX_STUCK abandoned
-calls every further such path answers ETIMEDOUT at once, so an audit ends in bounded
+never read (O_NONBLOCK, then regular files only); a helper command (helper_programs.py)
+is stopped after its timeout. Paths outside the kernel's own file systems (/proc, /sys,
+/dev) may sit on FUSE, NFS or virtio-fs, where a read can hang for ever: those go through
+the watchdog (watchdog.py) and answer ETIMEDOUT when abandoned, so an audit ends in bounded
 time, and the process still exits (an abandoned thread does not hold it).
 Nothing is ever written.
 """
 
 from __future__ import annotations
 
-import _thread
-import errno
 import os
 import stat as statmod
 import time
 
+from ..errors import errname
 from ..model import Listing, Read
 from ..privacy import filter_command, filter_read
-from ..records import Record
 from . import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo
 from .cpuid import CpuidExecutor
+from .helper_programs import (
+    COMMAND_PATH,
+    COMMAND_TIMEOUT,
+    COMMAND_TIMEOUTS,
+    COMMANDS,
+    IN_PROCESS_COMMANDS,
+    PARTIAL_OUTPUT,
+    PLATFORM_COMMANDS,
+    VM_PROCESSES,
+    failure,
+    linux_process_names,
+    process_names,
+    run_helper,
+)
+from .kernel_log import from_dmesg, read_kmsg
+from .system import current_user, system_uname
+from .watchdog import READ_TIMEOUT, Watchdog, risky
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple, TypeVar
+    from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple, TypeVar
 
     from . import Registers
+    from .helper_programs import Runner
 
     T = TypeVar("T")
-
-    #: How a helper program is run: argv, timeout, environment -> its result.
-    Runner = Callable[[Sequence[str], float, Optional[Mapping[str, str]]], "RunResult"]
-
-#: Helper programs a probe may ask for on Linux, with their arguments. Nothing else is ever run.
-COMMANDS: Mapping[str, Tuple[str, ...]] = {
-    "dmidecode": ("dmidecode",),
-    # The kernel log is read from /dev/kmsg directly; the program is the fallback where
-    # that node is missing (some containers). Only lines about virtualization are kept.
-    "dmesg": ("dmesg",),
-}
-COMMAND_TIMEOUT = 5.0  # seconds; a helper that takes longer is stopped and recorded ETIMEDOUT
-COMMAND_PATH = "/usr/sbin:/sbin:/usr/bin:/bin:/usr/local/sbin:/usr/local/bin"
-
-#: sysctl(8) names read on FreeBSD: the VM below (kern.vm_guest, hw.hv_vendor), the jail this
-#: process is in and what it may do (the security.jail subtree), bhyve's vmm.ko (the hw.vmm
-#: subtree, present only while the module is loaded) and VNET support (kern.features.vimage).
-#: `-i` ignores names this kernel does not have (sysctl(8)).
-FREEBSD_SYSCTLS = ("kern.vm_guest", "hw.hv_vendor", "security.jail", "hw.vmm", "kern.features.vimage",
-                   "kern.osrelease", "hw.machine", "hw.model", "hw.ncpu")
-#: sysctl(8) names read on macOS: Hypervisor.framework support (kern.hv_support, Apple's
-#: Hypervisor documentation), whether macOS itself is a VM guest (kern.hv_vmm_present, macOS
-#: 11.3 and later), the Mac model (hw.model; VirtualMac2,1 is a Virtualization.framework VM)
-#: and the CPU's features (Intel only: machdep.cpu.features lists VMX, and VMM in a guest).
-DARWIN_SYSCTLS = ("kern.hv_support", "kern.hv_vmm_present", "kern.osproductversion", "hw.model", "hw.machine",
-                  "hw.ncpu", "hw.optional.arm64", "machdep.cpu.brand_string", "machdep.cpu.features",
-                  "machdep.cpu.leaf7_features")
-#: Windows PowerShell, as installed with every Windows since 7 / Server 2008 R2, under %SystemRoot%.
-POWERSHELL = ("System32\\WindowsPowerShell\\v1.0\\powershell.exe", "-NoLogo", "-NoProfile", "-NonInteractive",
-              "-Command")
-
-
-def _ps(script: str) -> Tuple[str, ...]:
-    return POWERSHELL + (script,)
-
-
-#: Helper programs of the other systems, by `uname().sysname`: name -> arguments. Windows
-#: programs are named relative to %SystemRoot%, so that no PATH entry can stand in for them.
-#: What they print is kept under the same name in a capture (see docs/capture-format.md).
-PLATFORM_COMMANDS: Mapping[str, Mapping[str, Tuple[str, ...]]] = {
-    "FreeBSD": {
-        "sysctl": ("sysctl", "-i") + FREEBSD_SYSCTLS,
-        "kenv": ("kenv",),  # the loader's environment, smbios.* among it (kenv(1)); filtered to smbios.*
-    },
-    "Darwin": {
-        "sysctl": ("sysctl",) + DARWIN_SYSCTLS,
-    },
-    "Windows": {
-        # English output is parsed; its Hyper-V Requirements block says what Hyper-V needs.
-        "systeminfo": ("System32\\systeminfo.exe",),
-        "cim-computersystem": _ps(
-            "Get-CimInstance -ClassName Win32_ComputerSystem | Select-Object Manufacturer,Model,SystemFamily,"
-            "HypervisorPresent,NumberOfProcessors,NumberOfLogicalProcessors | ConvertTo-Json"),
-        "cim-processor": _ps(
-            "Get-CimInstance -ClassName Win32_Processor | Select-Object Manufacturer,Name,NumberOfCores,"
-            "NumberOfLogicalProcessors,VMMonitorModeExtensions,VirtualizationFirmwareEnabled,"
-            "SecondLevelAddressTranslationExtensions | ConvertTo-Json"),
-        "cim-bios": _ps(
-            "Get-CimInstance -ClassName Win32_BIOS | Select-Object Manufacturer,SMBIOSBIOSVersion,Version "
-            "| ConvertTo-Json"),
-        "cim-optionalfeature": _ps(
-            "Get-CimInstance -ClassName Win32_OptionalFeature -Filter \"Name='Microsoft-Hyper-V' OR "
-            "Name='Microsoft-Hyper-V-Hypervisor' OR Name='VirtualMachinePlatform' OR Name='HypervisorPlatform' OR "
-            "Name='Microsoft-Windows-Subsystem-Linux' OR Name='Containers-DisposableClientVM'\" "
-            "| Select-Object Name,InstallState | ConvertTo-Json"),
-        # The Hyper-V module's view of the host and its VMs (Hyper-V Administrators or elevation).
-        "ps-vmhost": _ps(
-            "Get-VMHost | Select-Object LogicalProcessorCount,VirtualMachineMigrationEnabled,"
-            "MaximumVirtualMachineMigrations,MaximumStorageMigrations,NumaSpanningEnabled | ConvertTo-Json"),
-        "ps-vm": _ps(
-            "Get-VM | Select-Object @{n='State';e={[string]$_.State}},ProcessorCount,Generation,"
-            "@{n='CheckpointType';e={[string]$_.CheckpointType}} | ConvertTo-Json"),
-        "wsl-list": ("System32\\wsl.exe", "--list", "--verbose"),
-    },
-}
-#: Helpers known to take longer than COMMAND_TIMEOUT (systeminfo lists every hotfix; PowerShell
-#: starts in about a second, the Hyper-V module loads in several).
-COMMAND_TIMEOUTS: Mapping[str, float] = {
-    "systeminfo": 30.0, "cim-computersystem": 20.0, "cim-processor": 20.0, "cim-bios": 20.0,
-    "cim-optionalfeature": 20.0, "ps-vmhost": 30.0, "ps-vm": 30.0, "wsl-list": 15.0,
-}
-#: Helpers whose output is kept even when they exit non-zero: macOS's sysctl reports a name
-#: the kernel lacks (machdep.cpu.features on Apple silicon) and still prints the others.
-PARTIAL_OUTPUT = frozenset({"sysctl"})
-
-#: Processes that are virtual machines, or hold one, by their executable's name: Hyper-V's
-#: worker process (vmwp.exe, one per running VM), the memory of Windows' utility VMs (vmmem;
-#: vmmemWSL for WSL 2's), and bhyve (one process per VM on FreeBSD).
-VM_PROCESSES: Mapping[str, FrozenSet[str]] = {
-    "Windows": frozenset({"vmwp.exe", "vmmem", "vmmemwsl"}),
-    "FreeBSD": frozenset({"bhyve"}),
-    # Linux VM monitors, as /proc/PID/comm shows them (cut to 15 characters): matched as
-    # prefixes, so "qemu-system-" covers every QEMU target ("qemu-system-x86" for x86_64).
-    "Linux": frozenset({"qemu-system-", "qemu-kvm", "firecracker", "cloud-hyperviso", "crosvm", "lkvm",
-                        "vboxheadless", "virtualboxvm", "vmware-vmx"}),
-}
-#: Answers computed in this process instead of by a helper program (with psutil elsewhere,
-#: from /proc/*/comm on Linux); kept in a capture like a helper's output: counts only.
-IN_PROCESS_COMMANDS = frozenset({"vm-processes"})
 
 #: Device nodes that are opened (not only stat'ed): opening them has no side effect beyond
 #: a file descriptor that is closed at once. Everything else is stat'ed only.
@@ -144,140 +60,12 @@ READ_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXE
               | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0))
 
 
-class RunResult(Record):
-    """What a helper program did: its exit status and what it printed."""
-
-    returncode: int
-    stdout: bytes
-    stderr: bytes = b""
-
-
-#: A Runner runs argv with a timeout and an environment (None: inherit); returns a RunResult,
-#: raises FileNotFoundError when the program is missing, TimeoutError when it overran, OSError else.
-
-def run_helper(argv: Sequence[str], timeout: float, env: Optional[Mapping[str, str]]) -> RunResult:
-    """The real runner: a subprocess without standard input (and without a console window on
-    Windows), stopped after `timeout` seconds."""
-    import subprocess  # only when a helper is run
-
-    try:
-        proc = subprocess.run(list(argv), stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
-                              env=dict(env) if env is not None else None, check=False,
-                              creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
-    except subprocess.TimeoutExpired:
-        raise TimeoutError("%s ran longer than %gs" % (argv[0], timeout)) from None
-    return RunResult(proc.returncode, proc.stdout, proc.stderr)
-
-
-def process_names() -> Sequence[str]:
-    """The executable names of this system's processes (psutil, imported only here)."""
-    import psutil
-
-    names = []
-    for process in psutil.process_iter(["name"]):
-        name = process.info.get("name")
-        if isinstance(name, str):
-            names.append(name)
-    return names
-
-
-def linux_process_names(limit: int = 65536) -> Sequence[str]:
-    """The command names of Linux's processes, from /proc/PID/comm (no psutil: this runs on
-    the detect path). Processes hidden by hidepid= or gone meanwhile are skipped."""
-    names = []
-    for entry in os.listdir("/proc")[:limit]:
-        if entry.isdigit():
-            try:
-                with open("/proc/%s/comm" % entry, "rb") as f:
-                    names.append(f.read(64).decode("utf-8", "replace").strip())
-            except OSError:
-                continue
-    return names
-
-
-def system_uname() -> Dict[str, str]:
-    """uname(2) where it exists; on Windows (no os.uname) the same four fields from `platform`."""
-    if hasattr(os, "uname"):
-        u = os.uname()
-        return {"sysname": u.sysname, "release": u.release, "version": u.version, "machine": u.machine}
-    import platform  # Windows only: sys.getwindowsversion() and the environment, no subprocess
-
-    return {"sysname": platform.system() or "Windows", "release": platform.release(),
-            "version": platform.version(), "machine": platform.machine()}
-
-
-def failure(stderr: bytes) -> str:
-    """The errno name for a helper that exited non-zero, from what it said."""
-    text = stderr.decode("utf-8", "replace").lower()
-    if "operation not permitted" in text:  # e.g. dmesg under kernel.dmesg_restrict=1
-        return "EPERM"
-    if "permission denied" in text or "access is denied" in text or "required permission" in text:
-        return "EACCES"
-    if "is not recognized" in text:  # PowerShell: a cmdlet whose module is not installed
-        return "ENOENT"
-    return "EIO"
-
-
-#: Reads beneath these are answered by the kernel from memory: asked directly, no thread.
-KERNEL_PREFIXES = ("/proc/", "/sys/", "/dev/")
-READ_TIMEOUT = 2.0  # seconds for one call on any other path
-MAX_STUCK = 3  # abandoned calls after which such paths are no longer tried
-
 #: Why a path that "does not exist" may only be out of sight: /proc mounted with hidepid=
 #: hides other users' processes (PID 1 exists in every PID namespace), and /proc or /sys
 #: may not be mounted at all (a chroot, a hardened container).
 HIDDEN = "EHIDDEN"
 NOT_MOUNTED = "ENOTMOUNTED"
 
-
-
-def errname(exc: BaseException) -> str:
-    number = getattr(exc, "errno", None)
-    return errno.errorcode.get(number, "EIO") if number else "EIO"
-
-
-def risky(path: str) -> bool:
-    """Whether a path may be on a file system that can hang (anything but /proc, /sys, /dev)."""
-    return not path.startswith(KERNEL_PREFIXES) or "/../" in path
-
-
-class Watchdog:
-    """Runs a call on a fresh helper thread and waits for it at most `timeout` seconds.
-
-    Uses the interpreter's low-level `_thread` (built in, nothing to import), so a run
-    that never meets a risky path pays nothing, and one that does pays a thread start
-    (tens of microseconds) per call. A call that does not return in time is abandoned
-    (its thread may stay blocked in the kernel until the process exits) and raises
-    TimeoutError; after `max_stuck` of them, every call raises TimeoutError at once."""
-
-    def __init__(self, timeout: float = READ_TIMEOUT, max_stuck: int = MAX_STUCK) -> None:
-        self.timeout = timeout
-        self.max_stuck = max_stuck
-        self.stuck = 0
-
-    def __call__(self, function: Callable[..., T], *args: Any) -> T:
-        if self.stuck >= self.max_stuck:
-            raise TimeoutError(errno.ETIMEDOUT, "earlier calls did not return; not tried")
-        done = _thread.allocate_lock()
-        done.acquire()
-        box: List[Any] = []
-
-        def work() -> None:
-            try:
-                box.append((True, function(*args)))
-            except BaseException as exc:  # handed to the caller, never printed by the thread
-                box.append((False, exc))
-            finally:
-                done.release()
-
-        _thread.start_new_thread(work, ())
-        if not done.acquire(timeout=self.timeout):
-            self.stuck += 1
-            raise TimeoutError(errno.ETIMEDOUT, "no answer within %.1f s" % self.timeout)
-        ok, value = box[0]
-        if ok:
-            return value
-        raise value
 
 
 def _read_path(path: str, limit: int) -> Tuple[Optional[bytes], Optional[str]]:
@@ -505,7 +293,7 @@ class LiveSource(Source):
         if argv is None:
             return Read(where, error="EINVAL")
         if name == "dmesg":
-            kernel_log = _read_kmsg(where)
+            kernel_log = read_kmsg(where)
             if kernel_log.error != "ENOENT":
                 return kernel_log
         env: Optional[Dict[str, str]] = {"PATH": COMMAND_PATH, "LANG": "C", "LC_ALL": "C"}
@@ -537,10 +325,7 @@ class LiveSource(Source):
             # "Operation not permitted" under kernel.dmesg_restrict=1: not an answer.
             return Read(where, error=failure(result.stderr))
         if name == "dmesg":
-            from ..parsers.kmsg import relevant_lines
-
-            lines = relevant_lines(result.stdout[:4 * DEFAULT_LIMIT].decode("utf-8", "replace").splitlines())
-            return Read(where, data="".join(line + "\n" for line in lines).encode())
+            return from_dmesg(where, result.stdout)
         return Read(where, data=filter_command(name, result.stdout)[:DEFAULT_LIMIT])
 
     def _in_process(self, name: str, system: str) -> Read:
@@ -605,55 +390,3 @@ def _group_name(gid: int) -> Optional[str]:
         return None
 
 
-#: The kernel log is read for at most this long and this many bytes (it is a ring buffer
-#: of a few hundred KiB to a few MiB).
-KMSG_TIMEOUT = 2.0
-KMSG_LIMIT = 16 << 20
-
-
-def _read_kmsg(where: str) -> Read:
-    """The kernel's messages from /dev/kmsg (as `dmesg -k` prints them), keeping only the
-    lines that concern virtualization. Reading needs CAP_SYSLOG when kernel.dmesg_restrict=1
-    (EPERM otherwise); the ring buffer may have lost its oldest lines on a long-running host."""
-    from ..parsers.kmsg import format_line, parse_kmsg_record, relevant_lines
-
-    try:
-        fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        return Read(where, error=errname(exc))
-    lines = []
-    total = 0
-    deadline = time.monotonic() + KMSG_TIMEOUT
-    try:
-        while total < KMSG_LIMIT and time.monotonic() < deadline:
-            try:
-                record = os.read(fd, 8192)
-            except BlockingIOError:
-                break  # the end of the buffer
-            except OSError as exc:
-                if exc.errno == errno.EPIPE:
-                    continue  # a record was overwritten while reading: skip it
-                if not lines:
-                    return Read(where, error=errname(exc))
-                break
-            if not record:
-                break
-            total += len(record)
-            parsed = parse_kmsg_record(record)
-            if parsed is not None and parsed[0] == 0:  # facility 0: the kernel's own messages
-                lines.append(format_line(parsed[1], parsed[2]))
-    finally:
-        os.close(fd)
-    return Read(where, data="".join(line + "\n" for line in relevant_lines(lines)).encode())
-
-
-def current_user() -> Dict[str, Any]:
-    """Who observed: uid and euid, or on Windows whether the process is elevated."""
-    if hasattr(os, "geteuid"):
-        return {"uid": os.getuid(), "euid": os.geteuid()}
-    try:
-        import ctypes
-
-        return {"admin": bool(ctypes.windll.shell32.IsUserAnAdmin())}  # type: ignore[attr-defined]
-    except (ImportError, AttributeError, OSError):
-        return {}

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from ..model import Listing, Read
 from ..privacy import filter_environ, is_environ_path
-from . import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo, cpuid_key
+from . import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo
+from .capture import ABSENT, cpuid_key
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Dict, Mapping, Optional, Set, Tuple
 
     from . import Registers
-
-
-#: Errors that mean "absent": a capture says that by not holding the path.
-ABSENT = frozenset({"ENOENT", "ENOTDIR"})
 
 
 class RecordingSource(Source):

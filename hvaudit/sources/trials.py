@@ -18,10 +18,11 @@ Trials:
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 from typing import Any, Dict, List, Tuple
+
+from ..errors import errname
 
 TRIALS = ("userns", "userns-unprivileged")
 NOBODY = 65534
@@ -38,10 +39,6 @@ PR_SET_DUMPABLE = 4
 
 #: Where the child mounts its private tmpfs (inside its own mount namespace only).
 MOUNT_POINTS = ("/tmp", "/mnt", "/run", "/var/tmp")
-
-
-def _errname(number: int) -> str:
-    return errno.errorcode.get(number, "EIO") if number else "EIO"
 
 
 def run_trial(name: str) -> Dict[str, Any]:
@@ -69,7 +66,7 @@ def run_trial(name: str) -> Dict[str, Any]:
     except OSError as exc:
         os.close(read_end)
         os.close(write_end)
-        return {"error": _errname(exc.errno or 0), "note": "fork failed"}
+        return {"error": errname(exc.errno or 0), "note": "fork failed"}
     if pid == 0:  # the child: never returns
         os.close(read_end)
         code = 0
@@ -132,7 +129,7 @@ def _child(libc: Any, ctypes: Any, unprivileged: bool) -> Dict[str, Any]:
     steps: Dict[str, str] = {}
 
     def call(result: int) -> str:
-        return "ok" if result == 0 else _errname(ctypes.get_errno())
+        return "ok" if result == 0 else errname(ctypes.get_errno())
 
     def fail(step: str, outcome: str) -> Dict[str, Any]:
         steps[step] = outcome
@@ -146,7 +143,7 @@ def _child(libc: Any, ctypes: Any, unprivileged: bool) -> Dict[str, Any]:
             os.setresgid(NOBODY, NOBODY, NOBODY)
             os.setresuid(NOBODY, NOBODY, NOBODY)
         except OSError as exc:
-            return fail("drop_privileges", _errname(exc.errno or 0))
+            return fail("drop_privileges", errname(exc.errno or 0))
         uid, gid = NOBODY, NOBODY
         # A change of credentials makes the process non-dumpable, which hands /proc/self
         # to root; make it dumpable again so it may write its own id maps.
@@ -165,7 +162,7 @@ def _child(libc: Any, ctypes: Any, unprivileged: bool) -> Dict[str, Any]:
         _write("/proc/self/uid_map", "0 %d 1\n" % uid)
         _write("/proc/self/gid_map", "0 %d 1\n" % gid)
     except OSError as exc:
-        return fail("map_ids", _errname(exc.errno or 0))
+        return fail("map_ids", errname(exc.errno or 0))
     steps["map_ids"] = "ok"
     outcome = call(libc.unshare(CLONE_NEWNS | CLONE_NEWUTS))
     if outcome != "ok":
@@ -194,7 +191,7 @@ def _child(libc: Any, ctypes: Any, unprivileged: bool) -> Dict[str, Any]:
         for name in ("lower", "upper", "work", "merged"):
             os.mkdir(os.path.join(target, name))
     except OSError as exc:
-        return fail("mount_overlay", _errname(exc.errno or 0))
+        return fail("mount_overlay", errname(exc.errno or 0))
     options = "lowerdir=%s/lower,upperdir=%s/upper,workdir=%s/work" % (target, target, target)
     outcome = call(libc.mount(b"overlay", (target + "/merged").encode(), b"overlay", 0, options.encode()))
     if outcome != "ok":
