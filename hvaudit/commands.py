@@ -33,6 +33,10 @@ def run_audit_command(capture: Optional[Path], fmt: Optional[str], output: Optio
     fmt = fmt or ("text" if output is None else SUFFIX_FORMATS.get(output.suffix.lower(), "text"))
     if fmt not in FORMATS:
         raise UsageError("the %s format is not available in this build" % fmt)
+    if output is not None and str(output) != "-":
+        from .output import check_target
+
+        check_target(str(output), force)  # before the audit, not after it
     if redact:
         from .redact import audit_redacted
 
@@ -98,6 +102,7 @@ def collect(directory: Path, redact: bool) -> None:
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of the JSON report."""
+    from .output import write_output
     from .schema import schema_text
 
-    click.echo(schema_text(), nl=False)
+    write_output(schema_text(), None)

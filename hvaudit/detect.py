@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from .errors import EXIT_NOT_VIRTUALIZED, EXIT_OK, HvauditError, UsageError
+from .errors import EXIT_NOT_VIRTUALIZED, EXIT_OK, DetectUsageError, HvauditError, write_error
 from .signatures import SYSTEMD_CONTAINER_IDS, SYSTEMD_VM_IDS
 
 TYPE_CHECKING = False
@@ -38,8 +38,8 @@ Detect execution in a virtualized environment (systemd-detect-virt compatible).
      --json             Print a JSON object: vm, container, classification, layers, findings
      --capture DIR      Detect from a capture made by `hvaudit collect`, not this machine
 
-Exit status: 0 if virtualization (or a chroot, user namespace, CVM) was found, 1 if not,
-2 on a bad option or an unusable capture.
+Exit status: 0 if virtualization (or a chroot, user namespace, CVM) was found, 1 if not
+or on a bad option (as systemd-detect-virt), 2 on an unusable capture.
 """
 
 SHORT_FLAGS = {"h": "--help", "c": "--container", "v": "--vm", "r": "--chroot", "q": "--quiet"}
@@ -57,8 +57,9 @@ class Options:
         self.help = False
 
 
-def _bad(message: str) -> UsageError:
-    return UsageError("detect: %s (see `hvaudit detect --help`)" % message)
+def _bad(message: str) -> DetectUsageError:
+    """A bad option: exit 1, as systemd-detect-virt (its getopt error is EXIT_FAILURE)."""
+    return DetectUsageError("detect: %s (see `hvaudit detect --help`)" % message)
 
 
 def parse(argv: Sequence[str]) -> Options:
@@ -147,6 +148,6 @@ def run(argv: Sequence[str]) -> None:
     try:
         code = main(argv)
     except HvauditError as exc:
-        print("hvaudit: error: %s" % exc, file=sys.stderr)
+        write_error(str(exc))
         code = exc.exit_code
     sys.exit(code)

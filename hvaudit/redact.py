@@ -338,7 +338,12 @@ def hostname_of(source: Any) -> Optional[str]:
     if not name and getattr(source, "kind", None) == "live":
         import os
 
-        name = os.uname().nodename
+        try:
+            name = os.uname().nodename
+        except OSError:  # uname(2) denied
+            from .sources.system import kernel_line
+
+            name = kernel_line("/proc/sys/kernel/hostname")
     return name or None
 
 

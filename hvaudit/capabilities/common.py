@@ -11,7 +11,7 @@ import weakref
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..model import Check, Evidence, Strength
-from ..parsers.cpuinfo import CpuInfo, parse_cpuinfo
+from ..parsers.cpuinfo import CPUINFO_LIMIT, CpuInfo, parse_cpuinfo
 from ..parsers.kmod import parse_param_bool
 from ..probes import shorten
 from ..sources import Source
@@ -79,7 +79,7 @@ def exists(src: Source, path: str) -> bool:
 
 def cpuinfo(src: Source) -> Optional[CpuInfo]:
     def compute() -> Optional[CpuInfo]:
-        read = src.read("/proc/cpuinfo", limit=4 << 20)
+        read = src.read("/proc/cpuinfo", limit=CPUINFO_LIMIT, partial=True)
         return parse_cpuinfo(read.text or "") if read.seen else None
 
     return memo(src, "cpuinfo", compute)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import Evidence, Strength
-from ..parsers.cpuinfo import parse_cpuinfo
+from ..parsers.cpuinfo import CPUINFO_LIMIT, parse_cpuinfo
 from ..signatures import CPUID_PRODUCTS, CPUID_SIGNATURES, plausible_signature, signature_text
 from ..sources import Source
 from ..sources.capture import cpuid_key
@@ -27,7 +27,7 @@ def kernel_view(src: Source) -> Iterator[Evidence]:
     """/proc/cpuinfo: the `hypervisor` flag (the kernel's copy of CPUID.1:ECX[31]) and the
     vendor and model strings that name User-mode Linux, PowerVM Lx86, QEMU and POWER LPARs."""
     pid = "cpu.kernel-view"
-    read = src.read("/proc/cpuinfo")
+    read = src.read("/proc/cpuinfo", limit=CPUINFO_LIMIT, partial=True)
     if not read.seen:
         yield from missing(pid, "/proc/cpuinfo", read.error)
         return
