@@ -61,6 +61,9 @@ def test_kernel_paths_pay_no_thread(monkeypatch) -> None:
     real = _thread.start_new_thread
     monkeypatch.setattr(watchdog._thread, "start_new_thread", lambda *a: started.append(a) or real(*a))
     source = LiveSource()
+    source._foreign_mounts()  # the mount table, read once on the watchdog's thread
+    assert len(started) == 1
+    started.clear()
     source.read("/proc/self/status")
     source.listdir("/sys/bus")
     source.readlink("/proc/self/ns/pid")

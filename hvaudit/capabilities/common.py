@@ -11,6 +11,7 @@ import weakref
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..model import Check, Evidence, Strength
+from ..parsers import number
 from ..parsers.cpuinfo import CPUINFO_LIMIT, CpuInfo, parse_cpuinfo
 from ..parsers.kmod import parse_param_bool
 from ..probes import shorten
@@ -263,7 +264,7 @@ def identity(src: Source) -> Dict[str, Any]:
     fields = status_fields(src)
 
     def ids(key: str) -> List[int]:
-        return [int(v) for v in fields.get(key, "").split() if v.isdigit()]
+        return [n for n in (number(v) for v in fields.get(key, "").split()) if n is not None and n >= 0]
 
     uids, gids = ids("Uid"), ids("Gid")
     if "uid" not in ident and len(uids) >= 2:

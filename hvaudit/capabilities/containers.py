@@ -9,6 +9,7 @@ import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..model import Check, Evidence
+from ..parsers import number
 from ..parsers.caps import (
     CAPABILITY_USES,
     DEFAULT_SETS,
@@ -43,7 +44,7 @@ RECOMMENDED_NS = ("net", "user")
 
 
 def _release_tuple(release: str) -> Tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", release.split("-")[0])[:3])
+    return tuple(int(p) for p in re.findall(r"[0-9]{1,9}", release.split("-")[0])[:3])
 
 
 @check
@@ -421,7 +422,7 @@ def seccomp(src, evidence: Sequence[Evidence]) -> Check:
     built = config_value(src, "SECCOMP_FILTER")
     if built is not None:
         n.add("kernel config", "CONFIG_SECCOMP_FILTER=%s" % built)
-    details: Dict[str, Any] = {"mode": mode, "filters": int(filters) if filters and filters.isdigit() else None,
+    details: Dict[str, Any] = {"mode": mode, "filters": number(filters),
                                "no_new_privs": nnp == "1", "actions": actions.split() if actions else None}
     supported = actions is not None or mode is not None or built in ("y",)
     details["value"] = {"0": "available", "1": "strict", "2": "filtered"}.get(mode or "", "unknown")
@@ -465,7 +466,7 @@ def capabilities(src, evidence: Sequence[Evidence]) -> Check:
         if mask is not None:
             n.add("/proc/self/status " + key, "%016x" % mask)
     last_raw, _ = first_line(src, "/proc/sys/kernel/cap_last_cap")
-    last = int(last_raw) if last_raw and last_raw.isdigit() else None
+    last = number(last_raw)
     if last is not None:
         n.add("/proc/sys/kernel/cap_last_cap", last, "the highest capability this kernel knows")
     effective = masks.get("CapEff")
@@ -604,7 +605,7 @@ def kernel_config(src, evidence: Sequence[Evidence]) -> Check:
 
     n = Notes("kernel-config")
     maxkeys_raw, _ = first_line(src, "/proc/sys/kernel/keys/root_maxkeys")
-    maxkeys = int(maxkeys_raw) if maxkeys_raw and maxkeys_raw.isdigit() else None
+    maxkeys = number(maxkeys_raw)
     if maxkeys is not None:
         n.add("/proc/sys/kernel/keys/root_maxkeys", maxkeys, "root's key quota; every container takes keys from it")
     low_keys = maxkeys is not None and maxkeys <= ROOT_MAXKEYS_LOW

@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..kvmapi import VM_TYPES
 from ..model import Check, Evidence
+from ..parsers import number
 from ..signatures import signature_text
 from . import check
 from .common import (
@@ -199,8 +200,9 @@ def _misc_capacity(src) -> Dict[str, int]:
     out: Dict[str, int] = {}
     for line in (value or "").splitlines():
         parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit():
-            out[parts[0]] = int(parts[1])
+        count = number(parts[1]) if len(parts) == 2 else None
+        if count is not None:
+            out[parts[0]] = count
     return out
 
 

@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from ..kvmapi import VM_TYPES
 from ..model import Check, Evidence
+from ..parsers import number
 from . import check
 from .common import (
     BACKENDS,
@@ -231,7 +232,7 @@ def kvm_device(src, evidence: Sequence[Evidence]) -> Check:
             return n.done("fail", "/dev/kvm cannot be opened: %s is mounted nodev" % nodev,
                           "Mount %s without nodev (containers: pass the device with --device /dev/kvm)" % nodev,
                           value="nodev", cause="nodev", **details)
-        mode = int(str(info.get("mode") or "0"), 8)
+        mode = number(str(info.get("mode") or "0"), 8) or 0
         group = member["group"]
         if member["in_session"]:
             if mode & 0o060 != 0o060:

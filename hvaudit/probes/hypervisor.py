@@ -4,6 +4,7 @@ clocks, virtual PCI vendors, device trees (Arm, POWER), IBM Z sysinfo and SPARC 
 from __future__ import annotations
 
 from ..model import Evidence, Strength
+from ..parsers import number
 from ..parsers.procfs import parse_hex_mask
 from ..signatures import CLOCKSOURCES, PARAVIRTUAL_PCI_VENDORS, PCI_VENDORS
 from ..sources import Source
@@ -254,6 +255,7 @@ def vm_processes(src: Source) -> Iterator[Evidence]:
     for line in (read.text or "").splitlines():
         name, _, count = line.rpartition(" ")
         tech = VMM_PROCESSES.get(name)
-        if tech and count.isdigit() and int(count) > 0:
+        running = number(count)
+        if tech and running is not None and running > 0:
             yield ev(pid, "cmd:vm-processes " + name, "%s running: %s" % (name, count), "hosting", tech,
                      Strength.STRONG, "a VM monitor process runs on this system: it hosts VMs")

@@ -195,8 +195,8 @@ class LiveSource(Source):
     def read(self, path: str, limit: int = DEFAULT_LIMIT, partial: bool = False) -> Read:
         try:
             data, error = self._bounded(path, _read_path, path, limit)
-        except TimeoutError:
-            return Read(path, error="ETIMEDOUT")
+        except TimeoutError as exc:
+            return Read(path, error=errname(exc))
         if data is None:
             return Read(path, error=self._absent(path, error or "EIO"))
         if len(data) > limit:
@@ -208,8 +208,8 @@ class LiveSource(Source):
     def listdir(self, path: str) -> Listing:
         try:
             names = self._bounded(path, _list_path, path)
-        except TimeoutError:
-            return Listing(path, error="ETIMEDOUT")
+        except TimeoutError as exc:
+            return Listing(path, error=errname(exc))
         except OSError as exc:
             return Listing(path, error=self._absent(path, errname(exc)))
         return Listing(path, names=names)
@@ -224,16 +224,16 @@ class LiveSource(Source):
     def readlink(self, path: str) -> Read:
         try:
             return Read(path, data=os.fsencode(self._bounded(path, os.readlink, path)))
-        except TimeoutError:
-            return Read(path, error="ETIMEDOUT")
+        except TimeoutError as exc:
+            return Read(path, error=errname(exc))
         except OSError as exc:
             return Read(path, error=self._absent(path, errname(exc)))
 
     def stat(self, path: str) -> StatInfo:
         try:
             st = self._bounded(path, os.stat, path)
-        except TimeoutError:
-            return StatInfo(path, error="ETIMEDOUT")
+        except TimeoutError as exc:
+            return StatInfo(path, error=errname(exc))
         except OSError as exc:
             return StatInfo(path, error=self._absent(path, errname(exc)))
         return StatInfo(path, dev=st.st_dev, ino=st.st_ino, mode=st.st_mode, uid=st.st_uid, gid=st.st_gid)
@@ -246,8 +246,8 @@ class LiveSource(Source):
     def _device(self, path: str) -> DeviceInfo:
         try:
             st = self._bounded(path, os.stat, path)
-        except TimeoutError:
-            return DeviceInfo(path, error="ETIMEDOUT")
+        except TimeoutError as exc:
+            return DeviceInfo(path, error=errname(exc))
         except OSError as exc:
             return DeviceInfo(path, error=errname(exc))
         kind = "char" if statmod.S_ISCHR(st.st_mode) else "block" if statmod.S_ISBLK(st.st_mode) else (
@@ -262,8 +262,8 @@ class LiveSource(Source):
         if path in OPENABLE_DEVICES and kind == "char":
             try:
                 info.update(self._bounded(path, self._open_device, path))
-            except TimeoutError:
-                info["open"] = "ETIMEDOUT"
+            except TimeoutError as exc:
+                info["open"] = errname(exc)
         return DeviceInfo(path, info=info)
 
     def _open_device(self, path: str) -> Dict[str, Any]:
@@ -300,8 +300,8 @@ class LiveSource(Source):
         path = "/dev/cpu/%d/msr" % cpu
         try:
             return self._bounded(path, _read_msr, path, index)
-        except TimeoutError:
-            return None, "ETIMEDOUT"
+        except TimeoutError as exc:
+            return None, errname(exc)
 
     def command(self, name: str) -> Read:
         if name not in self._commands:

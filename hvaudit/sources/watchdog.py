@@ -89,7 +89,10 @@ class Watchdog:
             finally:
                 done.release()
 
-        _thread.start_new_thread(work, ())
+        try:
+            _thread.start_new_thread(work, ())
+        except RuntimeError:  # no thread may be started here (pids.max, RLIMIT_NPROC): not tried
+            raise TimeoutError(errno.EAGAIN, "no thread could be started to bound the call") from None
         if not done.acquire(timeout=self.timeout):
             self.stuck += 1
             raise TimeoutError(errno.ETIMEDOUT, "no answer within %.1f s" % self.timeout)
