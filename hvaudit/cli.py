@@ -104,7 +104,12 @@ def _click_main(args: List[str]) -> None:
     from .errors import UsageError
 
     try:
-        cli.main(args=args, prog_name="hvaudit", standalone_mode=False)
+        # click's main() would print a newline on Ctrl-C and turn a broken pipe into exit 1:
+        # the context is made and invoked here, and those are handled as every other error.
+        with cli.make_context("hvaudit", args) as ctx:
+            cli.invoke(ctx)
+    except click.exceptions.Exit as exc:  # --help, --version
+        sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         raise KeyboardInterrupt from None
     except click.UsageError as exc:  # one line, as every other error (README, "Errors")

@@ -43,7 +43,8 @@ def run_audit_command(capture: Optional[Path], fmt: Optional[str], output: Optio
         report = audit_redacted(open_source(capture))
     else:
         report = run_audit(open_source(capture))
-    color = fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    color = fmt == "text" and output is None and sys.stdout is not None and sys.stdout.isatty() \
+        and "NO_COLOR" not in os.environ
     write_output(render(report, fmt, lang=lang, color=color), output, force=force)
 
 

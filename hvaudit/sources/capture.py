@@ -490,6 +490,9 @@ def write_capture(rec: Recorded, folder: Path, report: Report, redactor: Optiona
     root = folder / "root"
     root.mkdir(parents=True, exist_ok=True)
     unread = []
+    # Folders that hold what was read: a listed name that is one of them is a folder even
+    # where the source said nothing of its kind (a capture of a capture).
+    holders = {p.rsplit("/", depth)[0] for p in list(rec.files) + list(rec.dirs) for depth in range(1, p.count("/"))}
     for path, names in sorted(rec.dirs.items()):
         where = _place(root, name(path))
         where.mkdir(parents=True, exist_ok=True)
@@ -501,7 +504,7 @@ def write_capture(rec: Recorded, folder: Path, report: Report, redactor: Optiona
             # The whole path is redacted, not the bare name: a name is known by its context
             # ("lxc/NAME", "lxc.payload.NAME").
             named = _place(root, name(child))
-            if kinds.get(entry) == "dir":
+            if kinds.get(entry) == "dir" or child in holders:
                 named.mkdir(parents=True, exist_ok=True)
             else:
                 named.parent.mkdir(parents=True, exist_ok=True)
