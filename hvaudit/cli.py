@@ -17,8 +17,10 @@ if TYPE_CHECKING:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     import _signal
 
+    from . import _interrupted
+
     args: List[str] = list(sys.argv[1:] if argv is None else argv)
-    command_line = _signal.getsignal(_signal.SIGINT) is not _signal.default_int_handler
+    command_line = _signal.getsignal(_signal.SIGINT) is _interrupted  # started as a program
     if command_line:  # from here Ctrl-C raises KeyboardInterrupt, so that cleanups run
         _signal.signal(_signal.SIGINT, _signal.default_int_handler)
     try:
@@ -52,8 +54,6 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
               % (type(exc).__name__, exc), EXIT_INTERNAL)
     finally:
         if command_line:  # a second Ctrl-C while exiting ends at once, still one line
-            from . import _interrupted
-
             _signal.signal(_signal.SIGINT, _interrupted)
 
 

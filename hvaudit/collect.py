@@ -114,5 +114,8 @@ def _move_up(staging: Path, target: Path) -> None:
     except BaseException:
         for name in moved:
             path = target / name
-            shutil.rmtree(path, ignore_errors=True) if path.is_dir() and not path.is_symlink() else path.unlink()
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink()
         raise

@@ -37,7 +37,7 @@ def write_output(text: str, path: Optional[Path], force: bool = False) -> None:
     if path is None or str(path) == "-":
         _write_stdout(text)
         return
-    write_file(str(path), text.encode("utf-8", "surrogateescape"), force)
+    write_file(str(path), text.encode("utf-8", "backslashreplace"), force)
 
 
 def _write_stdout(text: str) -> None:
