@@ -43,7 +43,7 @@ def _start_command_line() -> None:
     number (an error line must never land in a report). The stream objects stay None: a
     report to a closed standard output is an error, a message to a closed standard error
     is dropped."""
-    import _signal
+    import _signal  # type: ignore[import-not-found]  # signal's own module: no enum to import
     import os
 
     _signal.signal(_signal.SIGINT, _interrupted)

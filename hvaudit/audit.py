@@ -15,10 +15,11 @@ if TYPE_CHECKING:
     from typing import Collection, List, Optional, Union
 
 
-def run_audit(source: Source, checks: Union[bool, Collection[str]] = True) -> Report:
+def run_audit(source: Source, checks: Union[bool, Collection[str]] = True, host_role: bool = True) -> Report:
     """Probe the source, classify what was seen, and run the capability checks: all of
-    them, none (False), or those whose ids are given."""
-    evidence = run_probes(source)
+    them, none (False), or those whose ids are given. `host_role=False` skips what only
+    tells whether this system hosts VMs itself (a scan of every process's name)."""
+    evidence = run_probes(source, host_role)
     uname = source.uname()
     result = classify(evidence, uname)
     findings: List[Finding] = list(result.findings)
@@ -46,7 +47,8 @@ def run_audit(source: Source, checks: Union[bool, Collection[str]] = True) -> Re
     )
     return Report(meta=report_meta, vm=result.vm, container=result.container,
                   classification=result.classification, layers=tuple(result.layers), findings=tuple(findings),
-                  checks=tuple(capabilities), evidence=tuple(evidence), chroot=result.chroot, cvm=str(cvm))
+                  checks=tuple(capabilities), evidence=tuple(evidence), chroot=result.chroot, cvm=str(cvm),
+                  private_users=result.private_users)
 
 
 def innermost(report: Report) -> Optional[str]:

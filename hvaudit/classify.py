@@ -10,15 +10,17 @@ hypervisor while only a vendor string names it; a vendor string alone never make
 
 from __future__ import annotations
 
-from collections import Counter
-
 from .model import Evidence, Finding, Layer, Strength
 from .records import Record
 from .signatures import (
+    CLAIMED_RUNTIMES,
     CLOUD_TO_SYSTEMD,
     CONTAINER_TECH_TO_SYSTEMD,
+    CORROBORATED_BY,
+    EVIDENCE_KINDS,
     HYPERVISOR_TYPES,
     PRESENTS_INTERFACE_OF,
+    REFINES,
     VM_TECH_TO_SYSTEMD,
     name_of,
     product_name,
@@ -26,7 +28,7 @@ from .signatures import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+    from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 
 #: Hypervisors whose guests on x86 and Arm run on the CPU's virtualization extensions.
@@ -40,6 +42,8 @@ KERNEL_INTERFACE_PROBES = frozenset({"xen.interfaces", "cpu.kernel-view"})
 #: shares the host's PID namespace unless asked (--pid); PRoot works by ptrace; WSL 1 is
 #: the NT kernel; OpenVZ, Linux-VServer and illumos LX zones isolate by their own kernels.
 WITHOUT_PID_NAMESPACE = frozenset({"apptainer", "proot", "wsl1", "openvz", "linux-vserver", "illumos-lx", "jail"})
+#: Probes whose container claims are markers: what a runtime says it is, or an image says.
+MARKER_PROBES = frozenset({"container.markers"})
 #: Roles in which the OS on a hypervisor is that hypervisor's host, not its guest: Xen's
 #: control domain (dom0) and Hyper-V's root partition (the Windows that manages Hyper-V).
 HOST_ROLES = frozenset({"control-domain", "root-partition"})
@@ -56,6 +60,12 @@ class Decision(Record):
     against: Tuple[Evidence, ...] = ()
     conflict: bool = False  # equally strong claims disagreed and nothing explained why
     presented: Tuple[Evidence, ...] = ()  # interfaces another hypervisor presents
+    rule: str = ""  # what decided between the claims: one of RULES
+    decisive: Optional[Evidence] = None  # the evidence that decided
+
+
+#: How a value was chosen among the claims, as reports show it.
+RULES = ("sole-claim", "by-strength", "by-interface", "by-kind", "by-count", "unresolved")
 
 
 class Classification:
@@ -68,6 +78,7 @@ class Classification:
         self.container = "none"
         self.classification = "bare-metal-host"
         self.chroot: Optional[bool] = None
+        self.private_users: Optional[bool] = None
 
 
 def claims(evidence: Iterable[Evidence], facet: str) -> List[Evidence]:
@@ -91,31 +102,60 @@ def decide_presence(items: Sequence[Evidence]) -> Decision:
     return Decision("none", Strength(n), tuple(negative), tuple(positive))
 
 
-def decide_value(items: Sequence[Evidence]) -> Decision:
+def kind_rank(e: Evidence) -> int:
+    return EVIDENCE_KINDS.get(e.probe, 1)
+
+
+def decide_value(items: Sequence[Evidence], refines: Mapping[str, FrozenSet[str]] = PRESENTS_INTERFACE_OF
+                 ) -> Decision:
     """Which technology, among positive specific claims: the strongest, unless a weaker
-    claim names a hypervisor known to present the stronger one's interface (VirtualBox
-    and Parallels answer CPUID as KVM; KVM and Xen can answer as Hyper-V)."""
+    claim names a technology known to present or build on the stronger one's (VirtualBox
+    and Parallels answer CPUID as KVM; KVM and Xen can answer as Hyper-V; Docker runs its
+    containers through an OCI runtime). Claims still tied are weighed by the kind of
+    evidence (EVIDENCE_KINDS), then by how many observations agree; never by name: a tie
+    that survives all of that is unresolved ("*", with a conflict)."""
     specific = [e for e in items if e.claim and e.claim.positive and e.claim.value != "*"]
     if not specific:
         return Decision(None)
     top = strongest(specific)
-    leaders = sorted({e.claim.value for e in specific if e.strength == top})  # type: ignore[union-attr]
+    leaders = {e.claim.value for e in specific if e.strength == top}  # type: ignore[union-attr]
     presenters = {e.claim.value for e in specific if e.strength >= Strength.WEAK  # type: ignore[union-attr]
-                  and any(v in PRESENTS_INTERFACE_OF.get(e.claim.value, ()) for v in leaders)}  # type: ignore[union-attr]
+                  and any(v in refines.get(e.claim.value, ()) for v in leaders)}  # type: ignore[union-attr]
+    # A presenter that another presenter presents in turn is the inner one of a chain.
+    presenters -= {v for p in presenters for v in refines.get(p, ()) if v in presenters}
+    candidates = presenters or leaders
+    named = {e.claim.value for e in specific}  # type: ignore[union-attr]
+    rule = "by-interface" if presenters else "by-strength" if len(named) > 1 else "sole-claim"
     conflict = False
-    if presenters:
-        chosen = sorted(presenters)[0]
-    elif len(leaders) == 1:
-        chosen = leaders[0]
-    else:
-        counts = Counter(e.claim.value for e in specific if e.strength == top)  # type: ignore[union-attr]
-        chosen = sorted(leaders, key=lambda v: (-counts[v], v))[0]
-        conflict = True
+    if len(candidates) > 1:
+        def weight(value: str) -> Tuple[int, int]:
+            mine = [e for e in specific if e.claim.value == value  # type: ignore[union-attr]
+                    and (presenters or e.strength == top)]
+            return max(kind_rank(e) for e in mine), len(mine)
+
+        ranked = sorted(candidates, key=weight, reverse=True)
+        best, second = weight(ranked[0]), weight(ranked[1])
+        if best[0] > second[0]:
+            candidates, rule = {ranked[0]}, "by-kind"
+        elif best[1] > second[1]:
+            candidates, rule = {ranked[0]}, "by-count"
+        else:
+            conflict, rule = True, "unresolved"
+    if conflict:
+        tied = tuple(e for e in specific if e.claim.value in candidates)  # type: ignore[union-attr]
+        others = tuple(e for e in specific if e not in tied)
+        return Decision("*", top, tied, others, True, (), rule, _decisive(tied))
+    chosen = next(iter(candidates))
     support = tuple(e for e in specific if e.claim.value == chosen)  # type: ignore[union-attr]
-    presented = tuple(e for e in specific if e.claim.value in PRESENTS_INTERFACE_OF.get(chosen, ())  # type: ignore[union-attr]
+    presented = tuple(e for e in specific if e.claim.value in refines.get(chosen, ())  # type: ignore[union-attr]
                       and e.claim.value != chosen)  # type: ignore[union-attr]
     against = tuple(e for e in specific if e.claim.value != chosen and e not in presented)  # type: ignore[union-attr]
-    return Decision(chosen, strongest(support), support, against, conflict, presented)
+    return Decision(chosen, strongest(support), support, against, False, presented, rule, _decisive(support))
+
+
+def _decisive(support: Sequence[Evidence]) -> Optional[Evidence]:
+    """The observation a decision rests on: the strongest, of the most decisive kind."""
+    return max(support, key=lambda e: (e.strength, kind_rank(e), e.where, e.raw), default=None)
 
 
 def decide_simple(evidence: Sequence[Evidence], facet: str) -> Decision:
@@ -276,6 +316,7 @@ def _vm_layer(evidence: Sequence[Evidence], decision: Decision, presence: Decisi
     lpar = decide_simple(evidence, "lpar")
     if lpar.value and tech == "powervm":
         details["lpar_processors"] = lpar.value
+    _record_decision(details, decision)
     name = name_of(tech) if tech != "*" else "Unidentified hypervisor"
     if vmm.value and vmm.value != tech:
         name += " (%s)" % product_name(vmm.value)
@@ -323,11 +364,11 @@ def _vm_findings(layer: Layer, decision: Decision, presence: Decision, vmm: Deci
         out.findings.append(Finding("vm.mode", "info", "Virtualization mode: %s" % details["mode"],
                                     decision.support, fields=dict(fields, value=str(details["mode"]))))
     if details.get("paravirtual_devices"):
-        devices = ", ".join(details["paravirtual_devices"])  # type: ignore[arg-type]
+        devices = ", ".join(details["paravirtual_devices"])
         out.findings.append(Finding("vm.paravirtual-devices", "info", "Paravirtual devices: %s" % devices,
                                     tuple(pv_evidence), fields=dict(fields, value=devices)))
     if interfaces:
-        shown = sorted({e.claim.value for e in interfaces if e.claim})  # type: ignore[union-attr]
+        shown = sorted({e.claim.value for e in interfaces if e.claim})
         out.findings.append(Finding("vm.hyperv-enlightenments", "info",
                                     "%s also presents the interface of %s" % (
                                         name_of(tech), ", ".join(name_of(s) for s in shown)),
@@ -342,14 +383,34 @@ def _vm_findings(layer: Layer, decision: Decision, presence: Decision, vmm: Deci
                                     decision.support or presence.support, against, _conflict_fields(fields, against)))
 
 
+def uncorroborated_markers(evidence: Sequence[Evidence]) -> List[Evidence]:
+    """Markers naming a runtime whose own traces were looked for and not found. A marker
+    is a claim (an image or a root file system can carry it anywhere); it names a runtime
+    only when that runtime's traces corroborate it (CORROBORATED_BY), or when they could
+    not be looked for at all (a capture without a mount table): then nothing refutes it."""
+    if not claims(evidence, "traces"):
+        return []
+    container_claims = claims(evidence, "container")
+    traced = {e.claim.value for e in container_claims if e.probe not in MARKER_PROBES}  # type: ignore[union-attr]
+    traced |= {e.claim.value for e in claims(evidence, "trace")}  # type: ignore[union-attr]
+    found = [e for e in container_claims if e.probe in MARKER_PROBES and e.claim
+             and e.claim.value in CLAIMED_RUNTIMES
+             and not CORROBORATED_BY.get(e.claim.value, frozenset({e.claim.value})) & traced]
+    return sorted(found, key=lambda e: (-e.strength, e.where, e.raw))
+
+
 def _classify_containers(evidence: Sequence[Evidence], out: Classification) -> None:
     container_claims = claims(evidence, "container")
-    tech = decide_value(container_claims)
+    uncorroborated = uncorroborated_markers(evidence)
+    tech = decide_value([e for e in container_claims if e not in uncorroborated], REFINES)
     if tech.value in WITHOUT_PID_NAMESPACE:
         container_claims = [e for e in container_claims if e.claim and e.claim.positive]
     presence = decide_presence(container_claims)
-    markers = [e for e in container_claims if e.claim and e.claim.positive and e.strength <= Strength.WEAK
-               and e.claim.value != "*"]
+    markers = sorted((e for e in container_claims if e.claim and e.claim.positive and e.strength <= Strength.WEAK
+                      and e.claim.value != "*"), key=lambda e: (e.where, e.raw))
+    userns = decide_simple(evidence, "userns")
+    uid_map_unseen = any(e.where == "/proc/self/uid_map" and not e.seen for e in evidence)
+    out.private_users = True if userns.value else None if uid_map_unseen else False
     if presence.value != "*":
         if presence.value == "none" and markers:
             out.findings.append(Finding(
@@ -364,7 +425,6 @@ def _classify_containers(evidence: Sequence[Evidence], out: Classification) -> N
     orchestrator = decide_simple(evidence, "orchestrator")
     sandbox = decide_simple(evidence, "sandbox")
     private = sorted({e.claim.value for e in claims(evidence, "namespace")})  # type: ignore[union-attr]
-    userns = decide_simple(evidence, "userns")
     if value == "*":
         value = "userns-sandbox" if private == ["user"] or (userns.value and "pid" not in private) else (
             "namespace-sandbox" if not sandbox.value and not orchestrator.value else "*")
@@ -387,6 +447,7 @@ def _classify_containers(evidence: Sequence[Evidence], out: Classification) -> N
     name = name_of(value) if value != "*" else ("Container" if around else "Unidentified container")
     if around:
         name += " (%s)" % ", ".join(around)
+    _record_decision(details, tech)
     support = tech.support + tuple(e for e in presence.support if e not in tech.support)
     if sandbox.value == "gvisor":
         out.layers.append(Layer("sandbox", "gvisor", name_of("gvisor"), sandbox.strength,
@@ -420,10 +481,26 @@ def _classify_containers(evidence: Sequence[Evidence], out: Classification) -> N
     if value in ("wsl1", "wsl2"):
         out.findings.append(Finding("container.wsl", "info", "Windows Subsystem for Linux, version %s" % value[-1],
                                     tech.support, fields=dict(fields, value=value[-1])))
+    if uncorroborated:
+        out.findings.append(Finding(
+            "container.marker-uncorroborated", "warning",
+            "Container marker %s names %s, but no trace of %s corroborates it" % (
+                uncorroborated[0].where, name_of(uncorroborated[0].claim.value),  # type: ignore[union-attr]
+                name_of(uncorroborated[0].claim.value)),  # type: ignore[union-attr]
+            support, tuple(uncorroborated),
+            dict(fields, where=uncorroborated[0].where,
+                 product=name_of(uncorroborated[0].claim.value))))  # type: ignore[union-attr]
     if tech.conflict:
         out.findings.append(Finding("evidence.conflict", "warning",
                                     "Equally strong evidence disagrees about the container runtime",
                                     tech.support, tech.against, _conflict_fields(fields, tech.against)))
+
+
+def _record_decision(details: Dict[str, object], decision: Decision) -> None:
+    """Which evidence decided a layer's technology, and by what rule (reports show both)."""
+    if decision.decisive is not None and decision.rule:
+        details["decided_by"] = decision.decisive.where
+        details["decision"] = decision.rule
 
 
 def _jail_details(evidence: Sequence[Evidence]) -> Tuple[Dict[str, object], str, Tuple[Evidence, ...]]:

@@ -11,11 +11,11 @@ from .errors import EXIT_CANNOT_WRITE, EXIT_INTERNAL, EXIT_INTERRUPTED, HvauditE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import List, NoReturn, Optional, Sequence
+    from typing import List, NoReturn, Optional, Sequence, Union
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
-    import _signal
+    import _signal  # type: ignore[import-not-found]  # signal's own module: no enum to import
 
     from . import _interrupted
 
@@ -24,7 +24,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     if command_line:  # from here Ctrl-C raises KeyboardInterrupt, so that cleanups run
         _signal.signal(_signal.SIGINT, _signal.default_int_handler)
     try:
-        code = 0
+        code: Union[str, int, None] = 0
         try:
             if args[:1] == ["detect"]:
                 from .detect import run
@@ -33,7 +33,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             if args == ["--version"]:
                 _print("hvaudit %s\n" % __version__)
                 sys.exit(0)
-            _click_main(args)
+            from .audit_command import parse_plain_audit, run_audit_command
+
+            plain = parse_plain_audit(args)
+            if plain is not None:  # `hvaudit` or a well-formed `hvaudit audit ...`: no click needed
+                run_audit_command(**plain)
+            else:
+                _click_main(args)
         except SystemExit as exc:
             code = exc.code
         _flush_stdout()

@@ -6,46 +6,32 @@ Imported only for commands other than `detect` (click's import costs more than a
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .errors import UsageError
+from .audit_command import AUDIT_OPTIONS, run_audit_command
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Optional, Sequence
-
-FORMAT_CHOICES = ("text", "json", "markdown", "html")
-SUFFIX_FORMATS = {".json": "json", ".html": "html", ".htm": "html", ".md": "markdown"}
+    from typing import Any, Optional, Sequence
 
 
-def run_audit_command(capture: Optional[Path], fmt: Optional[str], output: Optional[Path], lang: str,
-                      force: bool, redact: bool = False) -> None:
-    from .audit import run_audit
-    from .output import write_output
-    from .report import FORMATS, render
-    from .sources import open_source
 
-    fmt = fmt or ("text" if output is None else SUFFIX_FORMATS.get(output.suffix.lower(), "text"))
-    if fmt not in FORMATS:
-        raise UsageError("the %s format is not available in this build" % fmt)
-    if output is not None and str(output) != "-":
-        from .output import check_target
-
-        check_target(str(output), force)  # before the audit, not after it
-    if redact:
-        from .redact import audit_redacted
-
-        report = audit_redacted(open_source(capture))
-    else:
-        report = run_audit(open_source(capture))
-    color = fmt == "text" and output is None and sys.stdout is not None and sys.stdout.isatty() \
-        and "NO_COLOR" not in os.environ
-    write_output(render(report, fmt, lang=lang, color=color), output, force=force)
+def audit_options(function: Any) -> Any:
+    """click's options of `audit`, from the one table of them (hvaudit/audit_command.py)."""
+    for option in reversed(AUDIT_OPTIONS):
+        if option.is_flag:
+            function = click.option(*option.flags, option.name, is_flag=True, help=option.help)(function)
+        elif option.choices:
+            function = click.option(*option.flags, option.name, type=click.Choice(option.choices),
+                                    default=option.default, show_default=option.default is not None,
+                                    help=option.help)(function)
+        else:
+            function = click.option(*option.flags, option.name, type=click.Path(path_type=Path),
+                                    metavar=option.metavar, help=option.help)(function)
+    return function
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,17 +47,7 @@ def cli(ctx: click.Context) -> None:
 
 
 @cli.command()
-@click.option("--capture", type=click.Path(path_type=Path), metavar="DIR",
-              help="Audit a capture made by `hvaudit collect`, not this machine.")
-@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES),
-              help="Report format (default: text, or from the -o file's suffix).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
-              help="Write the report to FILE (atomically) instead of standard output.")
-@click.option("--lang", type=click.Choice(("en", "pt")), default="en", show_default=True,
-              help="Language of explanations and labels.")
-@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
-@click.option("--redact", is_flag=True,
-              help="Replace serial numbers, UUIDs, MAC addresses and the hostname by placeholders.")
+@audit_options
 def audit(capture: Optional[Path], fmt: Optional[str], output: Optional[Path], lang: str, force: bool,
           redact: bool) -> None:
     """Audit this machine (or a capture): layers, capabilities and findings with their evidence."""

@@ -106,13 +106,21 @@ def main(argv: Sequence[str]) -> int:
 
     # Only the confidential-VM check is needed here (its verdict is the report's `cvm`).
     wants_cvm = options.mode == "cvm" or options.json
-    report = run_audit(open_source(options.capture), checks=("cvm-guest",) if wants_cvm else False)
+    # Identifying the layers needs no process list: detect never scans /proc/*/comm.
+    report = run_audit(open_source(options.capture), checks=("cvm-guest",) if wants_cvm else False,
+                       host_role=False)
     answer: Optional[str]
     if options.mode == "chroot":
         answer, virtualized = None, bool(report.chroot)
+        if report.chroot is None:
+            # systemd-detect-virt says why on standard error and exits 1 ("Failed to check
+            # for chroot() environment: No such file or directory" where /proc is missing).
+            why = next((e for e in report.unseen if e.where == "/proc/1/root"), None)
+            print("hvaudit: cannot tell whether this is a chroot: %s" % (
+                "%s (%s)" % (why.note, why.error) if why is not None else "PID 1's root could not be compared"),
+                file=sys.stderr)
     elif options.mode == "private-users":
-        answer = None
-        virtualized = any(layer.details.get("user_ids") == "mapped" for layer in report.layers)
+        answer, virtualized = None, bool(report.private_users)
     else:
         answer = {"container": report.container, "vm": report.vm, "cvm": report.cvm}.get(options.mode,
                                                                                     innermost(report))
@@ -136,6 +144,7 @@ def summary(report: object) -> dict:
         "classification": report.classification,
         "chroot": report.chroot,
         "cvm": report.cvm,
+        "private_users": report.private_users,
         "layers": [{"kind": layer.kind, "tech": layer.tech, "name": layer.name,
                     "confidence": layer.confidence.label, **{k: v for k, v in layer.details.items()}}
                    for layer in report.layers],

@@ -1,6 +1,6 @@
 """The records every layer of hvaudit passes along: reads, evidence, layers, findings, checks.
 
-All are immutable records (hvaudit.records: NamedTuple's syntax, collections.namedtuple at
+All are immutable records (hvaudit.records: NamedTuple's syntax, light tuple classes at
 run time, because start-up time matters to a command that scripts call in loops). "Not
 seen" is a value (an errno name), never an exception, so that what could not be read
 travels into the report beside what was read.
@@ -237,6 +237,7 @@ class Report(Record):
     evidence: Tuple[Evidence, ...] = ()
     chroot: Optional[bool] = None  # None: could not tell
     cvm: str = "none"
+    private_users: Optional[bool] = None  # in a user namespace (ids mapped); None: could not tell
 
     @property
     def unseen(self) -> List[Evidence]:
@@ -251,6 +252,7 @@ class Report(Record):
             "classification": self.classification,
             "chroot": self.chroot,
             "cvm": self.cvm,
+            "private_users": self.private_users,
             "layers": [layer.to_dict() for layer in self.layers],
             "findings": [f.to_dict() for f in self.findings],
             "capabilities": [c.to_dict() for c in self.checks],

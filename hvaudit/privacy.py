@@ -29,6 +29,8 @@ def _process(name: str) -> bool:
 def is_environ_path(path: str) -> bool:
     """An environment block of a process or of one of its threads, however spelt:
     /proc/PID/environ, /proc/self/environ, /proc/PID/task/TID/environ."""
+    if "environ" not in path:  # every spelling of one names it (most reads are not one)
+        return False
     parts = normal_path(path).split("/")[1:]
     if len(parts) not in (3, 5) or parts[0] != "proc" or parts[-1] != "environ" or not _process(parts[1]):
         return False
@@ -43,6 +45,18 @@ def filter_environ(data: bytes) -> bytes:
         if sep and name.decode("ascii", "replace") in RUNTIME_VARIABLES:
             kept.append(entry)
     return b"".join(e + b"\0" for e in kept)
+
+
+def is_cmdline_path(path: str) -> bool:
+    """A process's command line: /proc/PID/cmdline, /proc/self/cmdline."""
+    parts = normal_path(path).split("/")[1:]
+    return len(parts) == 3 and parts[0] == "proc" and parts[2] == "cmdline" and _process(parts[1])
+
+
+def filter_cmdline(data: bytes) -> bytes:
+    """Keep only the program (argv[0]): hvaudit needs no more, and arguments can hold
+    passwords and tokens."""
+    return data.split(b"\0", 1)[0] + b"\0" if data else data
 
 
 #: FreeBSD's boot messages, kept from boot for dmesg(8); hvaudit keeps only the CPU's lines.
@@ -84,10 +98,10 @@ CMDLINE_PARAMETERS = frozenset({
 #: Prefixes of module parameters kept (kvm.*, kvm_intel.*, kvm_amd.*, vfio*.*).
 CMDLINE_MODULES = ("kvm.", "kvm_intel.", "kvm_amd.", "kvm-intel.", "kvm-amd.", "kvm_pvm.", "vfio.", "vfio_pci.",
                    "vfio-pci.", "vfio_iommu_type1.", "vhost.", "vhost_net.")
-CMDLINE = "/proc/cmdline"
+KERNEL_CMDLINE = "/proc/cmdline"
 
 
-def filter_cmdline(data: bytes) -> bytes:
+def filter_kernel_cmdline(data: bytes) -> bytes:
     """Keep the kernel's own parameters that hvaudit reads (CMDLINE_PARAMETERS, module
     parameters of KVM, VFIO and vhost) and drop the rest, and everything after "--" (the
     arguments of init)."""
@@ -102,13 +116,15 @@ def filter_cmdline(data: bytes) -> bytes:
 
 
 def filter_read(path: str, data: bytes) -> bytes:
-    """What may be kept of a file's content: environments reduced to runtime names, the
-    kernel command line to known parameters, FreeBSD's boot messages to the CPU's lines;
-    everything else as read."""
+    """What may be kept of a file's content: environments reduced to runtime names, command
+    lines to the program, the kernel's command line to known parameters, FreeBSD's boot
+    messages to the CPU's lines; everything else as read."""
     if is_environ_path(path):
         return filter_environ(data)
-    if normal_path(path) == CMDLINE:
+    if is_cmdline_path(path):
         return filter_cmdline(data)
+    if path == KERNEL_CMDLINE or (path.endswith("cmdline") and normal_path(path) == KERNEL_CMDLINE):
+        return filter_kernel_cmdline(data)
     if path == DMESG_BOOT:
         return filter_dmesg_boot(data)
     return data

@@ -261,6 +261,97 @@ CONTAINER_ENV_NAMES: Mapping[str, str] = {
     "proot": "proot", "zone": "illumos-lx", "flatpak": "flatpak",
 }
 
+# --------------------------------------------------------------------------------------
+# Container runtimes: markers are claims, traces corroborate them. A marker (/.dockerenv,
+# /run/.containerenv, `container=` in an environment, /run/systemd/container) can be
+# carried by any image or root file system; a runtime's own traces (the cgroups it names,
+# the mounts it makes, its init) cannot be. Sources: Docker (containers/<id>/hostname,
+# hosts, resolv.conf bind mounts; overlay2 storage; --init runs docker-init), Podman
+# (/run/.containerenv bind-mounted from overlay-containers/<id>/userdata; containers/storage),
+# CRI-O (containers/storage, crio-<id>.scope), LXC (lxc.container.conf(5): console and ttys
+# under /dev/lxc/, /dev/.lxc-boot-id; lxc-execute(1) runs init.lxc as PID 1), LXD
+# (/dev/lxd), systemd-nspawn (CONTAINER_INTERFACE: /run/host mounted by the manager),
+# firejail(1) and bwrap(1) (the sandbox's PID 1), Flatpak (/.flatpak-info mounted by
+# flatpak run), OCI runtime-spec config.md (maskedPaths that runc and crun apply).
+# --------------------------------------------------------------------------------------
+
+#: Runtime -> the trace values that corroborate its marker (default: the runtime itself).
+#: "containers-storage" is the storage library that Podman and CRI-O share.
+CORROBORATED_BY: Mapping[str, FrozenSet[str]] = {
+    "podman": frozenset({"podman", "containers-storage"}),
+    "cri-o": frozenset({"cri-o", "containers-storage"}),
+    "wsl": frozenset({"wsl", "wsl1", "wsl2"}),
+    "flatpak": frozenset({"flatpak"}),
+}
+
+#: Runtimes whose markers need corroboration: the names images and root file systems carry
+#: (the `container=` values systemd knows, and the files of MARKERS). A `container=` value
+#: outside this set is a runtime's own word (firejail sets container=firejail), not a claim
+#: an image inherited.
+CLAIMED_RUNTIMES: FrozenSet[str] = frozenset({
+    "docker", "podman", "lxc", "lxc-libvirt", "systemd-nspawn", "rkt", "pouch", "cri-o", "oci", "wsl", "proot",
+    "apptainer", "flatpak", "illumos-lx",
+})
+
+#: A specific runtime's traces outweigh the generic ones it also leaves: Docker, Podman,
+#: CRI-O and containerd start containers through an OCI runtime (runc, crun), Flatpak
+#: through bubblewrap.
+REFINES: Mapping[str, FrozenSet[str]] = {
+    "docker": frozenset({"oci"}),
+    "podman": frozenset({"oci"}),
+    "cri-o": frozenset({"oci"}),
+    "containerd": frozenset({"oci"}),
+    "flatpak": frozenset({"bubblewrap"}),
+}
+
+#: PID 1's program (the base name of argv[0] in /proc/1/cmdline) -> the runtime it shows.
+#: Only programs that exist to be a sandbox's or container's first process.
+INIT_PROGRAMS: Mapping[str, str] = {
+    "init.lxc": "lxc",  # lxc-execute(1)
+    "lxc-init": "lxc",
+    "firejail": "firejail",
+    "bwrap": "bubblewrap",
+    "docker-init": "docker",  # docker run --init
+}
+
+#: Mount points a runtime makes in its containers: (mount point, is a prefix, facet, value,
+#: what). Podman and CRI-O both bind-mount /run/.containerenv (a containers/storage trace).
+RUNTIME_MOUNT_POINTS: Tuple[Tuple[str, bool, str, str, str], ...] = (
+    ("/run/.containerenv", False, "trace", "containers-storage",
+     "Podman and CRI-O bind-mount /run/.containerenv into their containers"),
+    ("/dev/lxc/", True, "container", "lxc", "LXC mounts the container's console and ttys under /dev/lxc/"),
+    ("/dev/lxd", False, "container", "lxc", "LXD mounts its guest API folder /dev/lxd"),
+    ("/run/host", False, "container", "systemd-nspawn",
+     "systemd-nspawn mounts /run/host for the container interface"),
+    ("/.flatpak-info", False, "container", "flatpak", "flatpak run bind-mounts /.flatpak-info into the sandbox"),
+)
+
+#: Files an OCI runtime masks by bind-mounting /dev/null over them (runtime-spec
+#: maskedPaths, as runc's and crun's default specs and the engines' set them). Other
+#: sandboxes mask some of these too, so alone they only suggest a bare OCI runtime.
+OCI_MASKED_FILES: FrozenSet[str] = frozenset({"/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug"})
+
+# --------------------------------------------------------------------------------------
+# Kinds of evidence, for ties. When equally strong claims name different technologies,
+# the one resting on the more decisive kind of evidence wins: a CPUID signature is the
+# hypervisor's own answer, a kernel interface is the guest kernel's, firmware tables and
+# strings are the VM monitor's (and anyone's firmware can carry a vendor name), a bus or
+# device shows only that some driver found something; for containers, the kernel's
+# namespaces and a runtime's traces outweigh what an environment or a file claims. Never
+# the technologies' names: a tie between kinds that are equal too stays unresolved.
+# --------------------------------------------------------------------------------------
+EVIDENCE_KINDS: Mapping[str, int] = {
+    "cpu.hypervisor-leaves": 7,
+    "xen.interfaces": 6, "cpu.kernel-view": 6, "devicetree.hypervisor": 6, "s390.sysinfo": 6,
+    "windows.hypervisor": 6, "macos.hypervisor": 6, "freebsd.vm-guest": 6, "freebsd.jail": 6,
+    "container.namespaces": 6, "container.kernel-interfaces": 6,
+    "acpi.tables": 5, "container.cgroup": 5, "container.mounts": 5, "container.init": 5,
+    "dmi.identity": 4, "windows.firmware": 4, "freebsd.smbios": 4, "macos.model": 4, "container.environ": 4,
+    "paravirt.buses": 3, "paravirt.clocksource": 3, "pci.vendors": 3, "sparc.ldoms": 3,
+    "container.markers": 2,
+}
+
+
 NAMES: Mapping[str, str] = {
     "kvm": "KVM", "qemu": "QEMU (software emulation)", "xen": "Xen", "microsoft": "Microsoft Hyper-V",
     "vmware": "VMware", "virtualbox": "Oracle VirtualBox", "parallels": "Parallels", "bhyve": "bhyve",
@@ -276,7 +367,8 @@ NAMES: Mapping[str, str] = {
     "wsl": "WSL", "proot": "PRoot", "pouch": "PouchContainer", "cri-o": "CRI-O", "containerd": "containerd",
     "kubernetes": "Kubernetes", "gvisor": "gVisor", "kata": "Kata Containers", "apptainer": "Apptainer/Singularity",
     "flatpak": "Flatpak", "linux-vserver": "Linux-VServer", "illumos-lx": "illumos LX zone", "chroot": "chroot",
-    "userns-sandbox": "user-namespace sandbox", "namespace-sandbox": "namespace sandbox", "oci": "OCI container",
+    "userns-sandbox": "user-namespace sandbox", "namespace-sandbox": "namespace sandbox (unshare-style)",
+    "oci": "OCI runtime (runc, crun)", "firejail": "Firejail", "bubblewrap": "Bubblewrap",
     "aws": "Amazon Web Services", "gcp": "Google Cloud", "azure": "Microsoft Azure", "alibaba": "Alibaba Cloud",
     "oracle": "Oracle Cloud", "upcloud": "UpCloud", "nutanix": "Nutanix", "digitalocean": "DigitalOcean",
     "hetzner": "Hetzner", "crosvm": "crosvm", "*": "an unidentified hypervisor",

@@ -145,7 +145,7 @@ def test_kmsg_records_and_relevant_lines() -> None:
 
 def test_subordinate_ids() -> None:
     ranges = parse_subid("# c\nalice:100000:65536\n1001:165536:65536\nbad line\n")
-    assert [(r.owner, r.start, r.count) for r in ranges] == [("alice", 100000, 65536), ("1001", 165536, 65536)]
+    assert [(r.owner, r.start, r.length) for r in ranges] == [("alice", 100000, 65536), ("1001", 165536, 65536)]
 
 
 # -- cpu-hav -------------------------------------------------------------------------------
@@ -701,6 +701,22 @@ def test_trial_names_are_checked() -> None:
     assert run_trial("no-such-trial")["error"] == "EINVAL"
 
 
+def test_trials_run_side_by_side_and_a_capture_keeps_only_those_asked() -> None:
+    from hvaudit.sources.live import LiveSource
+    from hvaudit.sources.recording import RecordingSource
+    from hvaudit.sources.trials import run_trials
+
+    together = run_trials(["userns", "no-such-trial", "userns-unprivileged"])
+    assert list(together) == ["userns", "no-such-trial", "userns-unprivileged"]
+    assert together["no-such-trial"]["error"] == "EINVAL"
+    assert all("steps" in o or "error" in o for o in together.values())
+    source = LiveSource()
+    recording = RecordingSource(source)
+    recording.trial("userns")
+    assert set(source._trials) == {"userns", "userns-unprivileged"}  # started beside it
+    assert set(recording.trials) == {"userns"}
+
+
 def test_userns_trial_reports_steps_or_an_error() -> None:
     from hvaudit.sources.trials import run_trial
 
@@ -731,6 +747,7 @@ def test_capture_replays_identity_and_trials(tmp_path) -> None:
     assert len(src.damage) == 2
 
 
+@pytest.mark.slow
 def test_fixture_reports_validate_against_the_schema() -> None:
     import json
 
@@ -758,6 +775,18 @@ def test_kernel_log_prefilter_keeps_exactly_what_the_pattern_keeps() -> None:
              "[    0.3] AppArmor: AppArmor initialized", "[    0.4] usb 1-1: new high-speed USB device",
              "[    0.5] Memory Encryption Features active: AMD SEV", "[    0.6] kvm-clock: Using msrs",
              "[    0.7] HugeTLB: registered 1.00 GiB page size", "[    0.8] random: crng init done"]
-    slow = [line for line in lines if kmsg.RELEVANT.search(line) and not kmsg.NOISE.search(line)]
+    relevant, noise = kmsg.patterns()
+    slow = [line for line in lines if relevant.search(line) and not noise.search(line)]
     assert kmsg.relevant_lines(lines) == slow
     assert len(slow) == 5
+
+
+def test_kernel_log_records_are_searched_at_once_for_the_same_keywords() -> None:
+    from hvaudit.parsers import kmsg
+
+    texts = ["x86/cpu: VMX (outside TXT) disabled by BIOS", "usb 1-1: new device", "DMAR-IR: Enabled IRQ remapping",
+             "random: crng init done", "kvm: nested on; KVM twice", "Hugepage pool", "eth0: link up"]
+    records = [b"6,%d,%d,-;%s\n SUBSYSTEM=x\n" % (i, i * 1000, t.encode()) for i, t in enumerate(texts)]
+    one_by_one = [r for r, t in zip(records, texts) if any(w in t.lower() for w in kmsg.KEYWORDS)]
+    assert kmsg.records_with_keywords(records) == one_by_one
+    assert len(one_by_one) == 4 and kmsg.records_with_keywords([]) == []

@@ -58,6 +58,7 @@ def test_json_report_validates_against_the_schema(capsys) -> None:
     jsonschema.validate(json.loads(out), json.loads(schema_text()))
 
 
+@pytest.mark.slow
 def test_live_json_report_validates_and_runs_as_a_process() -> None:
     proc = run("audit", "--format", "json")
     assert proc.returncode == 0, proc.stderr
@@ -66,6 +67,7 @@ def test_live_json_report_validates_and_runs_as_a_process() -> None:
     assert report["meta"]["source"] == "live"
 
 
+@pytest.mark.slow
 def test_python_m_and_bare_command_print_a_summary() -> None:
     proc = run()
     assert proc.returncode == 0, proc.stderr
@@ -80,6 +82,7 @@ def test_python_m_and_bare_command_print_a_summary() -> None:
     (("detect", "-cx"), 1, "unrecognized option '-x'"),
     (("detect", "--capture"), 1, "requires a folder"),
 ])
+@pytest.mark.slow
 def test_errors_are_one_line_with_documented_codes(args, code, message) -> None:
     proc = run(*args)
     assert proc.returncode == code
@@ -87,6 +90,7 @@ def test_errors_are_one_line_with_documented_codes(args, code, message) -> None:
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_output_file_is_never_replaced_unasked(tmp_path: Path) -> None:
     target = tmp_path / "report.json"
     target.write_text("keep me")
@@ -98,6 +102,7 @@ def test_output_file_is_never_replaced_unasked(tmp_path: Path) -> None:
     json.loads(target.read_text())
 
 
+@pytest.mark.slow
 def test_collect_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     (tmp_path / "old.txt").write_text("x")
     proc = run("collect", str(tmp_path))
@@ -105,6 +110,7 @@ def test_collect_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     assert (tmp_path / "old.txt").read_text() == "x"
 
 
+@pytest.mark.slow
 def test_schema_command_prints_the_schema() -> None:
     proc = run("schema")
     assert json.loads(proc.stdout)["title"] == "hvaudit report"
@@ -137,3 +143,32 @@ def test_click_runner_audit_json_and_text() -> None:
     assert result.exit_code == 0 and result.output.startswith("This machine is inside a container")
     result = runner.invoke(cli, ["--help"])
     assert result.exit_code == 0 and "collect" in result.output
+
+
+@pytest.mark.parametrize("args", [
+    [], ["--format", "json"], ["--format=html", "-o", "r.html", "--force"], ["--capture", "cap", "--lang", "pt"],
+    ["--redact", "--output=x.md", "--lang=en"], ["-o", "-"], ["--format", "text", "--format", "json"],
+])
+def test_plain_audit_arguments_read_as_click_reads_them(args) -> None:
+    """`hvaudit audit ...` is read without click when it is well-formed: to the same values."""
+    from hvaudit.audit_command import parse_plain_audit
+    from hvaudit.commands import audit
+
+    assert parse_plain_audit(["audit"] + args) == audit.make_context("audit", list(args)).params
+
+
+@pytest.mark.parametrize("args", [
+    ["audit", "--help"], ["audit", "-h"], ["audit", "--format", "yaml"], ["audit", "--format"], ["audit", "--bogus"],
+    ["audit", "--force=yes"], ["audit", "-oFILE"], ["audit", "x"], ["audit", "--capture="], ["--help"], ["schema"],
+    ["collect", "d"], ["--lang", "pt"],
+])
+def test_anything_else_goes_to_click(args) -> None:
+    from hvaudit.audit_command import parse_plain_audit
+
+    assert parse_plain_audit(args) is None
+
+
+def test_bare_command_is_a_plain_audit() -> None:
+    from hvaudit.audit_command import parse_plain_audit
+
+    assert parse_plain_audit([]) == parse_plain_audit(["audit"])

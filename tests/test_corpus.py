@@ -16,7 +16,8 @@ from .conftest import CORPUS, ROOT, process_env
 
 CASES = sorted(p for p in (CORPUS / "virt-what").iterdir() if (p / "expect.json").is_file()) \
     if (CORPUS / "virt-what").is_dir() else []
-pytestmark = pytest.mark.skipif(not CASES, reason="the shared corpus is not beside this checkout")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not CASES, reason="the shared corpus is not beside this checkout")]
 
 
 def test_score_script_passes_every_case() -> None:

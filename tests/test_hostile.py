@@ -34,6 +34,9 @@ STORED = sorted(p for p in HOSTILE.iterdir() if (p / "expected.json").is_file())
 GENERATED = [c for c in hostile_cases.CASES if not c.stored]
 TIMEOUT = 60  # seconds for one process; each takes well under one
 
+#: Each case runs hvaudit as a process, or audits a capture built to be large.
+pytestmark = pytest.mark.slow
+
 
 def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(hvaudit_command() + list(args), capture_output=True, env=process_env(), cwd=str(ROOT),

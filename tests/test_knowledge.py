@@ -33,6 +33,7 @@ FINDINGS = (
     "host.runs-vms",
     "container.detected",
     "container.marker-outweighed",
+    "container.marker-uncorroborated",
     "container.namespaces",
     "container.rootless",
     "container.orchestrator",

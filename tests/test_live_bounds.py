@@ -38,6 +38,7 @@ def never_returns() -> None:
 
 
 # -- the watchdog ------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_watchdog_stops_waiting_and_gives_up_after_max_stuck() -> None:
     dog = Watchdog(timeout=0.2, max_stuck=2)
     assert dog(lambda: 42) == 42
@@ -72,6 +73,7 @@ def test_kernel_paths_pay_no_thread(monkeypatch) -> None:
     assert len(started) == 1
 
 
+@pytest.mark.slow
 def test_a_read_that_hangs_is_timed_out(monkeypatch) -> None:
     real = live._read_path
 
@@ -88,6 +90,7 @@ def test_a_read_that_hangs_is_timed_out(monkeypatch) -> None:
     assert source.read("/proc/version").seen
 
 
+@pytest.mark.slow
 def test_whole_audit_is_bounded_when_every_risky_path_hangs(monkeypatch) -> None:
     """After MAX_STUCK abandoned calls the rest answer at once: the audit ends in time."""
     real_read, real_list, real_stat = live._read_path, live._list_path, os.stat
@@ -106,6 +109,7 @@ def test_whole_audit_is_bounded_when_every_risky_path_hangs(monkeypatch) -> None
     assert source.watchdog.stuck == watchdog.MAX_STUCK
 
 
+@pytest.mark.slow
 def test_a_helper_that_hangs_is_stopped(monkeypatch) -> None:
     if not shutil.which("sleep"):
         pytest.skip("no sleep(1)")
@@ -132,6 +136,7 @@ main(["audit", "--format", "json"])
 """
 
 
+@pytest.mark.slow
 def test_process_exits_promptly_with_threads_stuck_in_the_kernel(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
@@ -171,6 +176,7 @@ def _tree(folder: Path) -> Dict[str, float]:
     return {str(p): p.stat().st_mtime for p in folder.rglob("*")}
 
 
+@pytest.mark.slow
 def test_audit_and_detect_write_nothing(tmp_path: Path) -> None:
     """Run from an empty folder with HOME, TMPDIR and the caches pointed at empty folders:
     they stay empty, and the report goes to standard output only."""
@@ -209,6 +215,7 @@ def _python() -> str:
     return " ".join(hvaudit_command())
 
 
+@pytest.mark.slow
 @ROOT_ONLY
 def test_read_only_root(tmp_path: Path) -> None:
     proc = _unshare("mount -o remount,bind,ro / || exit 99\n"
@@ -223,6 +230,7 @@ def test_read_only_root(tmp_path: Path) -> None:
 NOBODY = "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
 
 
+@pytest.mark.slow
 @ROOT_ONLY
 def test_hidepid_as_nobody(tmp_path: Path) -> None:
     """/proc mounted with hidepid=2: PID 1 is out of sight, which is not the same as absent."""
@@ -238,6 +246,7 @@ def test_hidepid_as_nobody(tmp_path: Path) -> None:
     assert ("/proc/1/root", "EHIDDEN") in unseen
 
 
+@pytest.mark.slow
 @ROOT_ONLY
 def test_without_sys(tmp_path: Path) -> None:
     proc = _unshare("umount -l /sys || exit 99\nexec %s audit --format json\n" % _python(), tmp_path)
@@ -248,6 +257,7 @@ def test_without_sys(tmp_path: Path) -> None:
     assert all(w.startswith("/sys/") for w in not_mounted)
 
 
+@pytest.mark.slow
 @ROOT_ONLY
 def test_without_proc(tmp_path: Path) -> None:
     proc = _unshare("umount -l /proc || exit 99\nexec %s audit --format json\n" % _python(), tmp_path)
@@ -256,6 +266,7 @@ def test_without_proc(tmp_path: Path) -> None:
     assert ("/proc/cpuinfo", "ENOTMOUNTED") in {(u["where"], u["error"]) for u in report["unseen"]}
 
 
+@pytest.mark.slow
 def test_seccomp_denying_executable_memory_and_readlink() -> None:
     helper = Path(__file__).with_name("seccomp_exec.py")
     proc = subprocess.run([sys.executable, str(helper)] + hvaudit_command() + ["audit", "--format", "json"],
@@ -283,6 +294,7 @@ def test_denials_are_unseen_with_their_reason(error: str) -> None:
     assert report.vm == "kvm"
 
 
+@pytest.mark.slow
 def test_detect_start_up_imports_nothing_heavy(tmp_path: Path) -> None:
     """`hvaudit detect` is called in loops: no click, jinja2, hypothesis, threading or
     redaction on its path (the watchdog uses the built-in _thread)."""

@@ -25,7 +25,7 @@ from hvaudit.sources.capture import command_file
 from hvaudit.sources.helper_programs import PLATFORM_COMMANDS, RunResult, failure
 from hvaudit.sources.live import LiveSource
 
-from .support import DictSource
+from .support import HYPERVISOR_BIT, DictSource, signature
 
 # --------------------------------------------------------------------------------------
 # Documented output (FreeBSD identcpu.c and sysctl(8), Microsoft's systeminfo and WMI
@@ -629,13 +629,19 @@ FAKE_MACHINES = {
 
 
 @pytest.mark.parametrize("system", sorted(FAKE_MACHINES))
-def test_collect_through_a_fake_runner_replays_identically(system: str, tmp_path: Path) -> None:
+def test_collect_through_a_fake_runner_replays_identically(system: str, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     from hvaudit.audit import run_audit
     from hvaudit.collect import write_capture
     from hvaudit.sources.capture import CaptureSource
     from hvaudit.sources.recording import RecordingSource
 
     uname, answers = FAKE_MACHINES[system]
+    if system == "FreeBSD":
+        # The fake bhyve guest's own CPUID (hw.hv_vendor reads the same leaf), not the CPU
+        # this test runs on: a verdict must never depend on the machine under the tests.
+        leaves = {(1, 0): HYPERVISOR_BIT, (0x40000000, 0): signature("bhyve bhyve ")}
+        monkeypatch.setattr(LiveSource, "cpuid", lambda self, leaf, subleaf=0: leaves.get((leaf, subleaf)))
     processes = {"FreeBSD": ["init", "bhyve", "bhyve"], "Windows": ["explorer.exe", "vmmemWSL"]}.get(system, [])
     recording = RecordingSource(LiveSource(runner=FakeRunner(answers), uname=uname,
                                            process_names=lambda: processes))

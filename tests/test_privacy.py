@@ -115,6 +115,7 @@ def assert_absent(text: str, values: List[str], what: str) -> None:
 
 
 # -- secrets are never kept ----------------------------------------------------------------------
+@pytest.mark.slow
 def test_capture_and_reports_hold_no_secrets(tmp_path: Path) -> None:
     target = tmp_path / "capture"
     report = collect(target, source=fake_machine())
@@ -127,6 +128,7 @@ def test_capture_and_reports_hold_no_secrets(tmp_path: Path) -> None:
     assert_absent(json.dumps(report.to_dict()), SECRETS, "report")
 
 
+@pytest.mark.slow
 def test_secrets_planted_in_a_capture_never_reach_a_report(tmp_path: Path) -> None:
     """A capture from elsewhere may hold a full environment and a service-account token."""
     folder = tmp_path / "capture"
@@ -144,6 +146,7 @@ def test_secrets_planted_in_a_capture_never_reach_a_report(tmp_path: Path) -> No
         assert_absent(text, SECRETS, fmt)
 
 
+@pytest.mark.slow
 def test_live_collect_keeps_no_secret_of_its_own_environment(tmp_path: Path) -> None:
     env = process_env()
     env.update(AWS_SECRET_ACCESS_KEY=AWS_SECRET, DB_PASSWORD="hunter2-" + TOKEN, GITHUB_TOKEN=TOKEN)
@@ -159,6 +162,7 @@ def test_live_collect_keeps_no_secret_of_its_own_environment(tmp_path: Path) -> 
 
 
 # -- --redact -----------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_unredacted_values_do_reach_outputs(tmp_path: Path) -> None:
     """The test below means something: without --redact these values are there."""
     target = tmp_path / "plain"
@@ -169,6 +173,7 @@ def test_unredacted_values_do_reach_outputs(tmp_path: Path) -> None:
     assert MAC in all_reports("--capture", str(target))["json"]
 
 
+@pytest.mark.slow
 def test_redacted_collect_and_every_redacted_report_hide_every_value(tmp_path: Path) -> None:
     plain, redacted = tmp_path / "plain", tmp_path / "redacted"
     collect(plain, source=fake_machine())
@@ -230,6 +235,7 @@ def test_text_with_bytes_that_are_not_utf8_is_redacted_and_round_trips() -> None
     assert Redactor().data(data) == b"\xff\xfe text <mac-1> \xe9"
 
 
+@pytest.mark.slow
 def test_collect_redact_as_a_process(tmp_path: Path) -> None:
     target = tmp_path / "live"
     proc = subprocess.run(hvaudit_command() + ["collect", "--redact", str(target)], capture_output=True, text=True,

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -39,6 +40,8 @@ from hvaudit.signatures import plausible_signature, signature_text
 from hvaudit.sources.capture import FORMAT, CaptureSource
 
 from .support import DictSource
+
+pytestmark = pytest.mark.property
 
 u32 = st.integers(min_value=0, max_value=0xFFFFFFFF)
 any_text = st.text(max_size=2000)

@@ -34,6 +34,8 @@ PAGES = ARTIFACTS / "reports"
 FORBIDDEN = "script, img, svg, iframe, frame, object, embed, link, base, form, input, audio, video, math, template"
 HOSTILE_CASES = ("sample-hostile", "report-hostile-dmi")
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:

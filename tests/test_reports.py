@@ -78,6 +78,7 @@ def markdown_parser():
 # --- formats -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_format_of_the_cli_has_a_reporter() -> None:
     proc = run("audit", "--help")
     choices = re.search(r"--format\s+\[([^\]]+)\]", proc.stdout)
@@ -162,6 +163,7 @@ def test_the_stack_goes_from_the_hardware_up_as_the_notes_three_parts() -> None:
     assert view.tiers[2].name == "Linux 6.1.0"
 
 
+@pytest.mark.slow
 def test_every_placeholder_of_an_explanation_is_filled_for_every_fixture() -> None:
     for case in fixture_cases() + corpus_cases():
         for lang in LANGS:
@@ -301,6 +303,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
                           cwd=str(ROOT), timeout=120)
 
 
+@pytest.mark.slow
 def test_cli_writes_each_format_from_the_suffix(tmp_path: Path) -> None:
     for name, marker in (("r.html", "<!DOCTYPE html>"), ("r.md", "# hvaudit report"), ("r.txt", "This machine")):
         proc = run("audit", "--capture", str(HOSTILE_CAPTURE), "-o", str(tmp_path / name))
@@ -328,6 +331,7 @@ def test_one_jinja_environment_with_autoescape() -> None:
     assert env is html_report.environment() and env.autoescape is True
 
 
+@pytest.mark.slow
 def test_detect_and_the_text_report_never_import_jinja2_or_the_notes() -> None:
     probe = ("import sys, runpy; sys.argv = ['hvaudit'] + sys.argv[1:]\n"
              "try:\n    runpy.run_module('hvaudit', run_name='__main__')\nexcept SystemExit:\n    pass\n"

@@ -28,6 +28,7 @@ def comparable(report) -> dict:
     return data
 
 
+@pytest.mark.slow
 def test_capture_audits_exactly_as_the_live_machine(tmp_path: Path) -> None:
     recording = RecordingSource(LiveSource())
     live = run_audit(recording)
@@ -36,6 +37,7 @@ def test_capture_audits_exactly_as_the_live_machine(tmp_path: Path) -> None:
     assert comparable(replayed) == comparable(live)
 
 
+@pytest.mark.slow
 def test_collect_command_writes_a_capture_that_replays(tmp_path: Path) -> None:
     target = tmp_path / "machine"
     proc = subprocess.run(hvaudit_command() + ["collect", str(target)], capture_output=True, text=True,
@@ -52,6 +54,7 @@ def test_collect_command_writes_a_capture_that_replays(tmp_path: Path) -> None:
                          b"APPTAINER_CONTAINER", b"SINGULARITY_NAME", b"APPTAINER_NAME", b"FLATPAK_ID"}
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv")
 def test_unprivileged_run_succeeds_and_marks_what_it_could_not_read(tmp_path: Path) -> None:
     env = process_env()

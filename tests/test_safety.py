@@ -23,7 +23,7 @@ from hvaudit.audit import run_audit
 from hvaudit.collect import collect
 from hvaudit.parsers import MAX_JSON_DEPTH, load_json, number
 from hvaudit.parsers.windows import parse_cim_json
-from hvaudit.privacy import filter_cmdline
+from hvaudit.privacy import filter_kernel_cmdline
 from hvaudit.redact import Redactor
 from hvaudit.report import render
 from hvaudit.sources import live, watchdog
@@ -139,7 +139,7 @@ def test_kernel_command_line_keeps_settings_and_drops_the_rest() -> None:
     line = (b"BOOT_IMAGE=/vmlinuz root=UUID=1234 ro intel_iommu=on iommu=pt kvm_intel.nested=1 "
             b"rd.luks.key=/key.bin:UUID=abcd ISCSI_INITIATOR=iqn.x ISCSI_PASSWORD=hunter2 "
             b"ds=nocloud;s=http://10.0.0.1/seed/ quiet -- init-secret=pw\n")
-    assert filter_cmdline(line) == b"ro intel_iommu=on iommu=pt kvm_intel.nested=1 quiet\n"
+    assert filter_kernel_cmdline(line) == b"ro intel_iommu=on iommu=pt kvm_intel.nested=1 quiet\n"
     read = LiveSource().read("/proc/cmdline")  # the filter runs in every source
     assert read.seen and b"BOOT_IMAGE" not in (read.data or b"") and b"root=" not in (read.data or b"")
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import ROOT, process_env
 
 #: Each of these costs milliseconds to import on a small VM (typing pulls re, which pulls enum).
 HEAVY = ("typing", "re", "enum", "argparse", "getopt", "gettext", "json", "dataclasses", "pathlib", "click",
-         "jinja2", "psutil", "cpuinfo", "subprocess", "inspect", "datetime")
+         "jinja2", "psutil", "cpuinfo", "subprocess", "inspect", "datetime", "collections")
 
 # What the interpreter's start-up loaded already (site hooks, e.g. an editable install's
 # finder) is not hvaudit's cost: only what `detect` itself imports counts.
@@ -27,7 +29,25 @@ print(" ".join(loaded) or "-", file=sys.stderr)
 """ % (HEAVY,)
 
 
+@pytest.mark.slow
 def test_detect_path_imports_nothing_heavy() -> None:
     proc = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=process_env(),
                           cwd=str(ROOT), timeout=60)
+    assert proc.stderr.strip().splitlines()[-1] == "-"
+
+
+AUDIT_PROBE = """
+import sys
+from hvaudit.cli import main
+main(["audit", "--format", "json", "--capture", sys.argv[1]])
+print(" ".join(sorted(m for m in ("click", "inspect") if m in sys.modules)) or "-", file=sys.stderr)
+"""
+
+
+@pytest.mark.slow
+def test_a_plain_audit_does_not_import_click() -> None:
+    capture = ROOT / "fixtures" / "captures" / "docker-on-kvm"
+    proc = subprocess.run([sys.executable, "-c", AUDIT_PROBE, str(capture)], capture_output=True, text=True,
+                          env=process_env(), cwd=str(ROOT), timeout=60)
+    assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == "-"

@@ -6,6 +6,8 @@ import ast
 from pathlib import Path
 from typing import Dict, List, Set
 
+import pytest
+
 from .conftest import ROOT
 
 PACKAGE = ROOT / "hvaudit"
@@ -66,6 +68,7 @@ def cycles(graph: Dict[str, Set[str]]) -> List[List[str]]:
     return found
 
 
+@pytest.mark.slow
 def test_the_import_graph_of_hvaudit_has_no_circle() -> None:
     graph = import_graph()
     # A package's __init__ that imports its own submodule (lazily, to choose one) is not a

@@ -286,6 +286,20 @@ def is_root(src: Source) -> Optional[bool]:
     return None if euid is None else euid == 0
 
 
+def msr_note(src: Source, error: Optional[str]) -> str:
+    """Why an MSR could not be read; root is never told that it needs root."""
+    if error == "ENOENT":
+        return "the msr driver is not loaded (modprobe msr) or this kernel has none"
+    if error in ("EACCES", "EPERM"):
+        if is_root(src):
+            return "denied even to root here: reading MSRs needs CAP_SYS_RAWIO (missing in containers) " \
+                   "and a kernel not in lockdown"
+        return "MSRs are readable by root with CAP_SYS_RAWIO only"
+    if error == "EIO":
+        return "the CPU (or the outer hypervisor) refused to read this MSR"
+    return "the MSR could not be read"
+
+
 def in_container(evidence: Sequence[Evidence]) -> bool:
     """The probes found this process in a container: a private PID namespace, or a
     runtime's cgroup or storage (kernel facts, not marker files)."""

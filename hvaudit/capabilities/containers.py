@@ -70,7 +70,7 @@ def namespaces(src, evidence: Sequence[Evidence]) -> Check:
             n.add("/proc/sys/user/max_%s_namespaces" % kind, value, "no namespace of this type can be created")
     missing_required = [k for k in REQUIRED_NS if k not in kinds]
     missing_recommended = [k for k in RECOMMENDED_NS if k not in kinds]
-    details = {"kinds": kinds, "limited": limited, "value": " ".join(kinds)}
+    details: Dict[str, Any] = {"kinds": kinds, "limited": limited, "value": " ".join(kinds)}
     if release and _release_tuple(release) and _release_tuple(release) < (2, 6, 26):
         return n.done("fail", "Linux %s is older than 2.6.26: too old for namespaces" % release,
                       "Upgrade the kernel", **details)
@@ -137,7 +137,7 @@ def _subids(src, n: Notes, ident: Mapping[str, Any]) -> Dict[str, Any]:
             continue
         ranges = parse_subid(value)
         out[key + "_entries"] = len(ranges)
-        out[key] = sum(r.count for r in ranges if r.owner in owners)
+        out[key] = sum(r.length for r in ranges if r.owner in owners)
         n.add(path, "%d entries; %d ids for this user" % (len(ranges), out[key]))
     helper = None
     for path in HELPERS:
@@ -634,14 +634,14 @@ def kernel_config(src, evidence: Sequence[Evidence]) -> Check:
     for label, options in (("containers: missing", lacking), ("optional: missing", optional), ("VMs: missing", vms)):
         if options:
             n.add(where, "%s CONFIG_%s" % (label, " CONFIG_".join(options)))
-    details = {"source": where, "missing": lacking, "optional_missing": optional, "vm_missing": vms,
+    details: Dict[str, Any] = {"source": where, "missing": lacking, "optional_missing": optional, "vm_missing": vms,
                "value": "%d/%d container options" % (len(required) - len(lacking), len(required))}
     if lacking:
         return n.done("warn", "The kernel lacks options containers generally need: %s" % ", ".join(
             "CONFIG_" + o for o in lacking[:8]) + (", ..." if len(lacking) > 8 else ""),
             "Use a kernel built with them (or load the modules that provide them)", **details)
     extra = []
-    if low_keys:
+    if low_keys and maxkeys is not None:
         return n.done("warn", "The build options containers need are there, but kernel.keys.root_maxkeys is only %d: "
                               "many containers will run out of keys" % maxkeys,
                       "sudo sysctl kernel.keys.root_maxkeys=1000000 kernel.keys.root_maxbytes=25000000", **details)

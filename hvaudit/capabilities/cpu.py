@@ -9,7 +9,7 @@ enabled. A feature in CPUID but not in the flags was disabled, not missing: the 
 
 from __future__ import annotations
 
-from typing import List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..model import Check, Evidence
 from . import check
@@ -27,6 +27,7 @@ from .common import (
     log_lines,
     log_note,
     machine,
+    msr_note,
     param_on,
     vendor,
 )
@@ -98,7 +99,7 @@ def firmware_state(src, n: Notes, cpu_vendor: Optional[str]) -> Optional[str]:
         value, error = src.msr(0, IA32_FEAT_CTL)
         where = "msr:0x3a (IA32_FEAT_CTL, cpu 0)"
         if value is None:
-            n.unseen(where, error, _msr_note(error))
+            n.unseen(where, error, msr_note(src, error))
             return None
         locked, outside = bool(value & FEAT_CTL_LOCKED), bool(value & FEAT_CTL_VMX_OUTSIDE_SMX)
         n.add(where, "0x%x (lock=%d, VMX inside SMX=%d, VMX outside SMX=%d)" % (
@@ -111,7 +112,7 @@ def firmware_state(src, n: Notes, cpu_vendor: Optional[str]) -> Optional[str]:
         value, error = src.msr(0, VM_CR)
         where = "msr:0xc0010114 (VM_CR, cpu 0)"
         if value is None:
-            n.unseen(where, error, _msr_note(error))
+            n.unseen(where, error, msr_note(src, error))
             return None
         n.add(where, "0x%x (LOCK=%d, SVMDIS=%d)" % (value, bool(value & VM_CR_LOCK), bool(value & VM_CR_SVMDIS)),
               "SVMDIS (bit 4) makes EFER.SVME unsettable; LOCK (bit 3) keeps it so until reset (AMD APM vol. 2)")
@@ -119,16 +120,6 @@ def firmware_state(src, n: Notes, cpu_vendor: Optional[str]) -> Optional[str]:
             return "disabled"
         return "enabled"
     return None
-
-
-def _msr_note(error: Optional[str]) -> str:
-    if error == "ENOENT":
-        return "the msr driver is not loaded (modprobe msr) or this kernel has none"
-    if error in ("EACCES", "EPERM"):
-        return "MSRs are readable by root with CAP_SYS_RAWIO only"
-    if error == "EIO":
-        return "the CPU (or the outer hypervisor) refused to read this MSR"
-    return "the MSR could not be read"
 
 
 @check
@@ -172,7 +163,7 @@ def cpu_hav(src, evidence: Sequence[Evidence]) -> Check:
     if multihit and "KVM" in multihit:
         n.add("/sys/devices/system/cpu/vulnerabilities/itlb_multihit", multihit,
               "the kernel's view of VMX: 'VMX unsupported' (no VT-x usable), 'VMX disabled' (KVM not in VMX operation)")
-    details = {"vendor": cpu_vendor, "kernel_flag": kernel_has, "cpuid_bit": raw, "guest": guest,
+    details: Dict[str, Any] = {"vendor": cpu_vendor, "kernel_flag": kernel_has, "cpuid_bit": raw, "guest": guest,
                "backend": backend, "value": name}
 
     if kernel_has:
@@ -299,7 +290,7 @@ def cpu_slat(src, evidence: Sequence[Evidence]) -> Check:
                 offers = ", ".join(found) or "no EPT"
                 return n.done("unknown", "VT-x is disabled; once enabled it offers: %s" % offers,
                               value=" ".join(found), slat="ept" in found)
-            n.unseen("msr:0x48b", error, _msr_note(error))
+            n.unseen("msr:0x48b", error, msr_note(src, error))
         n.add("/proc/cpuinfo flags", "no vmx/svm", "SLAT is part of VT-x/AMD-V")
         if raw:
             return n.done("unknown", "Hardware virtualization is disabled, so its EPT/NPT support cannot be read",
@@ -318,7 +309,7 @@ def cpu_slat(src, evidence: Sequence[Evidence]) -> Check:
     missing = [label for key, label in features if key not in present]
     n.add("/proc/cpuinfo " + line, " ".join(key for key, _ in features if key in present) or "(none of them)",
           "the VMX/SVM features the kernel found")
-    details = {"features": found, "missing": missing, "vmx_flags_line": bool(vmx_flags)}
+    details: Dict[str, Any] = {"features": found, "missing": missing, "vmx_flags_line": bool(vmx_flags)}
     if slat_flag not in present:
         return n.done("warn", "No %s: KVM falls back to shadow paging, which costs a VM exit per guest page-table "
                               "change" % slat_flag.upper(),

@@ -31,6 +31,7 @@ from .common import (
     log_lines,
     log_note,
     machine,
+    msr_note,
     param_on,
     vendor,
 )
@@ -129,7 +130,7 @@ def detect_cvm(src, n: Notes) -> Tuple[str, Optional[str]]:
             if value is not None:
                 n.add("msr:0xc0010131 (SEV_STATUS, cpu 0)", "0x%x" % value, "bit 0 SEV, 1 SEV-ES, 2 SEV-SNP active")
                 return _sev_from_msr(value), None
-            n.unseen("msr:0xc0010131", error, "SEV_STATUS needs root and the msr module")
+            n.unseen("msr:0xc0010131", error, msr_note(src, error))
             signal = _kernel_signals(src, n)
             if signal:
                 return signal, None

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..model import Check, Evidence
+from ..sources import Source
 from . import check
 from .common import (
     Notes,
@@ -33,6 +34,29 @@ IR_ENABLED = ("Enabled IRQ remapping", "Interrupt remapping enabled", "IRQ remap
 IR_DISABLED = ("IRQ remapping was enabled on", "Not enabling interrupt remapping", "x2apic is disabled",
                "Failed to enable irq remapping", "Interrupt remapping disabled")
 MAX_GROUPS_READ = 64  # group types read; the count is always complete
+#: x86 interrupt chips in /proc/interrupts: with remapping on, the kernel names them "IR-..."
+#: (arch/x86/kernel/apic: IR-IO-APIC, IR-PCI-MSI; drivers/iommu/intel/irq_remapping.c).
+REMAPPED_CHIPS = ("IR-IO-APIC", "IR-PCI-MSI", "IR-PCI-MSIX")
+PLAIN_CHIPS = ("IO-APIC", "PCI-MSI", "PCI-MSIX")
+
+
+def interrupt_remapping(src: Source, n: Notes) -> Tuple[List[str], List[str]]:
+    """(what says on, what says off): from /proc/interrupts, which never rotates, where it
+    names x86 interrupt chips; else from the kernel log's boot lines, which may be gone."""
+    read = src.read("/proc/interrupts", limit=1 << 20)
+    chips = set((read.text or "").split()) if read.seen else set()
+    remapped = sorted(chips & set(REMAPPED_CHIPS))
+    plain = sorted(chips & set(PLAIN_CHIPS))
+    if remapped or plain:
+        n.add("/proc/interrupts", ", ".join(remapped or plain),
+              "IR- chips: interrupts pass through the IOMMU's remapping table, which keeps an assigned "
+              "device from injecting arbitrary interrupts")
+        return (remapped, []) if remapped else ([], plain)
+    remap_on = log_lines(src, *IR_ENABLED)
+    remap_off = log_lines(src, *IR_DISABLED)
+    for line in (remap_on + remap_off)[:2]:
+        n.add("cmd:dmesg", line, "interrupt remapping keeps an assigned device from injecting arbitrary interrupts")
+    return remap_on, remap_off
 
 
 def _iommu_groups(src) -> Tuple[Optional[List[str]], Optional[str]]:
@@ -79,10 +103,7 @@ def iommu(src, evidence: Sequence[Evidence]) -> Check:
                                                              "iommu.strict", "amd_iommu_intr")}
     if iommu_params:
         n.add("/proc/cmdline", " ".join("%s=%s" % kv for kv in sorted(iommu_params.items())))
-    remap_on = log_lines(src, *IR_ENABLED)
-    remap_off = log_lines(src, *IR_DISABLED)
-    for line in (remap_on + remap_off)[:2]:
-        n.add("cmd:dmesg", line, "interrupt remapping keeps an assigned device from injecting arbitrary interrupts")
+    remap_on, remap_off = interrupt_remapping(src, n)
     cpu_vendor = vendor(src)
     details: Dict[str, Any] = {"tables": present_tables, "units": unit_names, "groups": len(groups or []),
                                "domain_types": types, "cmdline": iommu_params,

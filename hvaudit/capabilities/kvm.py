@@ -377,7 +377,7 @@ def kvm_nested(src, evidence: Sequence[Evidence]) -> Check:
                 if usable is False else ""
             return n.done("pass" if usable is not False else "warn",
                           "The outer hypervisor exposes %s to this guest (nested virtualization)%s%s" % (
-                              hav_flag.upper(), works, "; " + host_text if host_text else ""), **details)
+                              (hav_flag or "").upper(), works, "; " + host_text if host_text else ""), **details)
         if guest_side == "pvm":
             return n.done("warn", "No VT-x/AMD-V is exposed to this guest; KVM runs here through PVM instead, and its "
                                   "guests cannot nest", None, **details)

@@ -232,9 +232,9 @@ def hyperv_features(src: Source, evidence: Sequence[Evidence]) -> Optional[Check
             parts.append("live migration %s" % ("enabled (%s at once)" % h.get("MaximumVirtualMachineMigrations")
                                                 if migration else "disabled"))
     if vms:
-        counts = [vm.get("ProcessorCount") for vm in vms if isinstance(vm.get("ProcessorCount"), int)]
+        counts: List[int] = [vm["ProcessorCount"] for vm in vms if isinstance(vm.get("ProcessorCount"), int)]
         checkpoints = sorted({str(vm.get("CheckpointType")) for vm in vms if vm.get("CheckpointType")})
-        generations = sorted({vm.get("Generation") for vm in vms if isinstance(vm.get("Generation"), int)})
+        generations: List[int] = sorted({vm["Generation"] for vm in vms if isinstance(vm.get("Generation"), int)})
         details.update({"vms": len(vms), "max_vm_processors": max(counts) if counts else None,
                         "checkpoint_types": checkpoints, "generations": generations,
                         "documented_vp_limits": {str(g): VP_LIMITS[g] for g in generations if g in VP_LIMITS}})

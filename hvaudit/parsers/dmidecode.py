@@ -34,23 +34,23 @@ class DmiStructure(Record):
 
 def parse_dmidecode(text: str) -> List[DmiStructure]:
     structures: List[DmiStructure] = []
-    current: Optional[Dict[str, object]] = None
+    current: Optional[_Building] = None
     list_key: Optional[str] = None
     for line in text.split("\n"):
         stype = _structure_type(line)
         if stype is not None:
             if current is not None:
-                structures.append(_freeze(current))
-            current = {"type": stype, "title": None, "fields": {}, "lists": {}}
+                structures.append(current.freeze())
+            current = _Building(stype)
             list_key = None
             continue
         if current is None or not line.strip():
             continue
-        if current["title"] is None and not line.startswith("\t"):
-            current["title"] = line.strip()
+        if current.title is None and not line.startswith("\t"):
+            current.title = line.strip()
             continue
         if line.startswith("\t\t") and list_key is not None:
-            current["lists"].setdefault(list_key, []).append(line.strip())  # type: ignore[union-attr]
+            current.lists.setdefault(list_key, []).append(line.strip())
             continue
         if line.startswith("\t"):
             key, sep, value = line.strip().partition(":")
@@ -58,19 +58,27 @@ def parse_dmidecode(text: str) -> List[DmiStructure]:
                 continue
             key, value = key.strip(), value.strip()
             if value:
-                current["fields"].setdefault(key, value)  # type: ignore[union-attr]
+                current.fields.setdefault(key, value)
                 list_key = None
             else:
                 list_key = key
     if current is not None:
-        structures.append(_freeze(current))
+        structures.append(current.freeze())
     return structures
 
 
-def _freeze(raw: Dict[str, object]) -> DmiStructure:
-    lists = {k: tuple(v) for k, v in raw["lists"].items()}  # type: ignore[union-attr]
-    return DmiStructure(type=raw["type"], title=str(raw["title"] or ""), fields=dict(raw["fields"]),  # type: ignore[arg-type]
-                        lists=lists)
+class _Building:
+    """A structure while its lines are read."""
+
+    def __init__(self, stype: int) -> None:
+        self.type = stype
+        self.title: Optional[str] = None
+        self.fields: Dict[str, str] = {}
+        self.lists: Dict[str, List[str]] = {}
+
+    def freeze(self) -> DmiStructure:
+        return DmiStructure(type=self.type, title=self.title or "", fields=self.fields,
+                            lists={k: tuple(v) for k, v in self.lists.items()})
 
 
 #: dmidecode structure type and field -> the name of the same value in /sys/class/dmi/id/.

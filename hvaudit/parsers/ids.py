@@ -10,7 +10,7 @@ from . import number
 class SubIdRange(NamedTuple):
     owner: str  # a user name or a numeric uid
     start: int
-    count: int
+    length: int  # ids in the range ("count" would hide the tuple's own count())
 
 
 def parse_subid(text: str) -> List[SubIdRange]:

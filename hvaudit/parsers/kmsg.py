@@ -4,7 +4,9 @@ and which of its lines say something about virtualization."""
 from __future__ import annotations
 
 import re
-from typing import Iterable, List, Optional, Tuple
+from bisect import bisect_right
+from functools import cache
+from typing import Iterable, List, Optional, Pattern, Sequence, Tuple
 
 from . import number
 
@@ -15,14 +17,14 @@ from . import number
 #: remapping in x2apic mode", "AMD-Vi: Interrupt remapping enabled", "SEV supported: 410 ASIDs",
 #: "Memory Encryption Features active: AMD SEV SEV-ES SEV-SNP", "tdx: Guest detected",
 #: "virt/tdx: module initialized", "kvm-pvm: loaded", "KVM: vmx: using Hyper-V Enlightened VMCS".
-RELEVANT = re.compile(
+RELEVANT = (
     r"\bVMX\b|\bSVM\b|\bkvm|\bKVM|\bPVM\b|\bpvm|disabled by bios|\bDMAR|AMD-Vi|\bIOMMU|\biommu|IRQ remapping|"
     r"Interrupt remapping|\bSEV|\bSNP\b|\bSME\b|Memory Encryption|\btdx|\bTDX|\bccp\b|Hypervisor detected|"
     r"Hyper-V|\bvfio|\bVFIO|\bvhost|AppArmor|apparmor|SELinux|\bLSM\b|landlock|prot_virt|Secure Execution|"
     r"\bEL2\b|Hyp mode|\bhugepages?\b|HugeTLB")
 #: Noise that matches the pattern but says nothing about capabilities.
-NOISE = re.compile(r"kvm-clock|clocksource: kvm|kvm-guest: (?:APIC|setup|KVM setup|PV spinlocks)|"
-                   r"Booting paravirtualized kernel|Kernel command line|Command line")
+NOISE = (r"kvm-clock|clocksource: kvm|kvm-guest: (?:APIC|setup|KVM setup|PV spinlocks)|"
+         r"Booting paravirtualized kernel|Kernel command line|Command line")
 #: Every alternative of RELEVANT contains one of these, case-folded: a cheap test that skips
 #: the regex for the great majority of lines (a boot log has thousands).
 KEYWORDS = ("vmx", "svm", "kvm", "pvm", "disabled by bios", "dmar", "amd-vi", "iommu", "remapping", "sev", "snp",
@@ -48,9 +50,36 @@ def parse_kmsg_record(record: bytes) -> Optional[Tuple[int, int, str]]:
     return prio >> 3, usec, text
 
 
+def records_with_keywords(records: Sequence[bytes]) -> List[bytes]:
+    """The records that hold one of KEYWORDS, in order: the whole log is searched at once
+    (a few substring searches over one buffer), not record by record."""
+    starts = []
+    offset = 0
+    for record in records:
+        starts.append(offset)
+        offset += len(record)
+    folded = b"".join(records).lower()
+    hits = set()
+    for word in KEYWORDS:
+        needle = word.encode("ascii")
+        at = folded.find(needle)
+        while at != -1:
+            index = bisect_right(starts, at) - 1
+            hits.add(index)
+            at = folded.find(needle, starts[index + 1] if index + 1 < len(starts) else len(folded))
+    return [records[i] for i in sorted(hits)]
+
+
 def format_line(usec: int, text: str) -> str:
     """As `dmesg` prints it: "[    0.000000] text"."""
     return "[%5d.%06d] %s" % (usec // 1000000, usec % 1000000, text)
+
+
+@cache
+def patterns() -> Tuple[Pattern[str], Pattern[str]]:
+    """RELEVANT and NOISE compiled, on first use: most logs have no line that needs them,
+    and compiling the first costs milliseconds."""
+    return re.compile(RELEVANT), re.compile(NOISE)
 
 
 def relevant_lines(lines: Iterable[str]) -> List[str]:
@@ -61,7 +90,8 @@ def relevant_lines(lines: Iterable[str]) -> List[str]:
         folded = line.lower()
         if not any(word in folded for word in KEYWORDS):
             continue
-        if RELEVANT.search(line) and not NOISE.search(line):
+        relevant, noise = patterns()
+        if relevant.search(line) and not noise.search(line):
             out.append(line[:MAX_LINE])
             if len(out) >= MAX_LINES:
                 break

@@ -68,9 +68,16 @@ def load_all(system: str = "Linux") -> List[Probe]:
             and (system == "Linux" or p.id not in LINUX_ONLY_PROBES)]
 
 
-def run_probes(source: Source) -> List[Evidence]:
+#: Probes that tell what this system hosts, not what it is: they scan every process's name
+#: (/proc/*/comm), which identifying the layers (`hvaudit detect`) does not need.
+HOST_ROLE_PROBES = frozenset({"host.vm-processes"})
+
+
+def run_probes(source: Source, host_role: bool = True) -> List[Evidence]:
     evidence: List[Evidence] = []
     for p in load_all(sysname(source)):
+        if not host_role and p.id in HOST_ROLE_PROBES:
+            continue
         try:
             evidence.extend(p.function(source))
         except Exception as exc:  # a probe defect must not end the audit: it becomes evidence
@@ -101,3 +108,16 @@ def missing(probe_id: str, where: str, error: Optional[str], note: str = "") -> 
     absence is an answer, denial and damage are not."""
     if error and error not in ("ENOENT", "ENOTDIR"):
         yield Evidence(probe_id, where, raw="", error=error, note=note)
+
+
+def denied_note(src: Source, error: Optional[str], needs: str) -> str:
+    """Why a path could not be read, without telling root that it needs root: `needs` names
+    the privilege ("root", "root or PID 1's owner") for a process that lacks it; a process
+    that is root was refused by something else."""
+    if error in ("ENOENT", "ENOTMOUNTED"):
+        return "/proc is not mounted here (a chroot or an early-boot system)"
+    if error not in ("EACCES", "EPERM"):
+        return ""
+    if src.identity().get("euid") == 0:
+        return "denied even to root here: a user namespace, an LSM profile or a seccomp filter"
+    return "readable by %s only" % needs

@@ -18,13 +18,13 @@ from ..parsers.procfs import (
     parse_ns_link,
     parse_status,
 )
-from ..signatures import CONTAINER_ENV_NAMES
+from ..signatures import CONTAINER_ENV_NAMES, INIT_PROGRAMS, OCI_MASKED_FILES, RUNTIME_MOUNT_POINTS
 from ..sources import Source
-from . import ev, missing, probe
+from . import denied_note, ev, missing, probe
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Iterator, List, Mapping, Optional, Tuple
+    from typing import Iterator, List, Mapping, Optional, Set, Tuple
 
 
 #: The inode numbers of the initial namespaces, fixed since Linux 3.8 (include/linux/proc_ns.h).
@@ -35,8 +35,10 @@ INITIAL_NS_INODES: Mapping[str, int] = {
 #: How much a private namespace of each kind says about being in a container: a PID
 #: namespace is what containers are made of; systemd services also get private UTS, IPC
 #: and mount namespaces (ProtectHostname=, PrivateIPC=, PrivateTmp=) on ordinary hosts.
-NS_WEIGHT: Mapping[str, Strength] = {
-    "pid": Strength.DEFINITIVE, "user": Strength.STRONG, "cgroup": Strength.STRONG,
+#: A user namespace alone is no container (`unshare -U`, a browser's sandbox): it says
+#: "private users", as `systemd-detect-virt --private-users` does, and nothing more.
+NS_WEIGHT: Mapping[str, Optional[Strength]] = {
+    "pid": Strength.DEFINITIVE, "user": None, "cgroup": Strength.STRONG,
     "uts": Strength.WEAK, "ipc": Strength.WEAK, "time": Strength.WEAK,
 }
 
@@ -61,11 +63,13 @@ def namespaces(src: Source) -> Iterator[Evidence]:
             initial.append(kind)
         else:
             private.append(kind)
-            yield ev(pid_, path, link.text or "", "container", "*", NS_WEIGHT[kind],
-                     "not the initial %s namespace (inode 0x%X)" % (kind, INITIAL_NS_INODES[kind]))
+            weight = NS_WEIGHT[kind]
+            if weight is not None:
+                yield ev(pid_, path, link.text or "", "container", "*", weight,
+                         "not the initial %s namespace (inode 0x%X)" % (kind, INITIAL_NS_INODES[kind]))
             yield ev(pid_, path, link.text or "", "namespace", kind, Strength.DEFINITIVE,
                      "a private %s namespace" % kind)
-    if "pid" in initial and not private:
+    if "pid" in initial and not [kind for kind in private if NS_WEIGHT[kind] is not None]:
         # Same mount namespace as PID 1 too? Readable by root (or the owner of PID 1) only.
         mine, init = src.readlink("/proc/self/ns/mnt"), src.readlink("/proc/1/ns/mnt")
         same_mnt: Optional[bool] = None
@@ -76,10 +80,11 @@ def namespaces(src: Source) -> Iterator[Evidence]:
                          "a private mount namespace: a sandbox, or a service with PrivateTmp=")
         else:
             yield from missing(pid_, "/proc/1/ns/mnt", init.error or mine.error,
-                               "comparing mount namespaces with PID 1 needs root")
+                               denied_note(src, init.error or mine.error, "root or PID 1's owner"))
         yield ev(pid_, "/proc/self/ns", "initial: " + " ".join(initial), "container", "none",
                  Strength.DEFINITIVE if same_mnt else Strength.STRONG,
-                 "this process shares the machine's own namespaces, as no container does")
+                 "this process shares the machine's own namespaces, as no container does"
+                 + ("; a user namespace alone is no container" if "user" in private else ""))
     comm = src.read("/proc/2/comm", limit=256)
     if comm.seen:
         name = (comm.text or "").strip()
@@ -145,7 +150,7 @@ def cgroup(src: Source) -> Iterator[Evidence]:
     if not read.seen:
         yield from missing(pid_, "/proc/self/cgroup", read.error)
         return
-    reported = set()
+    reported: Set[Tuple[str, str]] = set()
     for line in parse_cgroup(read.text or ""):
         for token, with_id, facet, value in CGROUP_TOKENS:
             if (facet, value) not in reported and has_token(line.path, token, with_id):
@@ -155,31 +160,57 @@ def cgroup(src: Source) -> Iterator[Evidence]:
 
 
 #: Where container storage lives on the host, as the root mount's overlay options or the
-#: source of /etc/hostname and friends show it: (substrings, facet, value, what).
+#: source of /etc/hostname and friends show it: (substrings, facet, value, what). A value
+#: of "containers-storage" is a trace that Podman or CRI-O made the container.
 STORAGE_PATHS: Tuple[Tuple[Tuple[str, ...], str, str, str], ...] = (
-    (("/var/lib/docker/",), "container", "docker", "Docker's storage"),
-    (("/containers/storage/",), "container", "*", "containers/storage, used by Podman and CRI-O"),
+    (("/var/lib/docker/", "/docker/overlay2/"), "container", "docker", "Docker's storage"),
+    (("/containers/storage/", "/overlay-containers/"), "trace", "containers-storage",
+     "containers/storage, used by Podman and CRI-O"),
     (("/var/lib/containerd/", "/run/containerd/", "/k3s/agent/containerd/"), "container", "containerd",
      "containerd's storage"),
     (("/var/lib/kubelet/pods/",), "orchestrator", "kubernetes", "the kubelet's pod folders"),
     (("/var/lib/lxc/", "/var/lib/lxd/", "/var/lib/incus/"), "container", "lxc", "LXC/LXD storage"),
 )
+#: The files every engine writes per container and bind-mounts into it.
+ENGINE_FILES = frozenset({"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"})
+
+
+def docker_container_file(root: str) -> bool:
+    """Docker keeps a container's hostname, hosts and resolv.conf in containers/<64-hex id>/
+    of its data root (/var/lib/docker, or a rootless user's ~/.local/share/docker)."""
+    parts = root.split("/")
+    return len(parts) >= 3 and parts[-3] == "containers" and len(parts[-2]) == 64 \
+        and set(parts[-2]) <= HEX_DIGITS
+
+
+def storage_claims(text: str) -> Iterator[Tuple[str, str, str]]:
+    for parts, facet, value, what in STORAGE_PATHS:
+        if any(part in text for part in parts):
+            yield facet, value, what
 
 
 @probe("container.mounts")
 def mounts(src: Source) -> Iterator[Evidence]:
     """/proc/self/mountinfo: what the root file system is (overlay from a runtime's storage,
-    Kata's shared virtio-fs, WSL 1's lxfs/wslfs), where /etc/hostname comes from, lxcfs."""
+    Kata's shared virtio-fs, WSL 1's lxfs/wslfs), where /etc/hostname comes from, lxcfs,
+    the mounts runtimes make (/run/.containerenv, /dev/lxc/, /run/host) and the files an
+    OCI runtime masks: the runtimes' own traces, which corroborate their markers."""
     pid_ = "container.mounts"
     read = src.read("/proc/self/mountinfo", limit=4 << 20)
     if not read.seen:
         yield from missing(pid_, "/proc/self/mountinfo", read.error)
         return
     where = "/proc/self/mountinfo"
-    reported = set()
-    for m in parse_mountinfo(read.text or ""):
+    table = parse_mountinfo(read.text or "")
+    # Recorded so that the classifier knows the traces were looked for: a marker with no
+    # trace here is uncorroborated, while one whose traces could not be read is untested.
+    yield ev(pid_, where, "%d mounts" % len(table), "traces", "mountinfo", Strength.DEFINITIVE,
+             "the mount table, where runtimes leave their traces")
+    reported: Set[object] = set()
+    masked = []
+    for m in table:
         if m.mount_point == "/":
-            raw = "/ %s %s %s" % (m.fstype, m.source, m.super_options)
+            raw = "/ %s %s %s %s" % (m.root, m.fstype, m.source, m.super_options)
             if m.fstype in ("virtiofs", "9p") and "kataShared" in (m.source, m.root):
                 yield ev(pid_, where, raw, "sandbox", "kata", Strength.STRONG,
                          "Kata Containers share the container's root into its VM as 'kataShared'")
@@ -187,46 +218,57 @@ def mounts(src: Source) -> Iterator[Evidence]:
             elif m.fstype in ("lxfs", "wslfs"):
                 yield ev(pid_, where, raw, "container", "wsl1", Strength.STRONG,
                          "lxfs/wslfs is the root file system of WSL 1 (systemd #25298)")
-            elif m.fstype == "overlay":
-                matched = False
-                for parts, facet, value, what in STORAGE_PATHS:
-                    if any(part in m.super_options for part in parts):
-                        matched = True
-                        yield ev(pid_, where, raw, facet, value, Strength.STRONG, "the root is an overlay from " + what)
-                if not matched:
+            else:
+                found = list(storage_claims(m.super_options if m.fstype == "overlay" else m.root))
+                for facet, value, what in found:
+                    yield ev(pid_, where, raw, facet, value, Strength.STRONG, "the root comes from " + what)
+                if found and not any(facet == "container" for facet, _, _ in found):
+                    yield ev(pid_, where, raw, "container", "*", Strength.STRONG, "the root comes from " + found[0][2])
+                if not found and m.fstype == "overlay":
                     yield ev(pid_, where, raw, "container", "*", Strength.HINT,
                              "an overlay root; live systems use one too, so alone it proves nothing")
-        elif m.mount_point in ("/etc/hostname", "/etc/hosts", "/etc/resolv.conf"):
-            for parts, facet, value, what in STORAGE_PATHS:
-                if (facet, value) not in reported and any(part in m.root for part in parts):
+        elif m.mount_point in ENGINE_FILES:
+            claims = list(storage_claims(m.root))
+            if docker_container_file(m.root):
+                claims.append(("container", "docker", "Docker's containers/<id>/ folder"))
+            for facet, value, what in claims:
+                if (facet, value) not in reported:
                     reported.add((facet, value))
                     yield ev(pid_, where, "%s from %s" % (m.mount_point, m.root), facet, value, Strength.STRONG,
                              "the runtime bind-mounts %s from %s" % (m.mount_point, what))
-        elif m.fstype == "fuse.lxcfs" and "lxcfs" not in reported:
-            reported.add("lxcfs")
+        elif m.fstype == "fuse.lxcfs" and ("container", "lxcfs") not in reported:
+            reported.add(("container", "lxcfs"))
             yield ev(pid_, where, "%s %s" % (m.mount_point, m.fstype), "container", "lxc", Strength.WEAK,
                      "lxcfs virtualises /proc files for LXC/LXD containers (other runtimes can use it)")
+        elif m.mount_point in OCI_MASKED_FILES and m.root in ("/null", "/dev/null"):
+            masked.append(m.mount_point)
+        for point, prefix, facet, value, what in RUNTIME_MOUNT_POINTS:
+            hit = m.mount_point.startswith(point) if prefix else m.mount_point == point
+            if hit and point not in reported:
+                reported.add(point)
+                yield ev(pid_, where, "%s %s from %s" % (m.mount_point, m.fstype, m.root), facet, value,
+                         Strength.STRONG, what)
+    if masked:
+        yield ev(pid_, where, "masked with /dev/null: " + " ".join(sorted(masked)), "container", "oci",
+                 Strength.WEAK, "an OCI runtime (runc, crun) masks these files; other sandboxes mask some too")
+
+
+#: PID 1's environment needs root (or PID 1's owner); this process's is inherited.
+ENVIRONMENTS: Tuple[Tuple[str, Strength], ...] = (("/proc/1/environ", Strength.STRONG),
+                                                  ("/proc/self/environ", Strength.WEAK))
 
 
 @probe("container.environ")
 def environ(src: Source) -> Iterator[Evidence]:
-    """The `container=` variable that runtimes give PID 1 (systemd's Container Interface),
-    and the variables of WSL, Kubernetes, Apptainer and Flatpak. PID 1's environment needs
-    root; this process's own is inherited and so weaker."""
+    """The variables that WSL, Kubernetes, Apptainer and Flatpak set as they start a
+    process (`container=` is a marker: see container.markers)."""
     pid_ = "container.environ"
-    for path, base in (("/proc/1/environ", Strength.STRONG), ("/proc/self/environ", Strength.WEAK)):
+    for path, base in ENVIRONMENTS:
         read = src.read(path, limit=1 << 20)
         if not read.seen:
-            yield from missing(pid_, path, read.error, "PID 1's environment is readable by root only")
+            yield from missing(pid_, path, read.error, denied_note(src, read.error, "root or PID 1's owner"))
             continue
         env = parse_environ(read.data or b"")
-        value = env.get("container")
-        if value is not None:
-            tech = CONTAINER_ENV_NAMES.get(value, "*") if value else "none"
-            # "oci" is written into images (UBI's ENV container oci): it names no runtime.
-            strength = Strength.WEAK if value == "oci" else base
-            yield ev(pid_, path, "container=" + value, "container", tech, strength,
-                     "the runtime's name in the environment (systemd Container Interface)")
         if "KUBERNETES_SERVICE_HOST" in env:
             yield ev(pid_, path, "KUBERNETES_SERVICE_HOST", "orchestrator", "kubernetes", base,
                      "the kubelet injects the API service address into every pod")
@@ -243,6 +285,14 @@ def environ(src: Source) -> Iterator[Evidence]:
         if "FLATPAK_ID" in env:
             yield ev(pid_, path, "FLATPAK_ID=" + env["FLATPAK_ID"], "container", "flatpak", Strength.STRONG,
                      "set by flatpak run")
+
+
+def runtime_word(value: str) -> str:
+    """A `container=` value that systemd does not know names the runtime in its own word
+    (firejail sets container=firejail); kept when it reads as a name, else unidentified."""
+    name = value.strip().lower()
+    ok = 0 < len(name) <= 32 and name.isascii() and all(c.isalnum() or c in "._+-" for c in name)
+    return name if ok and name not in ("*", "none") else "*"
 
 
 #: Marker files: (path, kind of test, facet, value, note). All are claims (WEAK): images
@@ -265,10 +315,29 @@ MARKERS: Tuple[Tuple[str, str, str, str, str], ...] = (
 
 @probe("container.markers")
 def markers(src: Source) -> Iterator[Evidence]:
-    """Files runtimes leave: /.dockerenv, /run/.containerenv, /run/systemd/container,
-    /run/host/container-manager, Apptainer's and Flatpak's, WSL's, Kubernetes' service
-    account folder (listed, never read). Claims, to be weighed against kernel facts."""
+    """What runtimes say they are: `container=` in PID 1's and this process's environment
+    (systemd's Container Interface), /.dockerenv, /run/.containerenv, /run/systemd/container,
+    /run/host/container-manager, Apptainer's and Flatpak's files, WSL's, Kubernetes' service
+    account folder (listed, never read). Claims, which the runtime's traces must corroborate."""
     pid_ = "container.markers"
+    for path, base in ENVIRONMENTS:
+        read = src.read(path, limit=1 << 20)
+        if not read.seen:
+            continue  # container.environ reports it unseen
+        value = parse_environ(read.data or b"").get("container")
+        if value is None:
+            continue
+        if not value:
+            yield ev(pid_, path, "container=", "container", "none", base,
+                     "an empty `container=` says: no container (systemd Container Interface)")
+        elif value in CONTAINER_ENV_NAMES:
+            # "oci" is written into images (UBI's ENV container oci): it names no runtime.
+            yield ev(pid_, path, "container=" + value, "container", CONTAINER_ENV_NAMES[value],
+                     Strength.WEAK if value == "oci" else base,
+                     "a runtime's name in the environment (systemd Container Interface); images can carry it")
+        else:
+            yield ev(pid_, path, "container=" + value, "container", runtime_word(value), Strength.STRONG,
+                     "a name systemd does not know: the runtime's own word, which no image inherits by accident")
     for path, kind, facet, value, note in MARKERS:
         if kind == "dir":
             listing = src.listdir(path)
@@ -292,6 +361,29 @@ def markers(src: Source) -> Iterator[Evidence]:
     lxd = src.device("/dev/lxd/sock")
     if lxd.seen:
         yield ev(pid_, "/dev/lxd/sock", "present", "container", "lxc", Strength.WEAK, "LXD's guest API socket")
+
+
+@probe("container.init")
+def init(src: Source) -> Iterator[Evidence]:
+    """PID 1's program, from /proc/1/cmdline (readable by anyone): in a sandbox's own PID
+    namespace it is the sandbox (bwrap, firejail, LXC's init.lxc, docker-init); and
+    /dev/.lxc-boot-id, which LXC writes into every container it starts."""
+    pid_ = "container.init"
+    cmdline = src.read("/proc/1/cmdline", limit=4096)
+    if cmdline.seen:
+        program = (cmdline.data or b"").split(b"\0", 1)[0].decode("utf-8", "replace")
+        runtime = INIT_PROGRAMS.get(program.rsplit("/", 1)[-1])
+        if runtime:
+            yield ev(pid_, "/proc/1/cmdline", program, "container", runtime, Strength.STRONG,
+                     "PID 1 is the program that starts this runtime's containers or sandboxes")
+    else:
+        yield from missing(pid_, "/proc/1/cmdline", cmdline.error)
+    boot_id = src.read("/dev/.lxc-boot-id", limit=256)
+    if boot_id.seen:
+        yield ev(pid_, "/dev/.lxc-boot-id", (boot_id.text or "").strip(), "container", "lxc", Strength.STRONG,
+                 "LXC writes the container's boot id here as it starts it")
+    else:
+        yield from missing(pid_, "/dev/.lxc-boot-id", boot_id.error)
 
 
 #: gVisor's Sentry presents a fixed kernel version (pkg/sentry/fs/proc and its successors).
@@ -354,11 +446,23 @@ def kernel_interfaces(src: Source) -> Iterator[Evidence]:
 @probe("container.chroot")
 def chroot(src: Source) -> Iterator[Evidence]:
     """Whether this process's root is PID 1's root (as `systemd-detect-virt --chroot`
-    checks): needs access to /proc/1/root, so root only."""
+    checks): needs access to /proc/1/root (root, or PID 1's owner) and a mounted /proc.
+    Without /proc the answer is unknown, never "no": a chroot is where /proc is missing."""
     pid_ = "container.chroot"
     mine, init = src.stat("/"), src.stat("/proc/1/root")
     if not (mine.seen and init.seen):
-        yield from missing(pid_, "/proc/1/root", init.error or mine.error, "needs root")
+        error = init.error or mine.error or "EIO"
+        yield Evidence(pid_, "/proc/1/root", raw="", error=error,
+                       note=denied_note(src, error, "root or PID 1's owner") or "PID 1's root could not be compared")
+        # The kernel lists only the mounts reachable from this process's root (proc(5),
+        # mountinfo: paths are relative to the root): a root that is a mere folder of a
+        # file system, as a chroot's is, has no mount at "/". A chroot into a mount point
+        # (or a container's pivot_root) has one, and stays unknown.
+        read = src.read("/proc/self/mountinfo", limit=4 << 20)
+        table = parse_mountinfo(read.text or "") if read.seen else []
+        if table and not any(m.mount_point == "/" for m in table):
+            yield ev(pid_, "/proc/self/mountinfo", "no mount at /, %d others" % len(table), "chroot", "chroot",
+                     Strength.STRONG, "this root is a folder inside a file system, not a mount: a chroot")
         return
     same = (mine.dev, mine.ino) == (init.dev, init.ino)
     yield ev(pid_, "/proc/1/root", "/ is %s:%s, PID 1's root is %s:%s" % (mine.dev, mine.ino, init.dev, init.ino),

@@ -11,7 +11,7 @@ from ..parsers.acpi import fadt_hypervisor_vendor, parse_header
 from ..parsers.dmidecode import DmiStructure, dmi_fields, parse_dmidecode, smbios_raw_vm_bit, vm_bit
 from ..signatures import ACPI_OEM_IDS, FADT_HYPERVISOR_VENDORS, dmi_claims
 from ..sources import Source
-from . import ev, missing, probe
+from . import denied_note, ev, missing, probe
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def dmi_identity(src: Source) -> Iterator[Evidence]:
     if raw.seen and raw.data is not None:
         bit = smbios_raw_vm_bit(raw.data)
     else:
-        yield from missing(pid, SMBIOS_TYPE0, raw.error, "the SMBIOS VM bit is readable by root only")
+        yield from missing(pid, SMBIOS_TYPE0, raw.error, denied_note(src, raw.error, "root"))
         if structures is None and not fields:
             structures = []
         if structures:
@@ -121,7 +121,7 @@ def acpi_tables(src: Source) -> Iterator[Evidence]:
         path = "%s/%s" % (ACPI_DIR, table)
         read = src.read(path, limit=512, partial=True)
         if not read.seen or read.data is None:
-            yield from missing(pid, path, read.error, "ACPI tables are readable by root only")
+            yield from missing(pid, path, read.error, denied_note(src, read.error, "root"))
             continue
         header = parse_header(read.data)
         if header is None:

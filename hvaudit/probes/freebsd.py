@@ -96,9 +96,9 @@ def vm_guest(src: Source) -> Iterator[Evidence]:
             where = DMESG_BOOT + " Hypervisor: Origin"
     if vendor:
         known = {k.strip(): v for k, v in CPUID_SIGNATURES.items()}
-        tech = known.get(vendor)
-        if tech:
-            yield ev(pid, where, vendor, "vm", tech, Strength.DEFINITIVE,
+        signed = known.get(vendor)
+        if signed:
+            yield ev(pid, where, vendor, "vm", signed, Strength.DEFINITIVE,
                      "the hypervisor's CPUID signature (leaf 0x40000000) as the kernel read it")
         else:
             yield ev(pid, where, vendor, "vm", "*", Strength.STRONG,

@@ -61,11 +61,16 @@ def xen_interfaces(src: Source) -> Iterator[Evidence]:
             else:
                 yield ev(pid, "/proc/xen/capabilities", caps.strip() or "(empty)", "role", "guest", Strength.STRONG,
                          "no control_d: an unprivileged domain (domU)")
-    bus = src.listdir("/sys/bus/xen")
-    if bus.seen:
+    # Every kernel built with Xen support registers the bus, on any machine: only what is
+    # on it says anything. Front-end drivers (xen-blkfront, xen-netfront) register only in
+    # a Xen domain (their init returns -ENODEV elsewhere), and devices only where Xen's
+    # back-ends offer them.
+    on_bus = [(path, listing.names) for path, listing in
+              ((p, src.listdir(p)) for p in ("/sys/bus/xen/devices", "/sys/bus/xen/drivers")) if listing.names]
+    if on_bus:
         backend = src.listdir("/sys/bus/xen-backend")
-        yield ev(pid, "/sys/bus/xen", " ".join(bus.names or ()), "vm", "xen", Strength.STRONG,
-                 "the xen bus is registered by Xen front-end drivers")
+        yield ev(pid, on_bus[0][0], " ".join(on_bus[0][1] or ()), "vm", "xen", Strength.STRONG,
+                 "front-end drivers or devices on the xen bus, which exist only in a Xen domain")
         if not backend.seen and not proc_xen.seen:
             yield ev(pid, "/sys/bus/xen-backend", "absent", "xen_mode", "hvm", Strength.HINT,
                      "front-end drivers without xenfs or back-ends: PV drivers in an HVM guest")

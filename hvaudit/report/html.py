@@ -25,6 +25,17 @@ TEMPLATES = next((p for p in (_PACKAGE / "templates", _PACKAGE.parent / "templat
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
 
+#: The template compiled to Python by jinja2 (`python -m hvaudit.report.html` writes it), so
+#: that a report does not compile it again on every run; used while it matches the
+#: template and the installed jinja2, which a test keeps so.
+COMPILED = Path(__file__).with_name("html_template.py")
+COMPILED_HEADER = ('''"""report.html.j2 compiled by jinja2 %s (`python -m hvaudit.report.html`); do not edit."""
+# mypy: ignore-errors
+# ruff: noqa
+TEMPLATE_SHA256 = %r
+JINJA2_VERSION = %r
+''')
+
 _environment: Optional[Any] = None
 
 
@@ -40,14 +51,45 @@ def environment() -> Any:
     return _environment
 
 
+def template_source() -> str:
+    return (TEMPLATES / TEMPLATE).read_text(encoding="utf-8")
+
+
+def compiled_source() -> str:
+    """What html_template.py holds: the template as this jinja2 compiles it."""
+    import jinja2
+
+    source = template_source()
+    code = environment().compile(source, TEMPLATE, TEMPLATE, raw=True, defer_init=True)
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
+    return COMPILED_HEADER % (jinja2.__version__, digest, jinja2.__version__) + code + "\n"
+
+
+def template() -> Any:
+    """The report template: the shipped compiled module when it was made from this template
+    by this jinja2, else compiled now (in memory: nothing is written)."""
+    import jinja2
+
+    env = environment()
+    from . import html_template as compiled
+
+    digest = hashlib.sha256(template_source().encode("utf-8")).hexdigest()
+    if digest == compiled.TEMPLATE_SHA256 and jinja2.__version__ == compiled.JINJA2_VERSION:
+        return env.template_class.from_module_dict(env, vars(compiled), env.make_globals(None))
+    return env.get_template(TEMPLATE)
+
+
 def render(report: Report, lang: str = "en", color: bool = False) -> str:
     import markupsafe
 
-    env = environment()
     css = (TEMPLATES / STYLESHEET).read_text(encoding="utf-8")
     if "</" in css:
         raise ValueError("%s must not contain '</'" % STYLESHEET)
     digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
     view = build(report, lang)
-    return env.get_template(TEMPLATE).render(v=view, t=view.t, css=markupsafe.Markup(css),
-                                             css_hash="sha256-" + digest)
+    return template().render(v=view, t=view.t, css=markupsafe.Markup(css), css_hash="sha256-" + digest)
+
+
+if __name__ == "__main__":
+    COMPILED.write_text(compiled_source(), encoding="utf-8")
+    print("wrote %s" % COMPILED)

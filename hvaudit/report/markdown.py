@@ -14,7 +14,7 @@ code span (escapes do not stop the e-mail match; code spans are never linked).
 from __future__ import annotations
 
 import re
-from typing import Iterable, List, Sequence
+from typing import Iterable, List, Sequence, Tuple
 
 from ..model import Report
 from . import view as v
@@ -109,7 +109,7 @@ def render(report: Report, lang: str = "en", color: bool = False) -> str:
     out.append("")
 
     out += ["## %s" % text(t("layers-from-hardware")), "", "*%s*" % text(t("stack-caption")), ""]
-    rows = []
+    rows: List[Tuple[str, ...]] = []
     for i, tier in enumerate(view.tiers):
         facts = "; ".join("%s: %s" % (text(k), text(val)) for k, val in tier.facts)
         name = "**%s**" % text(tier.name) + (" ← *%s*" % text(t("this-system")) if tier.here else "")

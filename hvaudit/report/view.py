@@ -19,11 +19,12 @@ text, never markup.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .. import knowledge as kb
 from ..model import Check, Evidence, Finding, Layer, Report
 from ..plaintext import shown as plain_shown
+from ..records import Record
 
 #: Finding severities and check statuses, most serious first (the order they are listed in).
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -49,6 +50,8 @@ FACTS = (
     ("user_ids", "fact.user-ids"),
     ("wsl_version", "fact.wsl-version"),
     ("systemd_id", "fact.systemd-id"),
+    ("decided_by", "fact.decided-by"),
+    ("decision", "fact.decision"),
 )
 
 #: Note sections about one product, cited besides an explanation's own when the finding's
@@ -62,7 +65,7 @@ TECH_FINDINGS = ("vm.detected", "vm.hypervisor-type", "vm.xen-control-domain", "
 
 #: Layer details that are identifiers (the same in every language), for a compact line.
 CODES = ("systemd_id", "hypervisor_type", "mode", "product", "cloud", "xen_mode", "role", "paravirtual_devices",
-         "runtime", "orchestrator", "sandbox", "firmware_identity")
+         "runtime", "orchestrator", "sandbox", "firmware_identity", "decided_by")
 
 #: Details that hvaudit writes in English only (signatures.py): shown in English reports.
 ENGLISH_ONLY = ("hypervisor_type_reason",)
@@ -78,6 +81,8 @@ TOKENS = {
     "control-domain": "control-domain",
     "mapped": "user-ids.mapped",
     "none": "token.none",
+    **{rule: "decision." + rule for rule in ("sole-claim", "by-strength", "by-interface", "by-kind", "by-count",
+                                            "unresolved")},
 }
 
 
@@ -96,7 +101,7 @@ def shown(value: object) -> str:
     return plain_shown(str(value), limit=None, replace=REPORT_BREAKS)
 
 
-class CorrectionView(NamedTuple):
+class CorrectionView(Record):
     kind: str  # error, dated, caveat
     kind_label: str
     claim: str
@@ -104,7 +109,7 @@ class CorrectionView(NamedTuple):
     source: str
 
 
-class SectionView(NamedTuple):
+class SectionView(Record):
     """One cited section of the notes: its quote (in the notes' language) and corrections."""
 
     key: str
@@ -113,7 +118,7 @@ class SectionView(NamedTuple):
     corrections: Tuple[CorrectionView, ...]
 
 
-class EvidenceView(NamedTuple):
+class EvidenceView(Record):
     probe: str
     where: str
     raw: str
@@ -125,7 +130,7 @@ class EvidenceView(NamedTuple):
     error_label: str
 
 
-class ItemView(NamedTuple):
+class ItemView(Record):
     """A finding or a capability check, explained against the notes."""
 
     id: str
@@ -140,7 +145,7 @@ class ItemView(NamedTuple):
     remedy: str = ""
 
 
-class Tier(NamedTuple):
+class Tier(Record):
     """One tier of the stack, from the hardware up."""
 
     role: str  # hardware, hypervisor, host-system, guest-system, control-domain, sandbox, container, chroot
@@ -155,7 +160,7 @@ class Tier(NamedTuple):
     codes: str = ""  # the layer's identifiers, "systemd_id=kvm, mode=hardware-assisted", for the terminal
 
 
-class View(NamedTuple):
+class View(Record):
     lang: str
     t: Callable[[str], str]  # label lookup in the report's language
     verdict: str

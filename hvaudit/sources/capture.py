@@ -24,8 +24,9 @@ from . import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from os import PathLike
     from pathlib import Path
-    from typing import Any, Dict, List, Mapping, Optional, Protocol, Set, Tuple
+    from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Set, Tuple, Union
 
     from ..model import Report
     from . import Registers
@@ -58,6 +59,14 @@ CAPTURE_JSON_LIMIT = 16 << 20
 #: No file hvaudit writes into a capture is larger (probes read 4 MiB at most): a larger
 #: one was not made by `collect`, and is not even looked at.
 CAPTURE_FILE_LIMIT = 16 << 20
+#: How every file and folder of a capture is opened: never following a link, never blocking.
+READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+#: openat2(2) (Linux 5.6): its number (the same on every architecture) and RESOLVE_BENEATH |
+#: RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS (include/uapi/linux/openat2.h).
+SYS_OPENAT2 = 437
+RESOLVE_NO_LINKS_BENEATH = 0x08 | 0x04 | 0x02
+#: Folders of a capture kept open while it is read (a PCI device's folder, its parents).
+FOLDERS_KEPT = 32
 #: Names read from one folder at most; a capture's folders hold a few hundred.
 LISTING_LIMIT = 8192
 #: Length of an error text kept from capture.json ("EACCES", or "EPERM: why").
@@ -100,10 +109,13 @@ class CaptureSource(Source):
 
     kind = "capture"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Union[str, PathLike[str]]) -> None:
         from pathlib import Path
 
         self.path = Path(path)
+        self._base_fd: Optional[int] = None
+        self._beneath = open_beneath()
+        self._folders: Dict[Tuple[str, ...], int] = {}  # in order of use, the latest last
         self.damage: List[str] = []
         self._noted: Set[str] = set()
         try:
@@ -280,29 +292,63 @@ class CaptureSource(Source):
     # -- root/ ----------------------------------------------------------------------------
     def _open(self, path: str, directory: bool, top: str = "root") -> int:
         """Open <capture>/<top>/<path> without following any link beneath the capture folder;
-        raises OSError (ELOOP for a link, noted as damage)."""
+        raises OSError (ELOOP for a link, noted as damage). The caller closes what it gets."""
         parts = [p for p in path.split("/") if p]
-        if not path.startswith("/") or any(p in (".", "..") for p in parts) or "\0" in path:
+        if not path.startswith("/") or "." in parts or ".." in parts or "\0" in path:
             raise OSError(errno.EINVAL, "not an absolute, normal path")
-        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
-        fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_DIRECTORY)
-        try:
-            names = [top] + parts
-            for i, part in enumerate(names):
-                last = i == len(names) - 1
-                try:
-                    next_fd = os.open(part, flags | (os.O_DIRECTORY if (directory or not last) else 0), dir_fd=fd)
-                except OSError as exc:
-                    if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK) and self._is_link(part, fd):
-                        self._note("%s is a symbolic link; not followed" % shown("/".join(names[:i + 1])))
-                        raise OSError(errno.ELOOP, "a symbolic link in the capture") from None
+        names = (top,) + tuple(parts)
+        kind = os.O_DIRECTORY if directory else 0
+        if self._beneath is not None:
+            try:
+                return self._beneath(self._folder(()), os.fsencode("/".join(names)), READ_FLAGS | kind)
+            except OSError as exc:
+                if exc.errno in (errno.ENOSYS, errno.EPERM, errno.EINVAL):  # no openat2 here (or seccomp)
+                    self._beneath = None
+                elif exc.errno not in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
                     raise
-                os.close(fd)
-                fd = next_fd
+                # Perhaps a link on the way: the walk below tells, and notes which.
+        return self._open_at(self._folder(names[:-1]), names, kind)
+
+    def _folder(self, names: Tuple[str, ...]) -> int:
+        """A descriptor of the folder <capture>/<names...>, opened component by component
+        without following links, and kept (at most FOLDERS_KEPT, least recently used closed
+        first) so that reading many files of one folder does not walk the path again."""
+        if not names:
+            if self._base_fd is None:
+                self._base_fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_DIRECTORY)
+            return self._base_fd
+        fd = self._folders.pop(names, None)
+        if fd is not None:
+            self._folders[names] = fd
             return fd
-        except BaseException:
-            os.close(fd)
+        fd = self._open_at(self._folder(names[:-1]), names, os.O_DIRECTORY)
+        self._folders[names] = fd
+        if len(self._folders) > FOLDERS_KEPT:
+            os.close(self._folders.pop(next(iter(self._folders))))
+        return fd
+
+    def _open_at(self, parent: int, names: Tuple[str, ...], kind: int) -> int:
+        """Open the last of `names` beneath `parent`, never following a link."""
+        try:
+            return os.open(names[-1], READ_FLAGS | kind, dir_fd=parent)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK) and self._is_link(names[-1], parent):
+                self._note("%s is a symbolic link; not followed" % shown("/".join(names)))
+                raise OSError(errno.ELOOP, "a symbolic link in the capture") from None
             raise
+
+    def close(self) -> None:
+        """Close the folders kept open (also done when the source is dropped)."""
+        folders, self._folders = self._folders, {}
+        for fd in folders.values():
+            os.close(fd)
+        if self._base_fd is not None:
+            os.close(self._base_fd)
+            self._base_fd = None
+
+    def __del__(self) -> None:
+        if getattr(self, "_folders", None) is not None:
+            self.close()
 
     @staticmethod
     def _is_link(name: str, dir_fd: int) -> bool:
@@ -335,8 +381,17 @@ class CaptureSource(Source):
                 self._note("%s is %d bytes, larger than any file hvaudit captures; not read"
                            % (shown(name), info.st_size))
                 return Read(where, error="EFBIG")
-            with os.fdopen(fd, "rb", closefd=False) as f:
-                data = f.read(limit + 1)
+            chunks = []
+            size = 0
+            while size <= limit:
+                chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if size == info.st_size:  # the whole file (a capture is not written while read)
+                    break
+            data = b"".join(chunks)
         except OSError as exc:
             return Read(where, error=errname(exc))
         finally:
@@ -353,7 +408,10 @@ class CaptureSource(Source):
         if path in self._unread:
             return Read(path, error="ENOTCAPTURED")
         read = self._read_file(path, limit, partial)
-        return read._replace(data=filter_read(path, read.data)) if read.data is not None else read
+        if read.data is None:
+            return read
+        kept = filter_read(path, read.data)
+        return read if kept is read.data else read._replace(data=kept)
 
     def listdir(self, path: str) -> Listing:
         if path in self._errors and self._errors[path] != "EISDIR":  # EISDIR: what reading it gave
@@ -466,6 +524,40 @@ class CaptureSource(Source):
             "path": shown(self.path, 4096),
             "redacted": self._doc.get("redacted") is True,
         }
+
+
+def open_beneath() -> Optional[Callable[[int, bytes, int], int]]:
+    """openat2(2) with RESOLVE_NO_SYMLINKS and RESOLVE_BENEATH, where the kernel has it: the
+    whole path opened in one call, the kernel refusing any link on the way (ELOOP) and any
+    way out of the folder. None elsewhere (other systems; ENOSYS is met on first use)."""
+    if not hasattr(os, "uname") or os.uname().sysname != "Linux":
+        return None
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        syscall = libc.syscall
+    except (OSError, AttributeError, ImportError):
+        return None
+    syscall.restype = ctypes.c_long
+    syscall.argtypes = (ctypes.c_long, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_size_t)
+
+    class OpenHow(ctypes.Structure):
+        _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]
+
+    hows: Dict[int, Any] = {}
+
+    def open_beneath(dir_fd: int, path: bytes, flags: int) -> int:
+        how = hows.get(flags)
+        if how is None:
+            how = hows[flags] = OpenHow(flags, 0, RESOLVE_NO_LINKS_BENEATH)
+        fd = syscall(SYS_OPENAT2, dir_fd, path, ctypes.addressof(how), ctypes.sizeof(how))
+        if fd < 0:
+            number = ctypes.get_errno()
+            raise OSError(number, os.strerror(number))
+        return int(fd)
+
+    return open_beneath
 
 
 # -- writing ----------------------------------------------------------------------------

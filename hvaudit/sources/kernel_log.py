@@ -11,6 +11,10 @@ from ..errors import errname
 from ..model import Read
 from . import DEFAULT_LIMIT
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List
+
 #: The kernel log is read for at most this long and this many bytes (it is a ring buffer
 #: of a few hundred KiB to a few MiB).
 KMSG_TIMEOUT = 2.0
@@ -20,18 +24,19 @@ KMSG_LIMIT = 16 << 20
 def read_kmsg(where: str) -> Read:
     """The kernel's messages from /dev/kmsg (as `dmesg -k` prints them), keeping only the
     lines that concern virtualization. Reading needs CAP_SYSLOG when kernel.dmesg_restrict=1
-    (EPERM otherwise); the ring buffer may have lost its oldest lines on a long-running host."""
-    from ..parsers.kmsg import format_line, parse_kmsg_record, relevant_lines
+    (EPERM otherwise); the ring buffer may have lost its oldest lines on a long-running host.
+    The device gives one record per read; a record is parsed only when it holds a keyword."""
+    from ..parsers.kmsg import format_line, parse_kmsg_record, records_with_keywords, relevant_lines
 
     try:
         fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         return Read(where, error=errname(exc))
-    lines = []
+    records: List[bytes] = []
     total = 0
     deadline = time.monotonic() + KMSG_TIMEOUT
     try:
-        while total < KMSG_LIMIT and time.monotonic() < deadline:
+        while total < KMSG_LIMIT:
             try:
                 record = os.read(fd, 8192)
             except BlockingIOError:
@@ -39,17 +44,22 @@ def read_kmsg(where: str) -> Read:
             except OSError as exc:
                 if exc.errno == errno.EPIPE:
                     continue  # a record was overwritten while reading: skip it
-                if not lines:
+                if not records:
                     return Read(where, error=errname(exc))
                 break
             if not record:
                 break
             total += len(record)
-            parsed = parse_kmsg_record(record)
-            if parsed is not None and parsed[0] == 0:  # facility 0: the kernel's own messages
-                lines.append(format_line(parsed[1], parsed[2]))
+            records.append(record)
+            if not len(records) % 256 and time.monotonic() > deadline:
+                break
     finally:
         os.close(fd)
+    lines = []
+    for record in records_with_keywords(records):
+        parsed = parse_kmsg_record(record)
+        if parsed is not None and parsed[0] == 0:  # facility 0: the kernel's own messages
+            lines.append(format_line(parsed[1], parsed[2]))
     return Read(where, data="".join(line + "\n" for line in relevant_lines(lines)).encode())
 
 

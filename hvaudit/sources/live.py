@@ -387,9 +387,11 @@ class LiveSource(Source):
 
     def trial(self, name: str) -> Mapping[str, Any]:
         if name not in self._trials:
-            from .trials import run_trial
+            from .trials import TRIALS, run_trials
 
-            self._trials[name] = run_trial(name)
+            # The first trial asked starts the others beside it: their children run at once.
+            names = [n for n in TRIALS if n not in self._trials] if name in TRIALS else [name]
+            self._trials.update(run_trials(names))
         return self._trials[name]
 
     def uname(self) -> Mapping[str, str]:

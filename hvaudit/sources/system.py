@@ -45,8 +45,9 @@ def _proc_uname() -> Dict[str, str]:
             with open("/proc/self/exe", "rb") as f:
                 header = f.read(20)
             if header[:4] == b"\x7fELF" and len(header) == 20:
-                order = "little" if header[5] == 1 else "big"
-                machine = ELF_MACHINES.get(int.from_bytes(header[18:20], order), "")
+                code = int.from_bytes(header[18:20], "little") if header[5] == 1 else \
+                    int.from_bytes(header[18:20], "big")
+                machine = ELF_MACHINES.get(code, "")
         except OSError:
             pass
     return {"sysname": kernel_line("/proc/sys/kernel/ostype") or "Linux",
