@@ -43,7 +43,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         except SystemExit as exc:
             code = exc.code
         _flush_stdout()
-        sys.exit(code)
+        if code:
+            sys.exit(code)
     except HvauditError as exc:
         _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
