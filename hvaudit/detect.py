@@ -99,7 +99,7 @@ def main(argv: Sequence[str]) -> int:
         ids: List[str] = list(CVM_IDS) if options.mode == "list-cvm" else [
             "none", *SYSTEMD_VM_IDS, *SYSTEMD_CONTAINER_IDS]
         if not options.quiet:
-            print("\n".join(ids))
+            _say("\n".join(ids))
         return EXIT_OK
     from .audit import innermost, run_audit
     from .sources import open_source
@@ -116,9 +116,10 @@ def main(argv: Sequence[str]) -> int:
             # systemd-detect-virt says why on standard error and exits 1 ("Failed to check
             # for chroot() environment: No such file or directory" where /proc is missing).
             why = next((e for e in report.unseen if e.where == "/proc/1/root"), None)
-            print("hvaudit: cannot tell whether this is a chroot: %s" % (
-                "%s (%s)" % (why.note, why.error) if why is not None else "PID 1's root could not be compared"),
-                file=sys.stderr)
+            if sys.stderr is not None:  # closed: print(file=None) would write to standard output
+                print("hvaudit: cannot tell whether this is a chroot: %s" % (
+                    "%s (%s)" % (why.note, why.error) if why is not None else "PID 1's root could not be compared"),
+                    file=sys.stderr)
     elif options.mode == "private-users":
         answer, virtualized = None, bool(report.private_users)
     else:
@@ -128,10 +129,17 @@ def main(argv: Sequence[str]) -> int:
     if options.json:
         import json
 
-        print(json.dumps(summary(report), indent=2))
+        _say(json.dumps(summary(report), indent=2))
     elif answer is not None and not options.quiet:
-        print(answer)
+        _say(answer)
     return EXIT_OK if virtualized else EXIT_NOT_VIRTUALIZED
+
+
+def _say(line: str) -> None:
+    """One answer on standard output; a closed or full one is an error (exit 3)."""
+    from .output import write_output
+
+    write_output(line + "\n", None)
 
 
 def summary(report: object) -> dict:
