@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any, Dict, Optional, Sequence, Tuple
 
-FORMAT_CHOICES = ("text", "json", "markdown", "html")
-SUFFIX_FORMATS = {".json": "json", ".html": "html", ".htm": "html", ".md": "markdown"}
+FORMAT_CHOICES = ("text", "json", "markdown", "html", "prometheus", "facts")
+SUFFIX_FORMATS = {".json": "json", ".html": "html", ".htm": "html", ".md": "markdown", ".prom": "prometheus"}
 
 
 class Option(Record):

@@ -6,6 +6,7 @@ Imported only for commands other than `detect` (click's import costs more than a
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -17,6 +18,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Optional, Sequence
 
+FLEET_FORMATS = ("csv", "json", "markdown", "html")
+SUFFIX_FLEET_FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".html": "html", ".htm": "html"}
+DIFF_FORMATS = ("text", "markdown", "json")
+LANG_CHOICES = ("en", "pt")
 
 
 def audit_options(function: Any) -> Any:
@@ -77,9 +82,53 @@ def collect(directory: Path, redact: bool) -> None:
 
 
 @cli.command()
-def schema() -> None:
-    """Print the JSON Schema of the JSON report."""
+@click.option("--detect", "of_detect", is_flag=True, help="The schema of `hvaudit detect --json` instead.")
+def schema(of_detect: bool) -> None:
+    """Print the JSON Schema of the JSON report (or of `detect --json`)."""
     from .output import write_output
-    from .schema import schema_text
+    from .schema import DETECT_SCHEMA, REPORT_SCHEMA, schema_text
 
-    write_output(schema_text(), None)
+    write_output(schema_text(DETECT_SCHEMA if of_detect else REPORT_SCHEMA), None)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(), metavar="PATH...")
+@click.option("--format", "fmt", type=click.Choice(FLEET_FORMATS),
+              help="Report format (default: markdown, or from the -o file's suffix).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
+              help="Write the fleet report to FILE (atomically) instead of standard output.")
+@click.option("--lang", type=click.Choice(LANG_CHOICES), default="en", show_default=True,
+              help="Language of labels.")
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+def fleet(paths: Sequence[str], fmt: Optional[str], output: Optional[Path], lang: str, force: bool) -> None:
+    """Aggregate JSON reports (files, or folders of them) of many machines: one row per report,
+    and the groups a fleet asks about. Reports that cannot be read are listed, never fatal."""
+    from .fleet import read_fleet
+    from .knowledge import label
+    from .output import write_output
+    from .report.fleet import render
+
+    fmt = fmt or ("markdown" if output is None else SUFFIX_FLEET_FORMATS.get(output.suffix.lower(), "markdown"))
+    result = read_fleet(list(paths))
+    write_output(render(result, fmt, lang), output, force=force)
+    if result.unreadable:
+        click.echo("hvaudit: warning: " + label("fleet.warning-unreadable", lang).replace(
+            "{count}", str(len(result.unreadable))), err=True)
+
+
+@cli.command()
+@click.argument("old", type=click.Path(), metavar="OLD")
+@click.argument("new", type=click.Path(), metavar="NEW")
+@click.option("--format", "fmt", type=click.Choice(DIFF_FORMATS), default="text", show_default=True,
+              help="Output format.")
+@click.option("--lang", type=click.Choice(LANG_CHOICES), default="en", show_default=True,
+              help="Language of labels.")
+def diff(old: str, new: str, fmt: str, lang: str) -> None:
+    """What changed between two JSON reports of one machine: the verdict, layers, checks and
+    findings. Exit status 0: nothing changed, 1: something did, 2: bad input."""
+    from .diff import RENDERERS, diff_files
+    from .output import write_output
+
+    result = diff_files(old, new)
+    write_output(RENDERERS[fmt](result, lang), None)
+    sys.exit(1 if result.changed else 0)

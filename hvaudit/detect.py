@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from typing import List, Optional, Sequence
 
 
+#: The `schema` key of `detect --json`: `hvaudit schema --detect` prints that schema.
+DETECT_SCHEMA_ID = "https://hvaudit.invalid/schema/detect-1.json"
 CVM_IDS = ("none", "sev", "sev-es", "sev-snp", "tdx", "protvirt", "cca")
 
 HELP = """\
@@ -146,16 +148,21 @@ def summary(report: object) -> dict:
     from .model import Report
 
     assert isinstance(report, Report)
+    layers = []
+    for layer in report.layers:
+        entry = {"kind": layer.kind, "tech": layer.tech, "name": layer.name, "confidence": layer.confidence.label}
+        # A detail never replaces one of the layer's own keys (a sandbox's details say its "kind").
+        entry.update({("detail_" + k if k in entry else k): v for k, v in layer.details.items()})
+        layers.append(entry)
     return {
+        "schema": DETECT_SCHEMA_ID,
         "vm": report.vm,
         "container": report.container,
         "classification": report.classification,
         "chroot": report.chroot,
         "cvm": report.cvm,
         "private_users": report.private_users,
-        "layers": [{"kind": layer.kind, "tech": layer.tech, "name": layer.name,
-                    "confidence": layer.confidence.label, **{k: v for k, v in layer.details.items()}}
-                   for layer in report.layers],
+        "layers": layers,
         "findings": [f.id for f in report.findings],
     }
 

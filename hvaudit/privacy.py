@@ -49,6 +49,8 @@ def filter_environ(data: bytes) -> bytes:
 
 def is_cmdline_path(path: str) -> bool:
     """A process's command line: /proc/PID/cmdline, /proc/self/cmdline."""
+    if "cmdline" not in path:  # every spelling of one names it (most reads are not one)
+        return False
     parts = normal_path(path).split("/")[1:]
     return len(parts) == 3 and parts[0] == "proc" and parts[2] == "cmdline" and _process(parts[1])
 

@@ -41,3 +41,18 @@ def run_env() -> dict:
 def pytest_terminal_summary(terminalreporter) -> None:
     for line in ARTIFACT_NOTES:
         terminalreporter.write_line(line)
+
+
+#: The single file, as `python3 tools/build_pyz.py` builds it (README, "A single file").
+PYZ = ROOT / "dist" / "hvaudit.pyz"
+
+
+@pytest.fixture(scope="session")
+def pyz() -> Path:
+    """dist/hvaudit.pyz, built once per run from this checkout (with this interpreter, which
+    has hvaudit's dependencies to bundle)."""
+    import subprocess
+
+    subprocess.run([sys.executable, str(ROOT / "tools" / "build_pyz.py"), "-o", str(PYZ)], check=True,
+                   capture_output=True, timeout=300)
+    return PYZ

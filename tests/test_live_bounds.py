@@ -55,6 +55,20 @@ def test_watchdog_stops_waiting_and_gives_up_after_max_stuck() -> None:
     assert time.monotonic() - start < 0.1
 
 
+def test_the_watchdog_hands_calls_to_one_thread_and_replaces_a_stuck_one(monkeypatch) -> None:
+    started: List[object] = []
+    real = _thread.start_new_thread
+    monkeypatch.setattr(watchdog._thread, "start_new_thread", lambda *a: started.append(a) or real(*a))
+    dog = Watchdog(timeout=0.2, max_stuck=3)
+    assert [dog(pow, 2, n) for n in range(5)] == [1, 2, 4, 8, 16]
+    with pytest.raises(ZeroDivisionError):
+        dog(lambda: 1 // 0)
+    assert len(started) == 1
+    with pytest.raises(TimeoutError):
+        dog(never_returns)
+    assert dog(lambda: "after") == "after" and len(started) == 2
+
+
 def test_kernel_paths_pay_no_thread(monkeypatch) -> None:
     assert not risky("/proc/self/status") and not risky("/sys/class/dmi/id/sys_vendor")
     assert risky("/.dockerenv") and risky("/run/.containerenv") and risky("/proc/../mnt/nfs/x")

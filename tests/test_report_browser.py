@@ -153,3 +153,55 @@ def test_html_report_reads_well_in_a_browser(browser: Any, name: str, capture: O
         assert problems == [], problems
     finally:
         context.close()
+
+
+#: The fleet report's sample: fixtures that answer its questions, and one hostile host name.
+FLEET_FIXTURES = ("bare-metal-intel-host", "cap-intel-vtx-disabled-bios", "cap-gce-nested-guest", "aws-nitro-c5",
+                  "gce-n2", "docker-on-kvm", "azure-hyperv-vm", "windows-hyperv-host", "cap-kvm-user-not-in-group",
+                  "xen-hvm-guest", "vmware-esxi-guest", "podman-rootless")
+
+
+@pytest.mark.parametrize("lang", ("en", "pt"))
+def test_fleet_report_reads_well_in_a_browser(browser: Any, lang: str, tmp_path: Path) -> None:
+    import json
+
+    from hvaudit.fleet import read_fleet
+    from hvaudit.report.fleet import FleetView, render_html
+
+    from .conftest import FIXTURES
+
+    for i, name in enumerate(FLEET_FIXTURES):
+        report = audit(FIXTURES / "captures" / name).to_dict()
+        report["host"] = "srv-%02d.example" % (i + 1) if name != "podman-rootless" else HOSTILE[0]
+        (tmp_path / ("%s.json" % name)).write_text(json.dumps(report), encoding="utf-8")
+    (tmp_path / "truncated.json").write_text('{"schema": ', encoding="utf-8")
+    fleet = read_fleet([str(tmp_path)])
+    view = FleetView(fleet, lang)
+    page_file = PAGES / ("fleet-%s.html" % lang)
+    page_file.write_text(render_html(fleet, lang), encoding="utf-8")
+    url = page_file.resolve().as_uri()
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, offline=True)
+    page = context.new_page()
+    requests: List[str] = []
+    problems: List[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda message: problems.append(message.text) if message.type in ("error", "warning") else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    try:
+        page.goto(url, wait_until="load")
+        assert page.evaluate("document.documentElement.lang") == lang
+        questions = page.locator("table.questions > tbody > tr")
+        assert questions.count() == len(view.questions)
+        firmware = page.locator("tr.q-vtx-disabled-in-firmware")
+        assert firmware.locator(".badge").inner_text().strip() == "1"
+        assert "srv-02.example" in firmware.inner_text()
+        hosts = page.locator("table.hosts > tbody > tr")
+        assert hosts.count() == len(FLEET_FIXTURES)
+        assert page.locator("table.hosts > thead th.check").count() == len(view.checks)
+        assert page.locator("table.unreadable > tbody > tr").count() == 1
+        assert page.locator(FORBIDDEN).count() == 0
+        assert HOSTILE[0] in page.locator("table.hosts").inner_text()
+        page.screenshot(path=str(SCREENSHOTS / ("fleet-%s.png" % lang)), full_page=True)
+        assert requests == [url] and problems == [], (requests, problems)
+    finally:
+        context.close()

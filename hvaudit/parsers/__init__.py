@@ -4,7 +4,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Optional
+    from typing import Any, Optional, Union
 
 _DIGITS = {2: frozenset("01"), 8: frozenset("01234567"), 10: frozenset("0123456789"),
            16: frozenset("0123456789abcdefABCDEF")}
@@ -46,7 +46,7 @@ class TooDeep(ValueError):
     pass
 
 
-def load_json(text: str) -> object:
+def load_json(text: Union[str, bytes]) -> Any:
     """json.loads, refusing values nested deeper than MAX_JSON_DEPTH with TooDeep (also a
     ValueError, as every other malformed input)."""
     import json

@@ -15,6 +15,8 @@ FORMATS = {
     "text": "hvaudit.report.text",
     "markdown": "hvaudit.report.markdown",
     "html": "hvaudit.report.html",
+    "prometheus": "hvaudit.report.prometheus",
+    "facts": "hvaudit.report.facts",
 }
 LANGS = ("en", "pt")
 

@@ -3,8 +3,9 @@ image; a Content-Security-Policy that lets the page load nothing), readable offl
 printable (every finding prints open).
 
 The templates live in `templates/` at the root of the repository; pyproject.toml ships
-that folder in the wheel as `hvaudit/templates/`. `TEMPLATES` resolves it once: the
-installed copy, else the checkout's. jinja2 is imported only when a report is rendered,
+that folder in the wheel (and tools/build_pyz.py in the single file) as `hvaudit/templates/`.
+`TEMPLATES` resolves it once: the installed copy, else the checkout's; in a zip archive the
+package's loader reads it. jinja2 is imported only when a report is rendered,
 in one environment with autoescape on: every string of the report is text, never markup.
 """
 
@@ -12,17 +13,19 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import pkgutil
 from pathlib import Path
 from typing import Any, Optional
 
 from ..model import Report
 from .view import build
 
-_PACKAGE = Path(__file__).resolve().parents[1]
-#: The templates folder: hvaudit/templates/ when installed, <checkout>/templates/ otherwise.
-TEMPLATES = next((p for p in (_PACKAGE / "templates", _PACKAGE.parent / "templates")
-                  if (p / "report.html.j2").is_file()), _PACKAGE.parent / "templates")
 TEMPLATE = "report.html.j2"
+_PACKAGE = Path(__file__).resolve().parents[1]
+#: The templates folder: hvaudit/templates/ when installed, <checkout>/templates/ otherwise
+#: (in the single file, where no folder exists, template_source reads the archive).
+TEMPLATES = next((p for p in (_PACKAGE / "templates", _PACKAGE.parent / "templates")
+                  if (p / TEMPLATE).is_file()), _PACKAGE.parent / "templates")
 STYLESHEET = "report.css"
 
 #: The template compiled to Python by jinja2 (`python -m hvaudit.report.html` writes it), so
@@ -46,13 +49,20 @@ def environment() -> Any:
         import jinja2
 
         _environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=jinja2.StrictUndefined,
+            loader=jinja2.FunctionLoader(template_source), autoescape=True, undefined=jinja2.StrictUndefined,
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     return _environment
 
 
-def template_source() -> str:
-    return (TEMPLATES / TEMPLATE).read_text(encoding="utf-8")
+def template_source(name: str = TEMPLATE) -> str:
+    """A template or stylesheet: from the folder, else through the package's loader (a zip
+    archive), as importlib.resources would, without importing it."""
+    if TEMPLATES.is_dir():
+        return (TEMPLATES / name).read_text(encoding="utf-8")
+    data = pkgutil.get_data("hvaudit", "templates/" + name)
+    if data is None:
+        raise FileNotFoundError(name)
+    return data.decode("utf-8")
 
 
 def compiled_source() -> str:
@@ -82,7 +92,7 @@ def template() -> Any:
 def render(report: Report, lang: str = "en", color: bool = False) -> str:
     import markupsafe
 
-    css = (TEMPLATES / STYLESHEET).read_text(encoding="utf-8")
+    css = template_source(STYLESHEET)
     if "</" in css:
         raise ValueError("%s must not contain '</'" % STYLESHEET)
     digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")

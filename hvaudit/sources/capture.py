@@ -545,13 +545,14 @@ def open_beneath() -> Optional[Callable[[int, bytes, int], int]]:
     class OpenHow(ctypes.Structure):
         _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]
 
-    hows: Dict[int, Any] = {}
+    hows: Dict[int, Tuple[Any, int, int]] = {}  # flags -> (open_how, its address, its size)
 
     def open_beneath(dir_fd: int, path: bytes, flags: int) -> int:
         how = hows.get(flags)
         if how is None:
-            how = hows[flags] = OpenHow(flags, 0, RESOLVE_NO_LINKS_BENEATH)
-        fd = syscall(SYS_OPENAT2, dir_fd, path, ctypes.addressof(how), ctypes.sizeof(how))
+            how_struct = OpenHow(flags, 0, RESOLVE_NO_LINKS_BENEATH)
+            how = hows[flags] = (how_struct, ctypes.addressof(how_struct), ctypes.sizeof(how_struct))
+        fd = syscall(SYS_OPENAT2, dir_fd, path, how[1], how[2])
         if fd < 0:
             number = ctypes.get_errno()
             raise OSError(number, os.strerror(number))

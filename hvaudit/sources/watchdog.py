@@ -11,7 +11,7 @@ import errno
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, List, Tuple, TypeVar
+    from typing import Any, Callable, Tuple, TypeVar
 
     T = TypeVar("T")
 
@@ -60,43 +60,60 @@ def on_mounts(path: str, mounts: Tuple[str, ...]) -> bool:
     return any(path == point or path.startswith(point + "/") for point in mounts)
 
 
+class _Worker:
+    """A helper thread that runs one call at a time, handed over through two locks."""
+
+    def __init__(self) -> None:
+        self.ready = _thread.allocate_lock()
+        self.ready.acquire()
+        self.done = _thread.allocate_lock()
+        self.done.acquire()
+        self.call: Any = None
+        self.answer: Any = None
+        _thread.start_new_thread(self._serve, ())
+
+    def _serve(self) -> None:
+        while True:
+            self.ready.acquire()
+            function, args = self.call
+            try:
+                self.answer = (True, function(*args))
+            except BaseException as exc:  # handed to the caller, never printed by the thread
+                self.answer = (False, exc)
+            self.done.release()
+
+
 class Watchdog:
-    """Runs a call on a fresh helper thread and waits for it at most `timeout` seconds.
+    """Runs a call on a helper thread and waits for it at most `timeout` seconds.
 
     Uses the interpreter's low-level `_thread` (built in, nothing to import), so a run
-    that never meets a risky path pays nothing, and one that does pays a thread start
-    (tens of microseconds) per call. A call that does not return in time is abandoned
-    (its thread may stay blocked in the kernel until the process exits) and raises
-    TimeoutError; after `max_stuck` of them, every call raises TimeoutError at once."""
+    that never meets a risky path pays nothing; one that does starts one helper thread and
+    hands it each call in turn. A call that does not return in time is abandoned with its
+    thread (which may stay blocked in the kernel until the process exits; the next call
+    gets a fresh one) and raises TimeoutError; after `max_stuck` of them, every call
+    raises TimeoutError at once."""
 
     def __init__(self, timeout: float = READ_TIMEOUT, max_stuck: int = MAX_STUCK) -> None:
         self.timeout = timeout
         self.max_stuck = max_stuck
         self.stuck = 0
+        self._worker: Any = None
 
     def __call__(self, function: Callable[..., T], *args: Any) -> T:
         if self.stuck >= self.max_stuck:
             raise TimeoutError(errno.ETIMEDOUT, "earlier calls did not return; not tried")
-        done = _thread.allocate_lock()
-        done.acquire()
-        box: List[Any] = []
-
-        def work() -> None:
-            try:
-                box.append((True, function(*args)))
-            except BaseException as exc:  # handed to the caller, never printed by the thread
-                box.append((False, exc))
-            finally:
-                done.release()
-
         try:
-            _thread.start_new_thread(work, ())
+            worker = self._worker or _Worker()
         except RuntimeError:  # no thread may be started here (pids.max, RLIMIT_NPROC): not tried
             raise TimeoutError(errno.EAGAIN, "no thread could be started to bound the call") from None
-        if not done.acquire(timeout=self.timeout):
+        self._worker = worker
+        worker.call = (function, args)
+        worker.ready.release()
+        if not worker.done.acquire(timeout=self.timeout):
             self.stuck += 1
+            self._worker = None  # abandoned, still in its call
             raise TimeoutError(errno.ETIMEDOUT, "no answer within %.1f s" % self.timeout)
-        ok, value = box[0]
+        ok, value = worker.answer
         if ok:
             return value
         raise value
