@@ -44,6 +44,7 @@ def run_audit(source: Source, checks: Union[bool, Collection[str]] = True, host_
         uname=dict(uname),
         user=dict(meta.get("user") or {}),
         redacted=bool(meta.get("redacted")),
+        host=meta.get("hostname") or None,
     )
     return Report(meta=report_meta, vm=result.vm, container=result.container,
                   classification=result.classification, layers=tuple(result.layers), findings=tuple(findings),

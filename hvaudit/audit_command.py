@@ -18,10 +18,17 @@ from .records import Record
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import Any, Dict, Optional, Sequence, Tuple
+    from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 FORMAT_CHOICES = ("text", "json", "markdown", "html", "prometheus", "facts")
-SUFFIX_FORMATS = {".json": "json", ".html": "html", ".htm": "html", ".md": "markdown", ".prom": "prometheus"}
+#: The format an -o file's suffix names; a file without a suffix gets text.
+SUFFIX_FORMATS = {".json": "json", ".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown",
+                  ".txt": "text", ".text": "text", ".prom": "prometheus"}
+DETAIL_CHOICES = ("compact", "full")
+#: --fail-on LEVEL: the check statuses that fail the gate at each level.
+FAIL_ON = {"warn": ("warn", "fail"), "fail": ("fail",)}
+#: The width of the text report when it is not written to a terminal.
+DEFAULT_WIDTH = 80
 
 
 class Option(Record):
@@ -46,6 +53,10 @@ AUDIT_OPTIONS = (
     Option(("--force",), "force", "Replace FILE if it exists.", is_flag=True),
     Option(("--redact",), "redact", "Replace serial numbers, UUIDs, MAC addresses and the hostname by placeholders.",
            is_flag=True),
+    Option(("--detail",), "detail", "compact fits a ticket (each note section quoted once); full adds every "
+           "explanation and its evidence.", choices=DETAIL_CHOICES, default="compact"),
+    Option(("--fail-on",), "fail_on", "Exit with code 5 when a check reaches this status (warn: warn or fail), "
+           "for CI gates.", choices=tuple(FAIL_ON)),
 )
 
 
@@ -85,14 +96,42 @@ def parse_plain_audit(args: Sequence[str]) -> Optional[Dict[str, Any]]:
     return values
 
 
+def format_for(output: Optional[Path]) -> str:
+    """The format an -o file names by its suffix; a suffix that names none is refused
+    (a report.pdf that holds text would mislead whoever opens it)."""
+    if output is None or str(output) == "-" or not output.suffix:
+        return "text"
+    fmt = SUFFIX_FORMATS.get(output.suffix.lower())
+    if fmt is None:
+        known: Dict[str, List[str]] = {}
+        for suffix, name in SUFFIX_FORMATS.items():
+            known.setdefault(name, []).append(suffix)
+        raise UsageError("%s: the suffix %s names no report format; formats: %s (or give --format)" % (
+            output, output.suffix, ", ".join("%s (%s)" % (name, " ".join(known[name])) for name in sorted(known))))
+    return fmt
+
+
+def terminal_width() -> int:
+    """The terminal's width in columns ($COLUMNS first, as shutil reads it), 80 if unknown."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns or DEFAULT_WIDTH
+    except (OSError, ValueError):
+        return DEFAULT_WIDTH
+
+
 def run_audit_command(capture: Optional[Path], fmt: Optional[str], output: Optional[Path], lang: str,
-                      force: bool, redact: bool = False) -> None:
+                      force: bool, redact: bool = False, detail: str = "compact",
+                      fail_on: Optional[str] = None) -> None:
     from .audit import run_audit
+    from .errors import EXIT_GATE
     from .output import write_output
     from .report import FORMATS, render
     from .sources import open_source
 
-    fmt = fmt or ("text" if output is None else SUFFIX_FORMATS.get(output.suffix.lower(), "text"))
+    fmt = fmt or format_for(output)
     if fmt not in FORMATS:
         raise UsageError("the %s format is not available in this build" % fmt)
     if output is not None and str(output) != "-":
@@ -105,6 +144,9 @@ def run_audit_command(capture: Optional[Path], fmt: Optional[str], output: Optio
         report = audit_redacted(open_source(capture))
     else:
         report = run_audit(open_source(capture))
-    color = fmt == "text" and output is None and sys.stdout is not None and sys.stdout.isatty() \
-        and "NO_COLOR" not in os.environ
-    write_output(render(report, fmt, lang=lang, color=color), output, force=force)
+    terminal = output is None and sys.stdout is not None and sys.stdout.isatty()
+    color = fmt == "text" and terminal and "NO_COLOR" not in os.environ
+    width = terminal_width() if terminal else DEFAULT_WIDTH
+    write_output(render(report, fmt, lang=lang, color=color, detail=detail, width=width), output, force=force)
+    if fail_on and any(c.status in FAIL_ON[fail_on] for c in report.checks):
+        sys.exit(EXIT_GATE)

@@ -54,9 +54,9 @@ def cli(ctx: click.Context) -> None:
 @cli.command()
 @audit_options
 def audit(capture: Optional[Path], fmt: Optional[str], output: Optional[Path], lang: str, force: bool,
-          redact: bool) -> None:
+          redact: bool, detail: str, fail_on: Optional[str]) -> None:
     """Audit this machine (or a capture): layers, capabilities and findings with their evidence."""
-    run_audit_command(capture, fmt, output, lang, force, redact)
+    run_audit_command(capture, fmt, output, lang, force, redact, detail, fail_on)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "help_option_names": []}, add_help_option=False)

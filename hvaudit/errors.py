@@ -11,6 +11,7 @@ EXIT_BAD_INPUT = 2  # a capture that cannot be used, a bad option, an output tha
 EXIT_CANNOT_WRITE = 3  # the report or capture could not be written
 EXIT_INTERNAL = 4  # a defect in hvaudit: please report it
 EXIT_INTERRUPTED = 130
+EXIT_GATE = 5  # `audit --fail-on LEVEL`: a check reached that status (the report was written)
 
 
 class HvauditError(Exception):

@@ -210,6 +210,7 @@ class Meta(Record):
     uname: Mapping[str, str] = {}
     user: Mapping[str, Any] = {}  # uid/euid of the observer
     redacted: bool = False
+    host: Optional[str] = None  # the machine's host name ("<hostname>" under --redact), None if unknown
 
     def to_dict(self) -> Dict[str, Any]:
         return {
@@ -243,9 +244,20 @@ class Report(Record):
     def unseen(self) -> List[Evidence]:
         return [e for e in self.evidence if not e.seen]
 
+    def counts(self) -> Dict[str, Dict[str, int]]:
+        """Checks counted by status and findings by severity, every value present (0 if none)."""
+        return {"checks": {s: sum(1 for c in self.checks if c.status == s) for s in CHECK_STATUSES},
+                "findings": {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITIES}}
+
     def to_dict(self) -> Dict[str, Any]:
+        from .hosting import can_host
+
         return {
             "schema": "https://hvaudit.invalid/schema/report-1.json",
+            "host": self.meta.host,
+            "generated": self.meta.audited_at,
+            "counts": self.counts(),
+            "can_host": can_host(self.checks).to_dict(),
             "meta": self.meta.to_dict(),
             "vm": self.vm,
             "container": self.container,

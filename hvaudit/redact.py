@@ -27,6 +27,7 @@ from .model import Check, Evidence, Finding, Layer, Meta, Report
 UUID = re.compile(r"(?:(?<=pod)|(?<![0-9A-Za-z]))[0-9A-Fa-f]{8}([-_])[0-9A-Fa-f]{4}\1[0-9A-Fa-f]{4}\1[0-9A-Fa-f]{4}\1"
                   r"[0-9A-Fa-f]{12}(?![0-9A-Za-z])")
 MAC = re.compile(r"(?<![0-9A-Za-z:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Za-z:-])")
+HOSTNAME = "<hostname>"
 PLACEHOLDER = re.compile(r"<(?:serial|uuid|mac|asset-tag|oem-string)-\d+>|<hostname>")
 #: dmidecode fields whose value identifies one machine (DSP0134 strings), and the lists of
 #: free-form vendor strings (type 11 OEM Strings, type 12 System Configuration Options)
@@ -271,6 +272,7 @@ class Redactor:
         """The report with every free-text field redacted and meta.redacted set."""
         meta: Meta = report.meta._replace(
             capture_path=self.text(report.meta.capture_path) if report.meta.capture_path else None,
+            host=HOSTNAME if report.meta.host else None,
             uname=self.uname(report.meta.uname), redacted=True)
         layers: List[Layer] = [layer._replace(name=self.text(layer.name), details=self.value(dict(layer.details)),
                                               evidence=self._many(layer.evidence)) for layer in report.layers]
@@ -332,18 +334,9 @@ def _decode(data: bytes) -> str:
 
 
 def hostname_of(source: Any) -> Optional[str]:
-    """The audited machine's hostname: uname's nodename where the source holds one, and this
-    machine's own for a live audit."""
-    name = source.uname().get("nodename")
-    if not name and getattr(source, "kind", None) == "live":
-        import os
-
-        try:
-            name = os.uname().nodename
-        except OSError:  # uname(2) denied
-            from .sources.system import kernel_line
-
-            name = kernel_line("/proc/sys/kernel/hostname")
+    """The audited machine's hostname: uname's nodename where the source holds one, else
+    the source's own answer (this machine's for a live audit, a capture's `hostname`)."""
+    name = source.uname().get("nodename") or source.meta().get("hostname")
     return name or None
 
 

@@ -120,5 +120,8 @@ def browser_cases() -> List[Tuple[str, Optional[Path]]]:
     "live" this machine."""
     cases: List[Tuple[str, Optional[Path]]] = [("sample", None), ("live", None),
                                                ("report-hostile-dmi", HOSTILE_CAPTURE)]
+    # A Windows Hyper-V host and a container, as a ticket would show them.
+    cases += [(name, FIXTURES / "captures" / name) for name in ("windows-hyperv-host", "kubernetes-containerd-pod")
+              if (FIXTURES / "captures" / name).is_dir()]
     cases += [(p.name, p) for p in corpus_cases()]
     return cases

@@ -58,7 +58,8 @@ def test_fleet_groups_answer_the_fleet_questions(reports) -> None:
     fleet = read_fleet([str(reports["bare-metal-intel-host"].parent)])
     assert not fleet.unreadable
     assert sorted(r.host for r in fleet.rows) == sorted(
-        audit(CAPTURES / name).meta.uname.get("nodename") or name for name in FLEET)
+        audit(CAPTURES / name).meta.host or audit(CAPTURES / name).meta.uname.get("nodename") or name
+        for name in FLEET)
     by_file = {Path(r.path).stem: r for r in fleet.rows}
     from hvaudit.fleet import host_groups, value_groups
 

@@ -136,7 +136,8 @@ REQUIRED_LABELS = (
     "strength.hint",
 )
 #: Labels that read the same in both languages.
-SAME_IN_BOTH = {"hardware"}
+#: Product names read the same in both languages.
+SAME_IN_BOTH = {"hardware", "via.kvm", "via.hyperv", "via.bhyve", "via.hvf"}
 CORRECTION_KINDS = {"error", "dated", "caveat"}
 
 PT_WORDS = {

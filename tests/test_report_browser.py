@@ -14,6 +14,7 @@ Chromium is used (HVAUDIT_CHROMIUM names another binary).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any, Iterator, List, Optional
@@ -21,10 +22,10 @@ from typing import Any, Iterator, List, Optional
 import pytest
 
 from hvaudit.report import render
-from hvaudit.report.view import build
+from hvaudit.report.view import build, first_sentence
 
 from .conftest import ARTIFACT_NOTES, ARTIFACTS
-from .report_samples import HOSTILE, audit, browser_cases, sample_report
+from .report_samples import HOSTILE, audit, browser_cases, fixture_cases, sample_report
 
 CHROMIUM = os.environ.get("HVAUDIT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -33,6 +34,13 @@ SCREENSHOTS = ARTIFACTS / "screenshots"
 PAGES = ARTIFACTS / "reports"
 FORBIDDEN = "script, img, svg, iframe, frame, object, embed, link, base, form, input, audio, video, math, template"
 HOSTILE_CASES = ("sample-hostile", "report-hostile-dmi")
+#: A report attached to a ticket prints on this many A4 pages at most.
+MAX_PAGES = 8
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """The pages of a PDF Chromium wrote: its page objects (not the /Pages tree node)."""
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
 
 pytestmark = pytest.mark.browser
 
@@ -102,11 +110,12 @@ def test_html_report_reads_well_in_a_browser(browser: Any, name: str, capture: O
         assert [box["y"] for box in boxes] == sorted((box["y"] for box in boxes), reverse=True)
         assert view.t("this-system") in tiers.nth(tiers.count() - 1).inner_text()
 
-        # The checks: a table, one row each, the status a coloured badge.
+        # The checks: what failed or warned first, then the others; one row each, the status a coloured badge.
         rows = page.locator("table.checks > tbody > tr")
+        listed = list(view.attention) + [c for c in view.checks if c not in view.attention]
         assert rows.count() == len(view.checks)
         colours = {}
-        for i, check in enumerate(view.checks):
+        for i, check in enumerate(listed):
             badge = rows.nth(i).locator("td.status .badge")
             assert badge.inner_text().strip().lower() == check.level_label.lower()
             colours[check.level] = badge.evaluate("e => getComputedStyle(e).backgroundColor")
@@ -124,8 +133,29 @@ def test_html_report_reads_well_in_a_browser(browser: Any, name: str, capture: O
             assert first.evaluate("e => e.open")
             assert first.locator(".explanation").is_visible()
             assert " ".join(first.locator(".explanation").inner_text().split()) == \
-                " ".join(view.findings[0].explanation.split())
-            assert first.locator("figure.note blockquote").count() == len(view.findings[0].sections)
+                " ".join(first_sentence(view.findings[0].explanation).split())
+            # The notes are referred to by name; each links to its one quote under "The notes".
+            links = first.locator(".refs a")
+            assert links.count() == len(view.findings[0].sections)
+            for i in range(links.count()):
+                target = links.nth(i).get_attribute("href")
+                assert page.locator("#the-notes " + target + " blockquote").count() == 1
+        assert page.locator("#the-notes figure.note").count() == len(view.cited)
+
+        # The header: host, time, version, what it can host, and counts labelled apart.
+        head = page.locator("table.head").inner_text()
+        for value in (view.host, view.generated, view.version) + tuple(a for _, a in view.can_host):
+            assert value in head, value
+        assert page.locator("table.head td.counts.checks .badge").count() == len(view.check_counts)
+        assert page.locator("table.head td.counts.findings .sev").count() == len(view.finding_counts)
+        assert page.locator("table.head td.counts.findings .badge").count() == 0
+
+        # The notes are teaching material: never in a failed (or any) check's colours.
+        check_colours = {page.locator("table.head .badge.l-%s" % c.level).first.evaluate(
+            "e => getComputedStyle(e).color") for c in view.check_counts}
+        styles = page.evaluate("""() => [...document.querySelectorAll('#the-notes .study, #the-notes figure.note')]
+            .flatMap(e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).borderLeftColor])""")
+        assert not set(styles) & (check_colours | set(colours.values())), styles
 
         # Machine strings are text: no element comes from them.
         assert page.locator(FORBIDDEN).count() == 0
@@ -147,7 +177,8 @@ def test_html_report_reads_well_in_a_browser(browser: Any, name: str, capture: O
         page.emulate_media(media="print")
         for i in range(findings.count()):
             assert findings.nth(i).locator(".explanation").is_visible()
-        page.pdf(path=str(SCREENSHOTS / ("%s-%s.pdf" % (name, lang))), format="A4", print_background=True)
+        pdf = page.pdf(path=str(SCREENSHOTS / ("%s-%s.pdf" % (name, lang))), format="A4", print_background=True)
+        assert pdf_pages(pdf) <= MAX_PAGES, (name, lang, pdf_pages(pdf))
 
         assert requests == [url], "the page asked for more than itself: %s" % requests
         assert problems == [], problems
@@ -155,6 +186,20 @@ def test_html_report_reads_well_in_a_browser(browser: Any, name: str, capture: O
         context.close()
 
 
+@pytest.fixture(scope="module")
+def print_page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(offline=True)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("capture", [None] + fixture_cases(), ids=["live"] + [p.name for p in fixture_cases()])
+def test_every_html_report_prints_on_at_most_eight_pages(print_page: Any, capture: Optional[Path]) -> None:
+    report = audit(capture)
+    for lang in ("en", "pt"):
+        print_page.set_content(render(report, "html", lang=lang), wait_until="load")
+        pages = pdf_pages(print_page.pdf(format="A4", print_background=True))
+        assert 1 <= pages <= MAX_PAGES, (lang, pages)
 #: The fleet report's sample: fixtures that answer its questions, and one hostile host name.
 FLEET_FIXTURES = ("bare-metal-intel-host", "cap-intel-vtx-disabled-bios", "cap-gce-nested-guest", "aws-nitro-c5",
                   "gce-n2", "docker-on-kvm", "azure-hyperv-vm", "windows-hyperv-host", "cap-kvm-user-not-in-group",

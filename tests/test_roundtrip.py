@@ -25,6 +25,7 @@ from .conftest import ROOT, hvaudit_command, process_env
 def comparable(report) -> dict:
     data = report.to_dict()
     data.pop("meta")
+    data.pop("generated")  # when each audit ran
     return data
 
 

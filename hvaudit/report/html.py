@@ -89,14 +89,18 @@ def template() -> Any:
     return env.get_template(TEMPLATE)
 
 
-def render(report: Report, lang: str = "en", color: bool = False) -> str:
+#: The options of hvaudit.report.render this format takes.
+OPTIONS = ("detail",)
+
+
+def render(report: Report, lang: str = "en", color: bool = False, detail: str = "compact") -> str:
     import markupsafe
 
     css = template_source(STYLESHEET)
     if "</" in css:
         raise ValueError("%s must not contain '</'" % STYLESHEET)
     digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
-    view = build(report, lang)
+    view = build(report, lang, detail)
     return template().render(v=view, t=view.t, css=markupsafe.Markup(css), css_hash="sha256-" + digest)
 
 

@@ -82,52 +82,101 @@ def _evidence(items: Sequence[v.EvidenceView], t) -> List[str]:
     return _table((t("source"), t("raw-value"), t("strength"), t("claim"), t("note"), t("probe")), rows)
 
 
-def _explained(item: v.ItemView, t) -> List[str]:
-    out = [text(item.explanation), ""]
-    for s in item.sections:
-        out.append("**%s** — *%s*" % (text(t("notes-say")), text(s.title)))
-        out.append("")
-        out.append("> " + text(s.quote))
-        out.append("")
+def _refs(item: v.ItemView) -> str:
+    """The note sections an item rests on, by name (quoted once, under "The notes")."""
+    return "; ".join(text(s.title) for s in item.sections)
+
+
+def _cites(item: v.ItemView, t) -> str:
+    return ("%s: *%s*" % (text(t("notes-refs")), _refs(item))) if item.sections else ""
+
+
+def _explained(item: v.ItemView, t, full: bool) -> List[str]:
+    explanation = item.explanation if full else item.lead
+    cites = _cites(item, t)
+    return [text(explanation) + (" " + cites if cites else ""), ""]
+
+
+def _the_notes(view: v.View) -> List[str]:
+    """Each cited section once: the quote, then the study notes where the notes are wrong
+    or dated. Teaching material about the notes, worded and marked as such."""
+    t = view.t
+    out = ["## %s" % text(t("the-notes")), "", "*%s*" % text(t("the-notes-intro").replace("{notes}", view.notes)), ""]
+    for s in view.cited:
+        out += ["### %s" % text(s.title), "", "> %s: “%s”" % (text(t("notes-say-short")), text(s.quote)), ""]
         for c in s.corrections:
-            out.append("- **%s (%s):** %s\\" % (text(t("correction")), text(c.kind_label), text(c.claim)))
-            out.append("  **%s:** %s\\" % (text(t("accurate-view")), text(c.accurate)))
+            if view.detail == "full":  # the compact report leaves the claim to the quote above
+                out.append("- **%s** (%s): %s\\" % (text(t("correction")), text(c.kind_label), text(c.claim)))
+                out.append("  **%s:** %s\\" % (text(t("accurate-view")), text(c.accurate)))
+            else:
+                out.append("- **%s** (%s) — **%s:** %s\\" % (text(t("correction")), text(c.kind_label),
+                                                              text(t("accurate-view")),
+                                                              text(c.accurate_brief)))
             out.append("  *%s: %s*" % (text(t("source")), text(c.source)))
         if s.corrections:
             out.append("")
     return out
 
 
-def render(report: Report, lang: str = "en", color: bool = False) -> str:
-    view = v.build(report, lang)
-    t = view.t
-    out: List[str] = ["# %s" % text(t("report-title")), "", "**%s**" % text(view.verdict), ""]
-    counts = ", ".join("%d %s" % (n, text(t("severity." + s))) for s, n in view.counts.items() if n)
-    out.append("systemd-detect-virt: %s, %s%s" % (
-        code("vm=" + view.vm, False), code("container=" + view.container, False),
-        (" · %s: %s" % (text(t("findings")), counts)) if counts else ""))
-    out.append("")
+#: The options of hvaudit.report.render this format takes.
+OPTIONS = ("detail",)
 
-    out += ["## %s" % text(t("layers-from-hardware")), "", "*%s*" % text(t("stack-caption")), ""]
-    rows: List[Tuple[str, ...]] = []
+
+def render(report: Report, lang: str = "en", color: bool = False, detail: str = "compact") -> str:
+    view = v.build(report, lang, detail)
+    t = view.t
+    full = view.detail == "full"
+    out: List[str] = ["# %s: %s" % (text(t("report-title")), text(view.host)), "", "**%s**" % text(view.verdict), ""]
+    head = view.header  # the first row heads the table: a Markdown table needs one
+    out += _table(head[0], [(text(k), text(val)) for k, val in head[1:]]) + [""]
+    if view.redaction:
+        out += ["*%s*" % text(view.redaction), ""]
+
+    out += ["## %s" % text(t("attention")), ""]
+    rows: List[Tuple[str, ...]]
+    if view.attention:
+        rows = [("%s %s" % (STATUS_MARKS.get(c.level, ""), text(c.level_label)), "%s %s" % (text(c.name), code(c.id)),
+                 text(c.title), text(c.remedy), _refs(c)) for c in view.attention]
+        out += _table((t("status"), t("check"), t("summary"), t("remedy"), t("notes-refs")), rows) + [""]
+    else:
+        out += [text(t("attention-none")), ""]
+
+    out += ["## %s" % text(t("layers-from-hardware")), ""]
+    if full:
+        out += ["*%s*" % text(t("stack-caption")), ""]
+    rows = []
     for i, tier in enumerate(view.tiers):
         facts = "; ".join("%s: %s" % (text(k), text(val)) for k, val in tier.facts)
         name = "**%s**" % text(tier.name) + (" ← *%s*" % text(t("this-system")) if tier.here else "")
         rows.append((str(i), text(tier.role_label), name, text(tier.confidence_label), facts))
     out += _table(("#", t("layer"), t("technology"), t("confidence"), t("details")), rows)
     out.append("")
+    for i, tier in enumerate(view.tiers):
+        if tier.evidence and (full or tier.role != "hardware"):
+            if full:
+                out += ["**%s %d — %s**" % (text(t("evidence")), i, text(tier.name)), ""]
+                out += _evidence(tier.evidence, t) + [""]
+            else:
+                seen = [e for e in tier.evidence if e.claim][:3] or list(tier.evidence[:1])
+                out.append("- %s %d (%s): %s" % (text(t("layer-evidence")), i, text(tier.name), "; ".join(
+                    "%s = %s (%s)" % (code(e.where, False), code(e.raw, False), text(e.strength_label))
+                    for e in seen)))
+    out.append("")
 
-    out += ["## %s" % text(t("capabilities")), ""]
-    if view.checks:
+    out += ["## %s" % text(t("all-checks" if full or not view.attention else "other-checks")), ""]
+    listed = view.checks if full else tuple(c for c in view.checks if c not in view.attention)
+    if listed:
         rows = [("%s %s" % (STATUS_MARKS.get(c.level, ""), text(c.level_label)), "%s %s" % (text(c.name), code(c.id)),
-                 text(c.title), text(c.remedy)) for c in view.checks]
-        out += _table((t("status"), t("check"), t("summary"), t("remedy")), rows)
+                 text(c.title), _refs(c)) for c in listed]
+        out += _table((t("status"), t("check"), t("summary"), t("notes-refs")), rows)
         out.append("")
-        for c in view.checks:
+        for c in view.checks if full else ():
             out += ["### %s %s — %s" % (STATUS_MARKS.get(c.level, ""), text(c.name), code(c.id, False)), ""]
-            out += _explained(c, t)
+            out += _explained(c, t, full)
             if c.evidence:
                 out += ["**%s**" % text(t("evidence")), ""] + _evidence(c.evidence, t) + [""]
+    elif view.checks:
+        out += [text(t("attention-all")), ""]
     else:
         out += [text(t("no-checks")), ""]
 
@@ -135,14 +184,20 @@ def render(report: Report, lang: str = "en", color: bool = False) -> str:
     if not view.findings:
         out += [text(t("no-findings")), ""]
     for f in view.findings:
-        out += ["### %s %s: %s — %s" % (SEVERITY_MARKS.get(f.level, ""), text(f.level_label), text(f.name),
-                                        code(f.id, False)), ""]
-        out += ["*%s*" % text(f.title), ""]
-        out += _explained(f, t)
+        heading = "%s %s: %s — %s" % (SEVERITY_MARKS.get(f.level, ""), text(f.level_label), text(f.name),
+                                      code(f.id, False))
+        if not full:
+            cites = _cites(f, t)
+            out += ["- **%s** %s%s" % (heading, text(f.title), ("\\\n  " + cites) if cites else "")]
+            continue
+        out += ["### " + heading, "", "*%s*" % text(f.title), ""]
+        out += _explained(f, t, full)
         out += ["**%s**" % text(t("evidence")), ""]
         out += (_evidence(f.evidence, t) if f.evidence else [text(t("no-evidence"))]) + [""]
         if f.contradicted_by:
             out += ["**%s**" % text(t("contradicted-by")), ""] + _evidence(f.contradicted_by, t) + [""]
+    if not full and view.findings:
+        out.append("")
 
     out += ["## %s" % text(t("not-seen")), ""]
     if view.unseen:
@@ -153,7 +208,12 @@ def render(report: Report, lang: str = "en", color: bool = False) -> str:
     else:
         out += [text(t("unseen-none")), ""]
 
+    if view.cited:
+        out += _the_notes(view)
+
     out += ["## %s" % text(t("about")), ""]
     out += _table(("", ""), [(text(k), text(val)) for k, val in view.meta]) + [""]
-    out += ["---", "", "*%s*" % text(t("notes-footer").replace("{notes}", view.notes)), ""]
-    return "\n".join(out)
+    out += ["---", "", "*%s*" % text(t("notes-footer").replace("{notes}", view.notes))]
+    if not full:
+        out += ["", "*%s*" % text(t("detail-more"))]
+    return "\n".join(out) + "\n"

@@ -1,12 +1,16 @@
-"""A compact terminal summary: the verdict, the layers from the hardware up, the
-capability checks and the findings, each with a one-line explanation and the note
-sections it cites; coloured only when asked (cli.py: a TTY without NO_COLOR).
+"""The terminal report: the header first (host, time, version, the verdict, what the machine
+can host, the counts, and what failed), so that the first screen answers the question;
+then the layers from the hardware up, every check and finding with one sentence of
+explanation and the note sections it cites. Wrapped at the terminal's width (80 when the
+output is not a terminal) between words, never inside one; coloured only when asked
+(cli.py: a TTY without NO_COLOR).
 
 Every machine-provided string comes through the view (`view.shown`), so no escape
 sequence from a DMI field or a capture reaches the terminal."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import List, Sequence
 
 from ..model import Report
@@ -16,9 +20,13 @@ STATUS_COLORS = {"pass": "32", "warn": "33", "fail": "31", "unknown": "90", "inf
 SEVERITY_COLORS = {"info": "36", "warning": "33", "error": "31"}
 #: The short name of each tier, as a label key.
 ROLES = {"hardware": "hardware", "hypervisor": "hypervisor", "host-system": "host-system",
-         "guest-system": "guest-system", "control-domain": "control-domain", "sandbox": "fact.sandbox",
-         "container": "container", "chroot": "chroot", "other": "tier.other"}
-EXPLANATION_WIDTH = 160
+         "guest-system": "guest-system", "control-domain": "control-domain", "root-partition": "root-partition",
+         "sandbox": "fact.sandbox", "container": "container", "chroot": "chroot", "other": "tier.other"}
+#: The width when the output is not a terminal, and the narrowest honoured.
+DEFAULT_WIDTH = 80
+MIN_WIDTH = 40
+#: An indent deeper than this share of the width is not kept for wrapped lines.
+MAX_INDENT_SHARE = 0.4
 
 
 def _paint(text: str, code: str, color: bool) -> str:
@@ -29,83 +37,144 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - len(text))
 
 
+class _Writer:
+    """Lines wrapped at one width: between words only (a word longer than the line stands
+    alone on it), continuation lines indented under the text they continue."""
+
+    def __init__(self, width: int, color: bool) -> None:
+        self.width = max(MIN_WIDTH, width)
+        self.color = color
+        self.lines: List[str] = []
+
+    def blank(self) -> None:
+        if self.lines and self.lines[-1] != "":
+            self.lines.append("")
+
+    def para(self, text: str, first: str = "", rest: str = "", paint: str = "", head: int = 0) -> None:
+        """`text` after the prefix `first`, continued under `rest`; `paint` colours the first
+        `head` characters of the first line (a status word)."""
+        if len(rest) > self.width * MAX_INDENT_SHARE:
+            rest = rest[: int(self.width * MAX_INDENT_SHARE)]
+        wrapped = textwrap.wrap(text, self.width, initial_indent=first, subsequent_indent=rest,
+                                break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
+        if paint and self.color:
+            wrapped[0] = _paint(wrapped[0][:head], paint, True) + wrapped[0][head:]
+        self.lines.extend(wrapped)
+
+    def text(self) -> str:
+        while self.lines and self.lines[-1] == "":
+            self.lines.pop()
+        return "\n".join(self.lines) + "\n"
+
+
 def verdict(report: Report, lang: str = "en") -> str:
     return v.verdict(report, lang)
 
 
-def _cites(item: v.ItemView, t) -> str:
-    parts = []
-    for s in item.sections:
-        parts.append(s.title + (" (%s)" % t("corrected") if s.corrections else ""))
-    return ("%s: %s" % (t("note-sections"), "; ".join(parts))) if parts else ""
+def _cites(item: v.ItemView, t, full: bool) -> str:
+    parts = [s.title + (" (%s)" % t("corrected") if s.corrections and full else "") for s in item.sections]
+    return ("%s: %s" % (t("notes-refs"), "; ".join(parts))) if parts else ""
 
 
-def _explained(item: v.ItemView, t, indent: str) -> List[str]:
-    lines = [indent + v.first_sentence(item.explanation, EXPLANATION_WIDTH)]
-    cites = _cites(item, t)
+def _explained(out: _Writer, item: v.ItemView, t, indent: str, full: bool) -> None:
+    out.para(item.explanation if full else item.lead, indent, indent)
+    cites = _cites(item, t, full)
     if cites:
-        lines.append(indent + cites)
-    return lines
+        out.para(cites, indent, indent + "  ")
 
 
-def render(report: Report, lang: str = "en", color: bool = False) -> str:
-    view = v.build(report, lang)
+def _header(out: _Writer, view: v.View) -> None:
     t = view.t
-    lines: List[str] = [_paint(view.verdict, "1", color), ""]
+    rows = dict(view.header)
+    out.para(view.verdict, paint="1", head=len(view.verdict) if len(view.verdict) <= out.width else 0)
+    out.para("%s: %s · %s: %s · hvaudit %s · %s" % (t("host"), view.host, t("audited-at"), rows[t("audited-at")],
+                                                   view.version, view.source), "", "  ")
+    lead = "%s: " % t("can-host")
+    for i, part in enumerate(view.can_host):
+        out.para("%s: %s" % part, lead if i == 0 else " " * len(lead), " " * (len(lead) + 2))
+    for label, counts in ((t("checks-by-status"), view.check_counts),
+                          (t("findings-by-severity"), view.finding_counts)):
+        out.para(", ".join("%s %d" % (c.label, c.n) for c in counts) or t("token.none"), "%s: " % label, "  ")
+    out.blank()
+    out.para("%s:" % t("attention"))
+    if not view.attention:
+        out.para(t("attention-none"), "  ", "  ")
+    label_width = max((len(c.level_label) for c in view.attention), default=0)
+    for check in view.attention:
+        status = _pad(check.level_label.upper(), label_width)
+        first = "  %s %s  " % (status, check.id)
+        out.para(check.title, first, " " * (3 + label_width), STATUS_COLORS.get(check.level, "0"), 2 + len(status))
+        if check.remedy:
+            out.para("%s: %s" % (t("remedy"), check.remedy), " " * (3 + label_width), " " * (5 + label_width))
 
-    lines.append("%s:" % t("layers-from-hardware"))
+
+#: The options of hvaudit.report.render this format takes.
+OPTIONS = ("detail", "width")
+
+
+def render(report: Report, lang: str = "en", color: bool = False, detail: str = "compact",
+           width: int = DEFAULT_WIDTH) -> str:
+    view = v.build(report, lang, detail)
+    t = view.t
+    full = view.detail == "full"
+    out = _Writer(width, color)
+    _header(out, view)
+
+    out.blank()
+    out.para("%s:" % t("layers-from-hardware"))
     tiers: Sequence[v.Tier] = view.tiers
     roles = [t(ROLES.get(tier.role, "tier.other")) for tier in tiers]
-    width = max(len(r) for r in roles)
+    role_width = max(len(r) for r in roles)
     for i, (tier, role) in enumerate(zip(tiers, roles)):
-        lines.append("  %d. %s  %s%s%s%s" % (
-            i, _pad(role, width), tier.name, ("  [%s]" % tier.confidence_label) if tier.confidence else "",
-            ("  " + tier.codes) if tier.codes else "", ("  ← " + t("this-system")) if tier.here else ""))
-    lines.append("")
-    lines.append("systemd-detect-virt: vm=%s container=%s" % (view.vm, view.container))
+        first = "  %d. %s  " % (i, _pad(role, role_width))
+        text = "%s%s%s%s" % (tier.name, ("  [%s]" % tier.confidence_label) if tier.confidence else "",
+                             ("  ← " + t("this-system")) if tier.here else "",
+                             ("  " + tier.codes) if tier.codes else "")
+        out.para(text, first, " " * len(first))
+    out.para("systemd-detect-virt: vm=%s container=%s" % (view.vm, view.container))
 
     if view.checks:
-        lines.append("")
-        lines.append("%s:" % t("capabilities"))
+        out.blank()
+        out.para("%s:" % t("all-checks"))
         status_width = max(len(c.level_label) for c in view.checks)
         id_width = max(len(c.id) for c in view.checks)
         indent = " " * (2 + status_width + 1 + id_width + 1)
         for check in view.checks:
-            lines.append("  %s %s %s" % (_paint(_pad(check.level_label.upper(), status_width),
-                                                STATUS_COLORS.get(check.level, "0"), color),
-                                         _pad(check.id, id_width), check.title))
-            if check.remedy and check.level in ("fail", "warn"):
-                lines.append("%s%s: %s" % (indent, t("remedy"), check.remedy))
-            lines.extend(_explained(check, t, indent))
+            status = _pad(check.level_label.upper(), status_width)
+            out.para(check.title, "  %s %s " % (status, _pad(check.id, id_width)), indent,
+                     STATUS_COLORS.get(check.level, "0"), 2 + len(status))
+            _explained(out, check, t, indent, full)
 
-    lines.append("")
-    lines.append("%s:" % t("findings"))
+    out.blank()
+    out.para("%s:" % t("findings"))
     if not view.findings:
-        lines.append("  " + t("no-findings"))
+        out.para(t("no-findings"), "  ", "  ")
     severity_width = max((len(f.level_label) for f in view.findings), default=0)
     indent = " " * (2 + severity_width + 1)
     for finding in view.findings:
-        lines.append("  %s %s: %s" % (_paint(_pad(finding.level_label, severity_width),
-                                             SEVERITY_COLORS.get(finding.level, "0"), color),
-                                      finding.id, finding.title))
+        severity = _pad(finding.level_label, severity_width)
+        out.para("%s: %s" % (finding.id, finding.title), "  %s " % severity, indent,
+                 SEVERITY_COLORS.get(finding.level, "0"), 2 + len(severity))
         for e in finding.contradicted_by[:3]:
-            lines.append("%s%s: %s = %s (%s)" % (indent, t("outweighed"), e.where, e.raw, e.strength_label))
-        lines.extend(_explained(finding, t, indent))
+            out.para("%s: %s = %s (%s)" % (t("outweighed"), e.where, e.raw, e.strength_label), indent, indent + "  ")
+        _explained(out, finding, t, indent, full)
 
     if view.unseen:
-        lines.append("")
+        out.blank()
         shown = ", ".join("%s (%s)" % (e.where, e.error) for e in view.unseen[:8])
-        lines.append("%s (%d): %s%s" % (t("not-seen"), len(view.unseen), shown,
-                                        ", ..." if len(view.unseen) > 8 else ""))
-    if report.meta.redacted:
-        from ..redact import NOTICE
-
-        lines.append("")
-        lines.append(NOTICE)
-    lines.append("")
-    source = t("live-audit") if report.meta.source == "live" else t("from-capture")
+        out.para("%s (%d): %s%s" % (t("not-seen"), len(view.unseen), shown, ", ..." if len(view.unseen) > 8 else ""),
+                 "", "  ")
+    if view.redaction:
+        out.blank()
+        out.para(view.redaction)
+    out.blank()
+    source = view.source
     if report.meta.capture_path:
         source += " " + v.shown(report.meta.capture_path)
-    lines.append("hvaudit %s · %s" % (view.version, source))
-    lines.append(t("text.more"))
-    return "\n".join(lines) + "\n"
+    out.para("hvaudit %s · %s" % (view.version, source))
+    for key in ("text.more",) + (() if full else ("detail-more",)):
+        # "What: command": the command on a line of its own, never broken.
+        what, _, command = t(key).partition(": ")
+        out.para(what + ":")
+        out.lines.append("  " + command)
+    return out.text()

@@ -22,12 +22,14 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .. import knowledge as kb
-from ..model import Check, Evidence, Finding, Layer, Report
+from ..model import CHECK_STATUSES, SEVERITIES, Check, Evidence, Finding, Layer, Report
 from ..plaintext import shown as plain_shown
 from ..records import Record
 
 #: Finding severities and check statuses, most serious first (the order they are listed in).
 SEVERITY_ORDER = ("error", "warning", "info")
+STATUS_ORDER = ("fail", "warn", "unknown", "pass", "info")
+assert set(STATUS_ORDER) == set(CHECK_STATUSES) and set(SEVERITY_ORDER) == set(SEVERITIES)
 
 #: Layer details shown in the stack, in this order, with the label of each.
 FACTS = (
@@ -60,6 +62,8 @@ TECH_SECTIONS: Mapping[str, Tuple[str, ...]] = {
     "microsoft": ("hyperv", "hyperv-features"),
     "vmware": ("vmware-hypervisor", "vmotion"),
 }
+#: A hypervisor layer's role -> the tier of the operating system above it (a guest otherwise).
+VM_ROLE_TIERS = {"control-domain": "control-domain", "root-partition": "root-partition"}
 #: The findings about the hypervisor itself, which cite TECH_SECTIONS.
 TECH_FINDINGS = ("vm.detected", "vm.hypervisor-type", "vm.xen-control-domain", "vm.nested")
 
@@ -74,7 +78,7 @@ ENGLISH_ONLY = ("hypervisor_type_reason",)
 TOKENS = {
     "type-1": "hypervisor-type-1",
     "type-2": "hypervisor-type-2",
-    "unknown": "hypervisor-type-unknown",
+    "unknown": "token.unknown",
     "full": "full-virtualization",
     "paravirtualized": "paravirtualization",
     "hardware-assisted": "hardware-assisted",
@@ -84,6 +88,14 @@ TOKENS = {
     **{rule: "decision." + rule for rule in ("sole-claim", "by-strength", "by-interface", "by-kind", "by-count",
                                             "unresolved")},
 }
+#: Values whose label depends on the detail they are the value of: only the hypervisor's
+#: type is "not determinable from inside the guest" when unknown.
+KEYED_TOKENS = {("hypervisor_type", "unknown"): "hypervisor-type-unknown"}
+#: Report detail: "compact" fits a ticket (each note section quoted once, in the appendix;
+#: one sentence of explanation per item); "full" adds the whole explanation and the evidence.
+DETAILS = ("compact", "full")
+#: Check statuses listed under "what failed", most serious first.
+ATTENTION = ("fail", "warn")
 
 
 #: In a report a line break in a value is drawn, and a tab is a space.
@@ -107,6 +119,7 @@ class CorrectionView(Record):
     claim: str
     accurate: str
     source: str
+    accurate_brief: str = ""  # the opening of `accurate`, for a compact report
 
 
 class SectionView(Record):
@@ -143,6 +156,7 @@ class ItemView(Record):
     evidence: Tuple[EvidenceView, ...]
     contradicted_by: Tuple[EvidenceView, ...] = ()
     remedy: str = ""
+    lead: str = ""  # the explanation's first sentence, for a compact report
 
 
 class Tier(Record):
@@ -160,6 +174,12 @@ class Tier(Record):
     codes: str = ""  # the layer's identifiers, "systemd_id=kvm, mode=hardware-assisted", for the terminal
 
 
+class Count(Record):
+    level: str  # a check status or a finding severity
+    label: str
+    n: int
+
+
 class View(Record):
     lang: str
     t: Callable[[str], str]  # label lookup in the report's language
@@ -170,7 +190,8 @@ class View(Record):
     tiers: Tuple[Tier, ...]  # from the hardware up
     checks: Tuple[ItemView, ...]
     findings: Tuple[ItemView, ...]
-    counts: Mapping[str, int]  # findings per severity
+    check_counts: Tuple[Count, ...]  # checks by status, those that occur, most serious first
+    finding_counts: Tuple[Count, ...]  # findings by severity, likewise
     meta: Tuple[Tuple[str, str], ...]
     machine: str  # the hardware as the firmware names it, and the architecture
     source: str  # "Live audit", or "From a capture"
@@ -178,6 +199,23 @@ class View(Record):
     unseen: Tuple[EvidenceView, ...]
     notes: str  # the notes' file name
     version: str
+    host: str  # the host name ("<hostname>" when redacted), or "(unknown)"
+    generated: str  # when this audit ran (UTC, ISO 8601)
+    captured: str  # when the capture was made ("" for a live audit)
+    can_host: Tuple[Tuple[str, str], ...]  # (kind, answer): VMs, containers, device passthrough
+    attention: Tuple[ItemView, ...]  # the checks that failed, then those that warn
+    cited: Tuple[SectionView, ...]  # every note section cited, once, in the order first cited
+    detail: str  # "compact" or "full"
+    redaction: str  # the redaction notice, or ""
+
+    @property
+    def header(self) -> Tuple[Tuple[str, str], ...]:
+        return header(self)
+
+    @property
+    def can_host_line(self) -> str:
+        return " · ".join("%s: %s" % part for part in self.can_host)
+
 
 
 def _label(lang: str) -> Callable[[str], str]:
@@ -187,9 +225,13 @@ def _label(lang: str) -> Callable[[str], str]:
     return t
 
 
-def _token(value: object, t: Callable[[str], str], inline: bool = False) -> str:
+def _token(value: object, t: Callable[[str], str], inline: bool = False, key: str = "") -> str:
     """A value in the report's language when it is hvaudit's own vocabulary, else as
-    shown; `inline` for use inside a sentence (lower-case first letter)."""
+    shown; `inline` for use inside a sentence (lower-case first letter); `key` names the
+    detail it is the value of, where that changes its meaning."""
+    if isinstance(value, str) and (key, value) in KEYED_TOKENS:
+        text = t(KEYED_TOKENS[(key, value)])
+        return text[:1].lower() + text[1:] if inline else text
     if isinstance(value, str) and value in TOKENS:
         text = t(TOKENS[value])
         return text[:1].lower() + text[1:] if inline else text
@@ -219,7 +261,8 @@ def _sections(id: str, lang: str, t: Callable[[str], str], techs: Iterable[str] 
         SectionView(
             key=s.key, title=s.title.get(lang), quote=s.quote,
             corrections=tuple(CorrectionView(c.kind, t("correction." + c.kind), c.claim.get(lang),
-                                             c.accurate.get(lang), c.source) for c in s.corrections))
+                                             c.accurate.get(lang), c.source, brief(c.accurate.get(lang)))
+                              for c in s.corrections))
         for s in cited)
 
 
@@ -232,7 +275,7 @@ def _name(kind: str, id: str, t: Callable[[str], str]) -> str:
 def _fields(given: Mapping[str, Any], evidence: Sequence[Evidence], t: Callable[[str], str]) -> Dict[str, str]:
     """The placeholders of an explanation: the finding's own fields, then what its
     evidence says (the first observation's place), all shown as data."""
-    fields = {k: _token(v, t, inline=True) for k, v in given.items() if v not in (None, "")}
+    fields = {k: _token(v, t, inline=True, key=k) for k, v in given.items() if v not in (None, "")}
     if "where" not in fields:
         where = next((e.where for e in evidence if e.where), None)
         if where:
@@ -251,21 +294,24 @@ def _finding(f: Finding, lang: str, t: Callable[[str], str]) -> ItemView:
         for e in f.evidence:
             if e.claim and e.claim.facet in ("vm", "vmm") and e.claim.value not in techs:
                 techs.append(e.claim.value)
+    explanation = kb.explanation(f.id, lang, **fields)
     return ItemView(
         id=shown(f.id), name=_name("finding", f.id, t), level=f.severity, level_label=t("severity." + f.severity),
-        title=shown(f.title), explanation=kb.explanation(f.id, lang, **fields),
+        title=shown(f.title), explanation=explanation,
         sections=_sections(f.id, lang, t, techs), evidence=_evidence(f.evidence, t),
-        contradicted_by=_evidence(f.contradicted_by, t))
+        contradicted_by=_evidence(f.contradicted_by, t), lead=first_sentence(explanation))
 
 
 def _check(c: Check, lang: str, t: Callable[[str], str]) -> ItemView:
     given: Dict[str, Any] = {k: c.details[k] for k in kb.PLACEHOLDERS if isinstance(c.details.get(k), str)}
     given.setdefault("value", c.summary)
     fields = _fields(given, c.evidence, t)
+    explanation = kb.explanation(c.id, lang, **fields)
     return ItemView(
         id=shown(c.id), name=_name("check", c.id, t), level=c.status, level_label=t("status." + c.status),
-        title=shown(c.summary), explanation=kb.explanation(c.id, lang, **fields),
-        sections=_sections(c.id, lang, t), evidence=_evidence(c.evidence, t), remedy=shown(c.remedy or ""))
+        title=shown(c.summary), explanation=explanation,
+        sections=_sections(c.id, lang, t), evidence=_evidence(c.evidence, t), remedy=shown(c.remedy or ""),
+        lead=first_sentence(explanation))
 
 
 def _facts(layer: Layer, lang: str, t: Callable[[str], str]) -> Tuple[Tuple[str, str], ...]:
@@ -280,7 +326,7 @@ def _facts(layer: Layer, lang: str, t: Callable[[str], str]) -> Tuple[Tuple[str,
             continue
         if key == "systemd_id" and value in ("none", layer.tech):
             continue
-        out.append((t(label), _token(value, t)))
+        out.append((t(label), _token(value, t, key=key)))
     known = {key for key, _ in FACTS} | {"machine", "hypervisor"}
     for key, value in layer.details.items():
         if key not in known and value not in (None, "", [], ()):
@@ -311,7 +357,7 @@ def _tiers(report: Report, lang: str, t: Callable[[str], str]) -> Tuple[Tier, ..
     kernel = " ".join(shown(uname[k]) for k in ("sysname", "release") if uname.get(k))
     role = "host-system"
     if vms:
-        role = "control-domain" if vms[-1].details.get("role") == "control-domain" else "guest-system"
+        role = VM_ROLE_TIERS.get(str(vms[-1].details.get("role")), "guest-system")
     tiers.append(Tier(role=role, role_label=t("tier." + role), name=kernel or t("os-kernel"), tech="os",
                       confidence="", confidence_label="",
                       facts=((t("fact.kernel-version"), shown(uname["version"])),) if uname.get("version") else (),
@@ -358,18 +404,14 @@ def _meta(report: Report, t: Callable[[str], str]) -> Tuple[Tuple[str, str], ...
         rows.append((t("audited-from"), t("from-capture")))
         if m.capture_path:
             rows.append((t("capture-path"), shown(m.capture_path)))
-        rows.append((t("captured-at"), shown(m.captured_at) if m.captured_at else t("placeholder.missing")))
     else:
         rows.append((t("audited-from"), t("live-audit")))
-    if m.audited_at:
-        rows.append((t("audited-at"), shown(m.audited_at)))
     rows.append((t("machine"), _machine(report, t)))
     kernel = " ".join(shown(m.uname[k]) for k in ("sysname", "release", "version") if m.uname.get(k))
     if kernel:
         rows.append((t("kernel"), kernel))
     if m.user:
         rows.append((t("observer"), ", ".join("%s=%s" % (shown(k), shown(v)) for k, v in m.user.items())))
-    rows.append((t("hvaudit-version"), shown(m.hvaudit_version)))
     rows.append(("systemd-detect-virt", "vm=%s, container=%s%s" % (
         shown(report.vm), shown(report.container), (", cvm=%s" % shown(report.cvm)) if report.cvm != "none" else "")))
     if report.chroot is not None:
@@ -379,23 +421,110 @@ def _meta(report: Report, t: Callable[[str], str]) -> Tuple[Tuple[str, str], ...
     return tuple(rows)
 
 
-def build(report: Report, lang: str = "en") -> View:
-    """The view of `report` in `lang` ("en" or "pt"; anything else reads as English)."""
+def header(view: View) -> Tuple[Tuple[str, str], ...]:
+    """The header every format opens with (after the verdict): host, audit time, version,
+    what the machine can host, and the counts, each labelled."""
+    audited = view.generated or view.t("placeholder.missing")
+    if view.captured:
+        audited += " (%s %s)" % (view.t("captured-at-inline"), view.captured)
+    elif view.captured == "" and view.source == view.t("from-capture"):
+        audited += " (%s)" % view.t("capture-undated")
+    return ((view.t("host"), view.host), (view.t("audited-at"), audited),
+            (view.t("hvaudit-version"), view.version), (view.t("can-host"), view.can_host_line),
+            (view.t("checks-by-status"), ", ".join("%s %d" % (c.label, c.n) for c in view.check_counts)
+             or view.t("token.none")),
+            (view.t("findings-by-severity"), ", ".join("%s %d" % (c.label, c.n) for c in view.finding_counts)
+             or view.t("token.none")))
+
+
+def _counts(values: Sequence[str], order: Sequence[str], prefix: str, t: Callable[[str], str]) -> Tuple[Count, ...]:
+    return tuple(Count(level, t(prefix + level), values.count(level)) for level in order if level in values)
+
+
+def _can_host(report: Report, t: Callable[[str], str]) -> Tuple[Tuple[str, str], ...]:
+    """The "can host" answers in words: each kind, its answer, the route, and the checks
+    to read where the answer is not a plain yes."""
+    from ..hosting import can_host
+
+    answers = can_host(report.checks)
+    status = {c.id: c.status for c in report.checks}
+
+    def words(answer: Any, route: bool = False) -> str:
+        text = t("answer." + answer.answer)
+        extra = []
+        if route and answer.via and answer.answer != "no":
+            extra.append(t("via." + answer.via))
+        if route and answer.nested and answer.answer != "no":
+            extra.append("%s: %s" % (t("can-host.nested"), t("answer." + answer.nested)))
+        if answer.answer in ("no", "limited", "unknown"):
+            worst = {"no": "fail", "limited": "warn", "unknown": "unknown"}[answer.answer]
+            ids = [c for c in answer.checks if status.get(c) == worst]
+            if ids:
+                extra.append(t("can-host.see").replace("{checks}", ", ".join(ids)))
+        return text + (" (%s)" % "; ".join(extra) if extra else "")
+
+    parts: List[Tuple[str, str]] = []
+    if answers.vms:
+        parts.append((t("can-host.vms"), words(answers.vms, route=True)))
+    containers = [(t(key), words(a)) for key, a in (("can-host.rootful", answers.rootful_containers),
+                                                    ("can-host.rootless", answers.rootless_containers)) if a]
+    if containers:
+        parts.append((t("can-host.containers"), ", ".join("%s: %s" % c for c in containers)))
+    if answers.passthrough:
+        parts.append((t("can-host.passthrough"), words(answers.passthrough)))
+    return tuple(parts) or ((t("can-host.vms"), t("can-host.not-assessed")),)
+
+
+def _cited(items: Iterable[ItemView]) -> Tuple[SectionView, ...]:
+    seen: Dict[str, SectionView] = {}
+    for item in items:
+        for s in item.sections:
+            seen.setdefault(s.key, s)
+    return tuple(seen.values())
+
+
+def build(report: Report, lang: str = "en", detail: str = "compact") -> View:
+    """The view of `report` in `lang` ("en" or "pt"; anything else reads as English), in
+    `detail` ("compact" or "full")."""
     lang = lang if lang in kb.LANGS else kb.LANGS[0]
+    detail = detail if detail in DETAILS else DETAILS[0]
     t = _label(lang)
     findings = sorted(report.findings, key=lambda f: SEVERITY_ORDER.index(f.severity)
                       if f.severity in SEVERITY_ORDER else len(SEVERITY_ORDER))
-    counts = {s: sum(1 for f in report.findings if f.severity == s) for s in SEVERITY_ORDER}
+    checks = tuple(_check(c, lang, t) for c in report.checks)
+    finding_views = tuple(_finding(f, lang, t) for f in findings)
+    m = report.meta
+    statuses = [c.status for c in report.checks]
     return View(
         lang=lang, t=t, verdict=verdict(report, lang), vm=shown(report.vm), container=shown(report.container),
         classification=shown(report.classification), tiers=_tiers(report, lang, t),
-        checks=tuple(_check(c, lang, t) for c in report.checks),
-        findings=tuple(_finding(f, lang, t) for f in findings), counts=counts,
+        checks=checks, findings=finding_views,
+        check_counts=_counts(statuses, STATUS_ORDER, "status.", t),
+        finding_counts=_counts([f.severity for f in report.findings], tuple(reversed(SEVERITIES)), "severity.", t),
         meta=_meta(report, t), machine=_machine(report, t),
-        source=t("live-audit") if report.meta.source == "live" else t("from-capture"),
-        when=shown(report.meta.captured_at or report.meta.audited_at or ""),
+        source=t("live-audit") if m.source == "live" else t("from-capture"),
+        when=shown(m.captured_at or m.audited_at or ""),
         unseen=_evidence(report.unseen, t), notes="virtualizacao.txt",
-        version=shown(report.meta.hvaudit_version))
+        version=shown(m.hvaudit_version), host=shown(m.host) if m.host else t("placeholder.missing"),
+        generated=shown(m.audited_at or ""), captured=shown(m.captured_at or "") if m.source == "capture" else "",
+        can_host=_can_host(report, t),
+        attention=tuple(sorted((c for c in checks if c.level in ATTENTION), key=lambda c: ATTENTION.index(c.level))),
+        cited=_cited(checks + finding_views), detail=detail,
+        redaction=t("redaction-notice") if m.redacted else "")
+
+
+def brief(text: str, enough: int = 80) -> str:
+    """The opening of a text: its first sentence, and the next ones while shorter than
+    `enough` characters (a sentence of four words says too little alone)."""
+    parts: List[str] = []
+    pos = 0
+    while pos < len(text.rstrip()) and len(" ".join(parts)) < enough:
+        rest = text[pos:].lstrip()
+        pos = len(text) - len(rest)
+        sentence = first_sentence(rest)
+        parts.append(sentence)
+        pos += len(sentence)
+    return " ".join(parts)
 
 
 def first_sentence(text: str, limit: Optional[int] = None) -> str:

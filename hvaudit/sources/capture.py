@@ -71,6 +71,8 @@ FOLDERS_KEPT = 32
 LISTING_LIMIT = 8192
 #: Length of an error text kept from capture.json ("EACCES", or "EPERM: why").
 ERROR_TEXT_LIMIT = 200
+#: Systems whose captures need no root/ (their probes ask commands, not files).
+NO_ROOT_SYSTEMS = ("FreeBSD", "Darwin", "Windows")
 KEEP = ".keep"  # stands in a folder that would otherwise be empty; not one of its entries
 #: Errors that mean "absent": a capture says that by not holding the path.
 ABSENT = frozenset({"ENOENT", "ENOTDIR"})
@@ -128,7 +130,10 @@ class CaptureSource(Source):
         if not statmod.S_ISDIR(info.st_mode):
             raise CaptureError("not a capture folder: %s" % shown(self.path))
         self._doc = self._load_document()
-        self._tops = {"root": self._check_top("root", required=True),
+        # Only Linux captures keep their answers in root/; the other systems' are in commands/.
+        uname = self._doc.get("uname")
+        system = uname.get("sysname") if isinstance(uname, dict) else None
+        self._tops = {"root": self._check_top("root", required=system not in NO_ROOT_SYSTEMS),
                       "commands": self._check_top("commands", required=False)}
         self._cpuid = self._table("cpuid", dict, self._parse_cpuid)
         self._links = self._table("links", dict, self._strings)
@@ -142,6 +147,9 @@ class CaptureSource(Source):
         self._uname = {k: shown(v, 512) for k, v in self._table("uname", dict, self._strings).items()
                        if k.isidentifier()}
         user, captured = self._doc.get("user"), self._doc.get("captured_at")
+        hostname = self._doc.get("hostname")
+        if hostname is not None and not isinstance(hostname, str):
+            self.damage.append("capture.json: 'hostname' is not a string; ignored")
         if user is not None and not (isinstance(user, dict) and all(
                 isinstance(user.get(k), int) and not isinstance(user.get(k), bool) for k in ("uid", "euid")
                 if k in user)):
@@ -523,8 +531,15 @@ class CaptureSource(Source):
             "user": ids,
             "path": shown(self.path, 4096),
             "redacted": self._doc.get("redacted") is True,
+            "hostname": self.hostname(),
         }
 
+    def hostname(self) -> Optional[str]:
+        """The host name the capture was made on: its `hostname` key, else uname's nodename."""
+        name = self._doc.get("hostname")
+        if not isinstance(name, str) or not name.strip():
+            name = self._uname.get("nodename")
+        return shown(name, 255) if name else None
 
 def open_beneath() -> Optional[Callable[[int, bytes, int], int]]:
     """openat2(2) with RESOLVE_NO_SYMLINKS and RESOLVE_BENEATH, where the kernel has it: the
@@ -622,6 +637,7 @@ def write_capture(rec: Recorded, folder: Path, report: Report, redactor: Optiona
     doc: Dict[str, Any] = {
         "format": FORMAT,
         "captured_at": meta.get("captured_at"),
+        "hostname": meta.get("hostname"),
         "hvaudit_version": report.meta.hvaudit_version,
         "user": meta.get("user"),
         "uname": dict(rec.uname()),
@@ -639,6 +655,8 @@ def write_capture(rec: Recorded, folder: Path, report: Report, redactor: Optiona
     if redactor is not None:
         doc = redactor.value(doc)
         doc["uname"] = redactor.uname(rec.uname())
+        if isinstance(meta.get("hostname"), str):  # a field that holds the host name
+            doc["hostname"] = redactor.uname({"nodename": meta["hostname"]})["nodename"]
         doc["redacted"] = True
     (folder / "capture.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
 

@@ -35,7 +35,7 @@ from .helper_programs import (
     run_helper,
 )
 from .kernel_log import from_dmesg, read_kmsg
-from .system import current_user, system_uname
+from .system import current_user, system_hostname, system_uname
 from .watchdog import READ_TIMEOUT, Watchdog, foreign_mounts, on_mounts, risky
 
 TYPE_CHECKING = False
@@ -404,6 +404,7 @@ class LiveSource(Source):
             "captured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "user": current_user(),
             "path": None,
+            "hostname": system_hostname(),
         }
 
 

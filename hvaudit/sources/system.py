@@ -6,7 +6,7 @@ import os
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict
+    from typing import Any, Dict, Optional
 
 def system_uname() -> Dict[str, str]:
     """uname(2) where it exists; on Windows (no os.uname) the same four fields from `platform`."""
@@ -53,6 +53,22 @@ def _proc_uname() -> Dict[str, str]:
     return {"sysname": kernel_line("/proc/sys/kernel/ostype") or "Linux",
             "release": kernel_line("/proc/sys/kernel/osrelease"), "version": kernel_line("/proc/sys/kernel/version"),
             "machine": machine}
+
+
+def system_hostname() -> Optional[str]:
+    """This machine's host name, as uname(2) gives it (kept out of `system_uname()`, which
+    a capture records for every audit to compare, so that `--redact` decides alone where the
+    name is written)."""
+    if hasattr(os, "uname"):
+        try:
+            name = os.uname().nodename
+        except OSError:  # uname(2) denied
+            name = kernel_line("/proc/sys/kernel/hostname")
+    else:
+        import platform
+
+        name = platform.node()
+    return name or None
 
 
 def current_user() -> Dict[str, Any]:
