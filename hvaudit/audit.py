@@ -6,34 +6,42 @@ import time
 
 from . import __version__
 from .classify import classify
+from .facts import Facts
 from .model import Check, Finding, Meta, Report
 from .probes import run_probes
 from .sources import Source
+from .views import Views
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Collection, List, Optional, Union
 
 
-def run_audit(source: Source, checks: Union[bool, Collection[str]] = True, host_role: bool = True) -> Report:
+def run_audit(source: Source, checks: Union[bool, Collection[str]] = True, cvm: bool = True,
+              host_role: bool = True) -> Report:
     """Probe the source, classify what was seen, and run the capability checks: all of
-    them, none (False), or those whose ids are given. `host_role=False` skips what only
-    tells whether this system hosts VMs itself (a scan of every process's name)."""
-    evidence = run_probes(source, host_role)
+    them, none (False), or those whose ids are given. `cvm=False` skips the confidential-VM
+    probe (the report's `cvm` is then "none"), `host_role=False` what only tells whether
+    this system hosts VMs itself (a scan of every process's name): for answers that do not
+    need them."""
+    from .probes import HOST_ROLE_PROBES
+
+    views = Views(source)
+    skip = (() if cvm else ("cvm.guest",)) + (() if host_role else tuple(HOST_ROLE_PROBES))
+    evidence = run_probes(views, skip=skip)
     uname = source.uname()
     result = classify(evidence, uname)
     findings: List[Finding] = list(result.findings)
     damage = getattr(source, "damage", None)
     if damage:
-        findings.append(Finding("capture.damaged", "warning",
-                                "The capture is damaged in %d places; the audit used the rest" % len(damage),
-                                fields={"where": "capture", "value": "; ".join(damage[:20])}))
+        findings.append(Finding("capture.damaged", "warning", "title.capture.damaged",
+                                fields={"where": "capture", "value": "; ".join(damage[:20]),
+                                        "count": str(len(damage))}))
     capabilities: List[Check] = []
     if checks:
         from .capabilities import run_checks
 
-        capabilities = run_checks(source, evidence, None if checks is True else checks)
-    cvm = next((c.details.get("cvm", "none") for c in capabilities if c.id == "cvm-guest"), "none")
+        capabilities = run_checks(Facts(views, evidence, result), None if checks is True else checks)
     meta = source.meta()
     report_meta = Meta(
         hvaudit_version=__version__,
@@ -48,7 +56,7 @@ def run_audit(source: Source, checks: Union[bool, Collection[str]] = True, host_
     )
     return Report(meta=report_meta, vm=result.vm, container=result.container,
                   classification=result.classification, layers=tuple(result.layers), findings=tuple(findings),
-                  checks=tuple(capabilities), evidence=tuple(evidence), chroot=result.chroot, cvm=str(cvm),
+                  checks=tuple(capabilities), evidence=tuple(evidence), chroot=result.chroot, cvm=result.cvm,
                   private_users=result.private_users)
 
 

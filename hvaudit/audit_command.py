@@ -88,10 +88,10 @@ def parse_plain_audit(args: Sequence[str]) -> Optional[Dict[str, Any]]:
         if (option.choices and value not in option.choices) or (not option.choices and not value):
             return None
         values[option.name] = value
-    from pathlib import Path
-
     for option in AUDIT_OPTIONS:
         if option.metavar and values[option.name] is not None:
+            from pathlib import Path  # only when a path is given (it imports urllib and ipaddress)
+
             values[option.name] = Path(values[option.name])
     return values
 

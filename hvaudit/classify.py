@@ -78,6 +78,10 @@ class Classification:
         self.container = "none"
         self.classification = "bare-metal-host"
         self.chroot: Optional[bool] = None
+        #: A hypervisor below that is not this system's own (a host role is not a guest);
+        #: None when nothing claimed either way.
+        self.guest: Optional[bool] = None
+        self.cvm = "none"  # systemd-detect-virt --cvm's id
         self.private_users: Optional[bool] = None
 
 
@@ -199,6 +203,7 @@ def classify(evidence: Sequence[Evidence], uname: Mapping[str, str]) -> Classifi
     _classify_containers(evidence, out)
     _classify_chroot(evidence, out)
     _classify_hosting(evidence, out)
+    _classify_cvm(evidence, out)
     _evidence_findings(evidence, out)
     kinds = [layer.kind for layer in out.layers]
     if "container" in kinds:
@@ -209,6 +214,13 @@ def classify(evidence: Sequence[Evidence], uname: Mapping[str, str]) -> Classifi
             hv_type = guests[-1].details.get("hypervisor_type")
             out.classification = {"type-1": "type-1-guest", "type-2": "type-2-guest"}.get(hv_type or "", "vm-guest")
     return out
+
+
+def _classify_cvm(evidence: Sequence[Evidence], out: Classification) -> None:
+    """The confidential-VM verdict: the cvm.guest probe's claim (one at most)."""
+    positive = [e for e in claims(evidence, "cvm") if e.claim is not None and e.claim.positive]
+    if positive:
+        out.cvm = positive[0].claim.value  # type: ignore[union-attr]
 
 
 def _hardware_layer(evidence: Sequence[Evidence], uname: Mapping[str, str]) -> Layer:
@@ -226,21 +238,21 @@ def _classify_vms(evidence: Sequence[Evidence], out: Classification) -> None:
     presence = decide_presence(vm_claims)
     role = decide_simple(evidence, "role")
     if presence.value != "*":
+        out.guest = False if presence.value == "none" else None
         dmi_like = [e for e in vm_claims if e.claim and e.claim.positive and e.strength <= Strength.WEAK]
         if presence.value == "none" and dmi_like:
             out.findings.append(Finding(
                 "vm.dmi-vendor-without-vm", "info",
-                "Firmware names %s, but this is not a virtual machine" % name_of(dmi_like[0].claim.value),  # type: ignore[union-attr]
+                "title.vm.dmi-vendor-without-vm",
                 tuple(presence.support), tuple(dmi_like),
                 _fields(tech=name_of(dmi_like[0].claim.value), value=dmi_like[0].raw)))  # type: ignore[union-attr]
-        out.findings.append(Finding("host.bare-metal", "info", "No hypervisor below this operating system",
+        out.findings.append(Finding("host.bare-metal", "info", "title.host.bare-metal",
                                     tuple(presence.support)))
         cloud = decide_simple(evidence, "cloud")
         if cloud.value:  # a bare-metal cloud instance (EC2 *.metal, GCE bare metal)
             hardware = out.layers[0]
             out.layers[0] = hardware._replace(details=dict(hardware.details, cloud=cloud.value))
-            out.findings.append(Finding("vm.cloud", "info", "Cloud provider: %s (bare-metal instance)"
-                                        % name_of(cloud.value), cloud.support, cloud.against,
+            out.findings.append(Finding("vm.cloud", "info", "title.vm.cloud.bare-metal", cloud.support, cloud.against,
                                         _fields(value=name_of(cloud.value))))
         return
     techs = decide_value(vm_claims)
@@ -257,7 +269,7 @@ def _classify_vms(evidence: Sequence[Evidence], out: Classification) -> None:
             stack = [decide_value([e for e in vm_claims if e.claim and e.claim.value == outer]),
                      decide_value([e for e in vm_claims if e.claim and e.claim.value == inner])]
             out.findings.append(Finding("vm.nested", "info",
-                                        "%s runs inside %s" % (name_of(inner), name_of(outer)),
+                                        "title.vm.nested",
                                         stack[0].support + stack[1].support,
                                         fields=_fields(tech=name_of(inner), product=name_of(outer))))
     if not stack:
@@ -270,8 +282,10 @@ def _classify_vms(evidence: Sequence[Evidence], out: Classification) -> None:
     if inner_layer.details.get("role") in HOST_ROLES:
         outer_guests = [layer for layer in out.layers if layer.kind == "vm" and layer is not inner_layer]
         out.vm = outer_guests[-1].details["systemd_id"] if outer_guests else "none"
+        out.guest = False
     else:
         out.vm = inner_layer.details["systemd_id"]
+        out.guest = True
 
 
 def _vm_layer(evidence: Sequence[Evidence], decision: Decision, presence: Decision, role: Decision,
@@ -341,45 +355,44 @@ def _vm_findings(layer: Layer, decision: Decision, presence: Decision, vmm: Deci
     if tech == "*":
         raw = next((e.raw for e in presence.support if e.probe == "cpu.hypervisor-leaves" and e.raw), "")
         out.findings.append(Finding("vm.signature-unknown", "warning",
-                                    "A hypervisor is present, but hvaudit cannot tell which",
+                                    "title.vm.signature-unknown",
                                     presence.support, against, _fields(value=raw)))
     elif details.get("role") == "root-partition":
         out.findings.append(Finding("vm.hyperv-root-partition", "info",
-                                    "This system is the root partition (host) of %s" % name_of(tech),
+                                    "title.vm.hyperv-root-partition",
                                     role.support + decision.support, against, fields))
     else:
-        out.findings.append(Finding("vm.detected", "info", "Guest of %s" % layer.name, decision.support, against,
-                                    fields))
+        out.findings.append(Finding("vm.detected", "info", "title.vm.detected", decision.support, against,
+                                    dict(fields, name=layer.name)))
     if details.get("role") == "control-domain":
         out.findings.append(Finding("vm.xen-control-domain", "info",
-                                    "This system is the control domain (host) of %s" % name_of(tech),
+                                    "title.vm.xen-control-domain",
                                     role.support, fields=fields))
     out.findings.append(Finding("vm.hypervisor-type", "info",
-                                {"type-1": "%s is a Type I hypervisor", "type-2": "%s is a Type II hypervisor"}.get(
-                                    str(details.get("hypervisor_type")), "The type of %s cannot be known from here")
-                                % name_of(tech), decision.support,
+                                {"type-1": "title.vm.hypervisor-type.1", "type-2": "title.vm.hypervisor-type.2"}.get(
+                                    str(details.get("hypervisor_type")), "title.vm.hypervisor-type.unknown"),
+                                decision.support,
                                 fields=_fields(tech=name_of(tech),
                                                value=str(details.get("hypervisor_type") or "unknown"))))
     if details.get("mode"):
-        out.findings.append(Finding("vm.mode", "info", "Virtualization mode: %s" % details["mode"],
+        out.findings.append(Finding("vm.mode", "info", "title.vm.mode",
                                     decision.support, fields=dict(fields, value=str(details["mode"]))))
     if details.get("paravirtual_devices"):
         devices = ", ".join(details["paravirtual_devices"])
-        out.findings.append(Finding("vm.paravirtual-devices", "info", "Paravirtual devices: %s" % devices,
+        out.findings.append(Finding("vm.paravirtual-devices", "info", "title.vm.paravirtual-devices",
                                     tuple(pv_evidence), fields=dict(fields, value=devices)))
     if interfaces:
         shown = sorted({e.claim.value for e in interfaces if e.claim})
         out.findings.append(Finding("vm.hyperv-enlightenments", "info",
-                                    "%s also presents the interface of %s" % (
-                                        name_of(tech), ", ".join(name_of(s) for s in shown)),
+                                    "title.vm.hyperv-enlightenments",
                                     tuple(interfaces), fields=dict(fields, value=", ".join(name_of(s) for s in shown))))
     if cloud.value:
-        out.findings.append(Finding("vm.cloud", "info", "Cloud provider: %s" % name_of(cloud.value), cloud.support,
+        out.findings.append(Finding("vm.cloud", "info", "title.vm.cloud", cloud.support,
                                     cloud.against, dict(fields, value=name_of(cloud.value))))
     if decision.conflict or presence.conflict and innermost:
         against = decision.against or presence.against
         out.findings.append(Finding("evidence.conflict", "warning",
-                                    "Equally strong evidence disagrees about the hypervisor",
+                                    "title.evidence.conflict.vm",
                                     decision.support or presence.support, against, _conflict_fields(fields, against)))
 
 
@@ -415,7 +428,7 @@ def _classify_containers(evidence: Sequence[Evidence], out: Classification) -> N
         if presence.value == "none" and markers:
             out.findings.append(Finding(
                 "container.marker-outweighed", "warning",
-                "Container marker %s is present, but this process shares the machine's namespaces" % markers[0].where,
+                "title.container.marker-outweighed",
                 presence.support, tuple(markers), _fields(tech=name_of(markers[0].claim.value),  # type: ignore[union-attr]
                                                           where=markers[0].where)))
         return
@@ -456,43 +469,42 @@ def _classify_containers(evidence: Sequence[Evidence], out: Classification) -> N
     out.layers.append(layer)
     out.container = systemd_id
     fields = _fields(tech=name, value=systemd_id)
-    out.findings.append(Finding("container.detected", "info", "Inside a container: %s" % name,
+    out.findings.append(Finding("container.detected", "info", "title.container.detected",
                                 support, tech.against + presence.against, fields))
     if private:
         out.findings.append(Finding("container.namespaces", "info",
-                                    "Private namespaces: %s" % ", ".join(private),
+                                    "title.container.namespaces",
                                     tuple(e for e in evidence if e.claim and e.claim.facet == "namespace"),
                                     fields=dict(fields, value=", ".join(private))))
     if userns.value:
         out.findings.append(Finding("container.rootless", "info",
-                                    "User ids are mapped: root in here is not root on the machine",
+                                    "title.container.rootless",
                                     userns.support, fields=dict(fields, value=userns.support[0].raw)))
     if orchestrator.value:
         out.findings.append(Finding("container.orchestrator", "info",
-                                    "Orchestrated by %s" % name_of(orchestrator.value), orchestrator.support,
+                                    "title.container.orchestrator", orchestrator.support,
                                     fields=dict(fields, product=name_of(orchestrator.value))))
     if sandbox.value:
         out.findings.append(Finding("container.sandbox", "info",
-                                    "Sandboxed by %s" % name_of(sandbox.value), sandbox.support,
+                                    "title.container.sandbox", sandbox.support,
                                     fields=dict(fields, product=name_of(sandbox.value))))
     if jail is not None:
+        allow = ", ".join("allow." + str(n) for n in jail[0]["allow"]) or "-"  # type: ignore[attr-defined]
         out.findings.append(Finding("container.jail", "info", jail[1], jail[2],
-                                    fields=dict(fields, value=jail[1])))
+                                    fields=dict(fields, value="%s; %s" % (jail[0].get("network", "?"), allow),
+                                                allow=allow)))
     if value in ("wsl1", "wsl2"):
-        out.findings.append(Finding("container.wsl", "info", "Windows Subsystem for Linux, version %s" % value[-1],
+        out.findings.append(Finding("container.wsl", "info", "title.container.wsl",
                                     tech.support, fields=dict(fields, value=value[-1])))
     if uncorroborated:
         out.findings.append(Finding(
             "container.marker-uncorroborated", "warning",
-            "Container marker %s names %s, but no trace of %s corroborates it" % (
-                uncorroborated[0].where, name_of(uncorroborated[0].claim.value),  # type: ignore[union-attr]
-                name_of(uncorroborated[0].claim.value)),  # type: ignore[union-attr]
-            support, tuple(uncorroborated),
+            "title.container.marker-uncorroborated", support, tuple(uncorroborated),
             dict(fields, where=uncorroborated[0].where,
                  product=name_of(uncorroborated[0].claim.value))))  # type: ignore[union-attr]
     if tech.conflict:
         out.findings.append(Finding("evidence.conflict", "warning",
-                                    "Equally strong evidence disagrees about the container runtime",
+                                    "title.evidence.conflict.container",
                                     tech.support, tech.against, _conflict_fields(fields, tech.against)))
 
 
@@ -514,9 +526,7 @@ def _jail_details(evidence: Sequence[Evidence]) -> Tuple[Dict[str, object], str,
         details["network"] = "vnet" if vnet.value == "own" else "host-stack"
     if statfs.value:
         details["enforce_statfs"] = statfs.value
-    network = {"own": "its own network stack (VNET)", "host": "the host's network stack"}.get(
-        vnet.value or "", "an unknown network stack")
-    title = "FreeBSD jail with %s; allowed: %s" % (network, ", ".join(names) if names else "no allow.* permission")
+    title = "title.container.jail." + {"own": "vnet", "host": "host-stack"}.get(vnet.value or "", "unknown")
     return details, title, tuple(vnet.support) + tuple(allowed) + tuple(statfs.support)
 
 
@@ -526,7 +536,7 @@ def _classify_hosting(evidence: Sequence[Evidence], out: Classification) -> None
     if not items:
         return
     techs = ", ".join(name_of(t) for t in sorted({e.claim.value for e in items}))  # type: ignore[union-attr]
-    out.findings.append(Finding("host.runs-vms", "info", "This machine runs virtual machines: %s" % techs,
+    out.findings.append(Finding("host.runs-vms", "info", "title.host.runs-vms",
                                 tuple(items), fields=_fields(tech=techs, where=items[0].where, value=items[0].raw)))
 
 
@@ -543,9 +553,9 @@ def _evidence_findings(evidence: Sequence[Evidence], out: Classification) -> Non
     denied = [e for e in evidence if e.error in ("EACCES", "EPERM")]
     if denied:
         out.findings.append(Finding("evidence.unreadable", "info",
-                                    "%d sources could not be read with this user's privileges" % len(denied),
-                                    tuple(denied), fields=_fields(value=str(len(denied)))))
+                                    "title.evidence.unreadable",
+                                    tuple(denied), fields=_fields(value=str(len(denied)), count=str(len(denied)))))
     failed = [e for e in evidence if e.error == "EPROBE"]
     if failed:
-        out.findings.append(Finding("evidence.probe-error", "error", "%d probes failed" % len(failed), tuple(failed),
-                                    fields=_fields(value=str(len(failed)))))
+        out.findings.append(Finding("evidence.probe-error", "error", "title.evidence.probe-error", tuple(failed),
+                                    fields=_fields(value=str(len(failed)), count=str(len(failed)))))

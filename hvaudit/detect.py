@@ -106,22 +106,23 @@ def main(argv: Sequence[str]) -> int:
     from .audit import innermost, run_audit
     from .sources import open_source
 
-    # Only the confidential-VM check is needed here (its verdict is the report's `cvm`).
+    # No check is needed here; the confidential-VM probe only where its verdict is asked for.
     wants_cvm = options.mode == "cvm" or options.json
     # Identifying the layers needs no process list: detect never scans /proc/*/comm.
-    report = run_audit(open_source(options.capture), checks=("cvm-guest",) if wants_cvm else False,
-                       host_role=False)
+    report = run_audit(open_source(options.capture), checks=False, cvm=wants_cvm, host_role=False)
     answer: Optional[str]
     if options.mode == "chroot":
         answer, virtualized = None, bool(report.chroot)
         if report.chroot is None:
             # systemd-detect-virt says why on standard error and exits 1 ("Failed to check
             # for chroot() environment: No such file or directory" where /proc is missing).
+            from .model import note_text
+
             why = next((e for e in report.unseen if e.where == "/proc/1/root"), None)
             if sys.stderr is not None:  # closed: print(file=None) would write to standard output
                 print("hvaudit: cannot tell whether this is a chroot: %s" % (
-                    "%s (%s)" % (why.note, why.error) if why is not None else "PID 1's root could not be compared"),
-                    file=sys.stderr)
+                    "%s (%s)" % (note_text(why.note), why.error) if why is not None
+                    else note_text("note.pid1-root-uncompared")), file=sys.stderr)
     elif options.mode == "private-users":
         answer, virtualized = None, bool(report.private_users)
     else:

@@ -120,9 +120,19 @@ class Evidence(Record):
             "raw": self.raw,
             "claim": {"facet": self.claim.facet, "value": self.claim.value} if self.claim else None,
             "strength": self.strength.label,
-            "note": self.note,
+            "note": note_text(self.note),
+            "note_id": self.note if note_text(self.note) != self.note else None,
             "error": self.error,
         }
+
+
+def note_text(note: str) -> str:
+    """An evidence note in English: notes are message ids, or (from a source) plain text."""
+    if not note:
+        return note
+    from .messages import known, text
+
+    return text(note) if known(note) else note
 
 
 def unseen(probe: str, where: str, error: str, note: str = "") -> Evidence:
@@ -159,16 +169,24 @@ class Finding(Record):
 
     id: str
     severity: str  # one of SEVERITIES
-    title: str
+    title_id: str  # the title's message id (hvaudit.messages)
     evidence: Tuple[Evidence, ...] = ()
     contradicted_by: Tuple[Evidence, ...] = ()
-    fields: Mapping[str, str] = {}  # fills the explanation's placeholders
+    fields: Mapping[str, str] = {}  # fills the title's and the explanation's fields
+
+    @property
+    def title(self) -> str:
+        """The title in English."""
+        from .messages import render
+
+        return render(self.title_id, "en", **self.fields)
 
     def to_dict(self) -> Dict[str, Any]:
         return {
             "id": self.id,
             "severity": self.severity,
             "title": self.title,
+            "title_id": self.title_id,
             "fields": dict(self.fields),
             "evidence": [e.to_dict() for e in self.evidence],
             "contradicted_by": [e.to_dict() for e in self.contradicted_by],
@@ -183,17 +201,36 @@ class Check(Record):
 
     id: str
     status: str  # one of CHECK_STATUSES
-    summary: str
+    cause: str  # why it ended so: the summary's message id (hvaudit.messages)
     evidence: Tuple[Evidence, ...] = ()
-    remedy: Optional[str] = None
+    remedy_id: Optional[str] = None  # the remedy's message id
     details: Mapping[str, Any] = {}
+    fields: Mapping[str, Any] = {}  # the named fields of the summary and the remedy
+
+    @property
+    def summary(self) -> str:
+        """The summary in English."""
+        from .messages import render
+
+        return render(self.cause, "en", **self.fields)
+
+    @property
+    def remedy(self) -> Optional[str]:
+        """The remedy in English, None when there is none."""
+        from .messages import render
+
+        return render(self.remedy_id, "en", **self.fields) if self.remedy_id else None
 
     def to_dict(self) -> Dict[str, Any]:
         return {
             "id": self.id,
             "status": self.status,
             "summary": self.summary,
+            "cause": self.cause,
             "remedy": self.remedy,
+            "remedy_id": self.remedy_id,
+            "fields": {k: v if isinstance(v, (int, float, bool, type(None), list, dict)) else str(v)
+                       for k, v in self.fields.items()},
             "details": dict(self.details),
             "evidence": [e.to_dict() for e in self.evidence],
         }
@@ -269,6 +306,6 @@ class Report(Record):
             "findings": [f.to_dict() for f in self.findings],
             "capabilities": [c.to_dict() for c in self.checks],
             "evidence": [e.to_dict() for e in self.evidence],
-            "unseen": [{"where": e.where, "error": e.error, "probe": e.probe, "note": e.note}
+            "unseen": [{"where": e.where, "error": e.error, "probe": e.probe, "note": note_text(e.note)}
                        for e in self.unseen],
         }

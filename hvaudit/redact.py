@@ -62,8 +62,8 @@ MAX_ANYWHERE = 256
 #: dmidecode line, a sysfs file), never as a substring of other text.
 MIN_ANYWHERE = 4
 
-NOTICE = ("Redacted: serial numbers, UUIDs, MAC addresses and the hostname are shown as placeholders "
-          "(<serial-1>, <uuid-1>, <mac-1>, <asset-tag-1>, <hostname>).")
+#: The message (id) that says a report is redacted.
+NOTICE = "label.redaction-notice"
 
 
 def _cloud_asset_tags() -> frozenset:
@@ -276,12 +276,12 @@ class Redactor:
             uname=self.uname(report.meta.uname), redacted=True)
         layers: List[Layer] = [layer._replace(name=self.text(layer.name), details=self.value(dict(layer.details)),
                                               evidence=self._many(layer.evidence)) for layer in report.layers]
-        findings: List[Finding] = [f._replace(title=self.text(f.title), evidence=self._many(f.evidence),
+        findings: List[Finding] = [f._replace(evidence=self._many(f.evidence),
                                               contradicted_by=self._many(f.contradicted_by),
                                               fields={k: self.text(v) for k, v in f.fields.items()})
                                    for f in report.findings]
-        checks: List[Check] = [c._replace(summary=self.text(c.summary), remedy=self.text(c.remedy or "") or c.remedy,
-                                          details=self.value(dict(c.details)), evidence=self._many(c.evidence))
+        checks: List[Check] = [c._replace(fields=self.value(dict(c.fields)), details=self.value(dict(c.details)),
+                                          evidence=self._many(c.evidence))
                                for c in report.checks]
         return report._replace(meta=meta, layers=tuple(layers), findings=tuple(findings), checks=tuple(checks),
                                evidence=self._many(report.evidence))

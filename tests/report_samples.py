@@ -50,7 +50,7 @@ def sample_report(hostile: bool = False) -> Report:
                 "the kernel reports this process in a cgroup that docker names", "container.cgroup")
     marker = _e("/.dockerenv", "present", "container", "docker", Strength.WEAK, "Docker creates it",
                 "container.markers")
-    denied = _e(h("/proc/1/environ"), "", error="EACCES", note=h("PID 1's environment is readable by root only"),
+    denied = _e(h("/proc/1/environ"), "", error="EACCES", note=h("EACCES from the source"),
                 probe="container.environ")
     failed = _e("probe:acpi.tables", "", error="EPROBE", note=h("the probe failed (ValueError: bad table)"),
                 probe="acpi.tables")
@@ -67,24 +67,28 @@ def sample_report(hostile: bool = False) -> Report:
               (cgroup, marker)),
     )
     findings = (
-        Finding("vm.detected", "info", h("Guest of KVM"), (cpuid,), (dmi,),
-                {"tech": h("KVM"), "product": h("QEMU"), "value": "kvm"}),
-        Finding("vm.hypervisor-type", "info", "KVM is a Type I hypervisor", (cpuid,), (),
+        Finding("vm.detected", "info", "title.vm.detected", (cpuid,), (dmi,),
+                {"tech": h("KVM"), "product": h("QEMU"), "value": "kvm", "name": h("KVM")}),
+        Finding("vm.hypervisor-type", "info", "title.vm.hypervisor-type.1", (cpuid,), (),
                 {"tech": "KVM", "value": "type-1"}),
-        Finding("container.detected", "info", h("Inside a container: Docker"), (cgroup, marker), (),
+        Finding("container.detected", "info", "title.container.detected", (cgroup, marker), (),
                 {"tech": h("Docker"), "value": "docker"}),
-        Finding("evidence.unreadable", "info", "1 sources could not be read", (denied,), (), {"value": "1"}),
-        Finding("evidence.probe-error", "error", "1 probes failed", (failed,), (), {"value": "1"}),
-        Finding("capture.damaged", "warning", h("The capture is damaged in 1 places"), (), (),
-                {"value": h("root/proc/cpuinfo: not a regular file")}),
+        Finding("evidence.unreadable", "info", "title.evidence.unreadable", (denied,), (),
+                {"value": "1", "count": "1"}),
+        Finding("evidence.probe-error", "error", "title.evidence.probe-error", (failed,), (),
+                {"value": "1", "count": "1"}),
+        Finding("capture.damaged", "warning", "title.capture.damaged", (), (),
+                {"value": h("root/proc/cpuinfo: not a regular file"), "count": "1"}),
     )
     checks = (
-        Check("cpu-hav", "pass", h("vmx in /proc/cpuinfo flags"), (_e("/proc/cpuinfo flags", h("vmx")),)),
-        Check("kvm-device", "fail", h("/dev/kvm does not exist"), (_e("/dev/kvm", "", error="ENOENT"),),
-              remedy=h("load kvm_intel, or enable VT-x in the firmware")),
-        Check("iommu", "warn", h("no IOMMU groups"), (), remedy=h("boot with intel_iommu=on")),
-        Check("cvm-host", "unknown", h("needs root to read the SEV parameters")),
-        Check("cgroups", "info", h("cgroup v2, unified hierarchy"), details={"value": h("cgroup2")}),
+        Check("cpu-hav", "pass", "cpu-hav.enabled", (_e("/proc/cpuinfo flags", h("vmx")),),
+              fields={"name": h("VT-x"), "flag": h("vmx")}),
+        Check("kvm-device", "fail", "kvm-device.open-failed", (_e("/dev/kvm", "", error="ENOENT"),),
+              remedy_id="remedy.stale-node", fields={"error": h("ENOENT"), "module": h("sudo modprobe kvm_intel")}),
+        Check("iommu", "warn", "iommu.not-enabled", (), remedy_id="remedy.iommu-param",
+              fields={"kind": h("Intel VT-d"), "table": "DMAR", "param": h("intel_iommu=on")}),
+        Check("cvm-host", "unknown", "cvm-host.cpu-unknown"),
+        Check("cgroups", "info", "cgroups.v2", details={"value": h("cgroup2")}, fields={"controllers": h("cpu io")}),
     )
     meta = Meta(hvaudit_version="0.1.0", source="capture", capture_path=h("/captures/sample"),
                 captured_at=h("2026-11-27T01:00:00Z"), audited_at="2026-11-27T02:00:00Z",

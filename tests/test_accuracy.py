@@ -13,7 +13,7 @@ import pytest
 from hvaudit import detect
 from hvaudit.audit import run_audit
 from hvaudit.classify import classify, decide_value
-from hvaudit.model import Claim, Evidence, Strength
+from hvaudit.model import Claim, Evidence, Strength, note_text
 from hvaudit.sources.capture import CaptureSource
 
 from .support import HYPERVISOR_BIT, NO_HYPERVISOR_BIT, DictSource
@@ -126,7 +126,7 @@ def test_chroot_without_proc_is_unknown_and_detect_says_why(capsys, monkeypatch)
     report = run_audit(source, checks=False)
     assert report.chroot is None
     why = next(e for e in report.unseen if e.where == "/proc/1/root")
-    assert "needs root" not in why.note and "readable by root" not in why.note
+    assert "needs root" not in note_text(why.note) and "readable by root" not in note_text(why.note)
     monkeypatch.setattr("hvaudit.sources.open_source", lambda capture: source)
     assert detect.main(["--chroot"]) == 1
     err = capsys.readouterr().err
@@ -139,7 +139,7 @@ def test_denied_to_a_user_says_root_and_to_root_does_not() -> None:
         source = DictSource({"/proc/cpuinfo": HOST_CPUINFO}, errors={"/proc/1/root": "EACCES"},
                             stats={"/": {"dev": 1, "ino": 2}}, identity={"euid": euid})
         why = next(e for e in run_audit(source, checks=False).unseen if e.where == "/proc/1/root")
-        assert ("readable by root" in why.note) is says_root, why.note
+        assert ("readable by root" in note_text(why.note)) is says_root, why.note
 
 
 def test_detect_reads_no_process_names(monkeypatch) -> None:
@@ -235,7 +235,8 @@ def test_root_is_never_told_it_needs_root() -> None:
     from hvaudit.sources import open_source
 
     report = run_audit(open_source(None))
-    notes = [e.note for e in report.unseen] + [e.note for c in report.checks for e in c.evidence if not e.seen]
+    notes = [note_text(e.note) for e in report.unseen] + [note_text(e.note) for c in report.checks
+                                                          for e in c.evidence if not e.seen]
     assert not [n for n in notes if "needs root" in n or "by root" in n and "only" in n]
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from hvaudit import knowledge
 from hvaudit.capabilities import ORDER, load_all, run_checks
+from hvaudit.facts import Facts
 from hvaudit.model import Claim, Evidence, Strength
 from hvaudit.parsers.caps import DEFAULT_SETS, cap_names, full_mask, mask_of, parse_cap_mask
 from hvaudit.parsers.cgroups import cgroup_layout, parse_proc_cgroups
@@ -43,7 +44,7 @@ def cpuinfo(vendor: str = "GenuineIntel", flags: str = "fpu", vmx_flags: Optiona
 
 
 def run(src: DictSource, check_id: str, evidence=()) -> Any:
-    results = run_checks(src, list(evidence), only={check_id})
+    results = run_checks(Facts.of(src, evidence), only={check_id})
     assert len(results) == 1
     result = results[0]
     assert "the check failed" not in result.summary, result.summary
@@ -74,7 +75,7 @@ def test_every_check_is_registered_in_order_and_explained() -> None:
 
 
 def test_checks_never_fail_on_an_empty_source() -> None:
-    results = run_checks(DictSource(), [])
+    results = run_checks(Facts.of(DictSource()))
     assert [r.id for r in results] == linux_order()
     for result in results:
         assert "the check failed" not in result.summary, (result.id, result.summary)
@@ -342,7 +343,7 @@ def test_kvm_permission_denied_by_nodev_mount() -> None:
 
 
 def test_kvm_eperm_in_a_container_is_the_device_cgroup() -> None:
-    result = run_checks(kvm_source(dict(KVM_NODE, open="EPERM")), [CONTAINER], only={"kvm-device"})[0]
+    result = run_checks(Facts.of(kvm_source(dict(KVM_NODE, open="EPERM")), [CONTAINER]), only={"kvm-device"})[0]
     assert result.details["cause"] == "device-cgroup" and "--device /dev/kvm" in (result.remedy or "")
     host = run(kvm_source(dict(KVM_NODE, open="EPERM")), "kvm-device")
     assert host.details["cause"] == "policy"
@@ -355,7 +356,7 @@ def test_kvm_stale_node(errno_name) -> None:
 
 
 def test_kvm_missing_node_in_a_container_was_not_passed() -> None:
-    result = run_checks(kvm_source(None), [CONTAINER], only={"kvm-device"})[0]
+    result = run_checks(Facts.of(kvm_source(None), [CONTAINER]), only={"kvm-device"})[0]
     assert result.details["cause"] == "container" and "--device /dev/kvm" in (result.remedy or "")
     outside = run(kvm_source(None), "kvm-device")
     assert outside.details["cause"] == "node" and "mknod" in (outside.remedy or "")

@@ -53,7 +53,7 @@ def test_finding_ids_are_literals() -> None:
 @pytest.mark.parametrize("eid", sorted(FINDINGS) + sorted(CHECKS))
 def test_emitted_id_is_explained_in_every_language(eid: str) -> None:
     where = (FINDINGS.get(eid) or CHECKS.get(eid))[0]
-    assert eid in kb.explanation_ids(), "%s (emitted at %s) has no explanation in explanations.json" % (eid, where)
+    assert eid in kb.explanation_ids(), "%s (emitted at %s) has no explanation in the message catalogue" % (eid, where)
     assert kb.sections_for(eid), "%s cites no section of the notes" % eid
     for lang in kb.LANGS:
         assert kb.explanation(eid, lang) != kb.label("explanation.missing", lang).replace("{id}", eid)

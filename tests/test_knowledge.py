@@ -12,6 +12,7 @@ from typing import Iterator, List, Tuple
 import pytest
 
 from hvaudit import knowledge as kb
+from hvaudit import messages
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "hvaudit" / "knowledge"
@@ -195,6 +196,14 @@ def _words(text: str) -> set[str]:
 
 
 def _raw(name: str) -> object:
+    """sections.json as stored; "explanations" and "labels" as {id: {lang: text}} from the
+    message catalogue (explanations with the sections they cite)."""
+    if name == "explanations":
+        return {eid: dict({lang: messages.catalog(lang).gettext("explain." + eid) for lang in kb.LANGS},
+                          sections=kb.cited(eid)) for eid in kb.explanation_ids()}
+    if name == "labels":
+        return {key: {lang: messages.catalog(lang).gettext("label." + key) for lang in kb.LANGS}
+                for key in kb.label_keys()}
     return json.loads((DATA / name).read_text(encoding="utf-8"))
 
 
@@ -208,7 +217,7 @@ def _bilingual() -> Iterator[Tuple[str, kb.Text]]:
         for i, c in enumerate(s.confirmed):
             yield f"{s.key}.confirmed[{i}]", c.text
     for eid in kb.explanation_ids():
-        raw = _raw("explanations.json")[eid]  # type: ignore[index]
+        raw = _raw("explanations")[eid]  # type: ignore[index]
         yield eid, kb.Text(en=raw["en"], pt=raw["pt"])
 
 
@@ -310,7 +319,7 @@ def test_the_corrections_the_notes_need_are_there() -> None:
 
 @pytest.mark.parametrize("eid", FINDINGS + CHECKS)
 def test_every_finding_and_check_is_explained(eid: str) -> None:
-    raw = _raw("explanations.json")
+    raw = _raw("explanations")
     assert eid in raw, f"{eid}: no explanation"  # type: ignore[operator]
     entry = raw[eid]  # type: ignore[index]
     for lang in kb.LANGS:
@@ -327,7 +336,7 @@ def test_no_explanation_without_an_id_in_the_lists() -> None:
 
 @pytest.mark.parametrize("eid", FINDINGS + CHECKS)
 def test_placeholders_are_only_the_allowed_ones(eid: str) -> None:
-    entry = _raw("explanations.json")[eid]  # type: ignore[index]
+    entry = _raw("explanations")[eid]  # type: ignore[index]
     found = {lang: set(re.findall(r"\{([^{}]*)\}", entry[lang])) for lang in kb.LANGS}
     for lang, names in found.items():
         assert names <= set(kb.PLACEHOLDERS), f"{eid} ({lang}): {names}"
@@ -368,7 +377,7 @@ def test_unknown_language_falls_back_to_english() -> None:
 
 
 def test_required_labels_exist_in_every_language() -> None:
-    raw = _raw("labels.json")
+    raw = _raw("labels")
     for key in REQUIRED_LABELS:
         assert key in raw, f"label {key!r} missing"  # type: ignore[operator]
         for lang in kb.LANGS:
@@ -382,7 +391,7 @@ def test_label_lookup() -> None:
 
 
 def test_labels_are_translated() -> None:
-    raw = _raw("labels.json")
+    raw = _raw("labels")
     same = [k for k, v in raw.items() if v["en"] == v["pt"]]  # type: ignore[union-attr]
     assert set(same) <= SAME_IN_BOTH, same
 

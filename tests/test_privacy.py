@@ -13,6 +13,7 @@ from typing import Dict, List
 
 import pytest
 
+from hvaudit import messages
 from hvaudit.audit import run_audit
 from hvaudit.collect import collect
 from hvaudit.redact import NOTICE, Redactor, audit_redacted
@@ -196,7 +197,7 @@ def test_redacted_collect_and_every_redacted_report_hide_every_value(tmp_path: P
             if fmt == "json":
                 assert json.loads(text)["meta"]["redacted"] is True
             if fmt == "text":  # wrapped at the terminal's width
-                assert " ".join(NOTICE.split()) in " ".join(text.split())
+                assert " ".join(messages.text(NOTICE).split()) in " ".join(text.split())
     # The redacted capture still audits to the same verdict (the "ec2" prefix is kept).
     replayed = run_audit(CaptureSource(redacted))
     assert (replayed.vm, replayed.container) == (report.vm, report.container)

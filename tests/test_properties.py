@@ -275,7 +275,7 @@ documents = st.one_of(
 
 def _assert_sound(report) -> None:
     """Nothing a probe or check met made it fail, and the report can be written."""
-    assert not [e for e in report.evidence if e.error == "EPROBE"], [e.note for e in report.evidence
+    assert not [e for e in report.evidence if e.error == "EPROBE"], [e.raw for e in report.evidence
                                                                      if e.error == "EPROBE"]
     assert not [c for c in report.checks if c.summary.startswith("the check failed")]
     json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8")

@@ -1,33 +1,33 @@
 """Capability checks: can this machine host VMs and containers, and how well.
 
-Each check is a small function registered with a stable id; `run_checks` runs them all
-against the same Source the probes used (and the probes' evidence), so a capture audits
-exactly as the live machine did.
+Each check is a small function registered with a stable id and the systems it applies to;
+`run_checks` runs the audited system's checks against the audit's Facts (the probes'
+evidence, the classification, the parsed views), so a capture audits exactly as the live
+machine did. Every check builds its answer the same way, with `Notes`.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from ..model import Check, Evidence
-from ..sources import Source, sysname
+from ..model import Check, Evidence, Strength
+from ..probes import shorten
+from ..views import LINUX
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Collection, Dict, List, Mapping, Optional, Sequence
+    from typing import Any, Callable, Collection, Dict, List, Mapping, Optional, Sequence, Tuple
 
-    #: A check answers a Check, or None where it does not apply (another system's check).
-    CheckFunction = Callable[[Source, Sequence[Evidence]], Optional[Check]]
+    from ..facts import Facts
+
+    #: A check answers a Check, or None where it does not apply here.
+    CheckFunction = Callable[[Facts], Optional[Check]]
 
 
-#: Check modules by the system whose checks they hold (`uname -s`, as sources.sysname gives
-#: it); an audit runs only its own system's, so each check id appears once per report.
-MODULES: Mapping[str, Sequence[str]] = {
-    "Linux": ("cpu", "kvm", "io", "memory", "cvm", "containers"),
-    "FreeBSD": ("freebsd",),
-    "Windows": ("windows",),
-    "Darwin": ("macos",),
-}
+#: The modules that define checks. Each check says which systems it applies to where it is
+#: defined (`@check(systems=...)`); an audit runs only its own system's, so each check id
+#: appears once per report.
+MODULES: Sequence[str] = ("cpu", "kvm", "io", "memory", "cvm", "containers", "freebsd", "windows", "macos")
 
 #: Report order: the hardware, KVM, devices, memory, confidential computing, containers,
 #: then other systems' own checks. A check's id is its function's name with "-" for "_".
@@ -37,46 +37,97 @@ ORDER: Sequence[str] = (
     "kernel-config", "bhyve-host", "jails", "hyperv-host", "hyperv-features", "wsl2", "hvf",
 )
 
-#: Registered checks by the short name of the module that defines them.
-CHECKS: Dict[str, List[CheckFunction]] = {}
+#: Details every system's version of a check gives (None where that system cannot say),
+#: so that a fleet's reports compare: the extension's name, whether the processor has it,
+#: whether the firmware enabled it, and whether this system is a guest.
+SHARED_DETAILS: Mapping[str, Tuple[str, ...]] = {
+    "cpu-hav": ("extension", "present", "enabled_in_firmware", "guest"),
+    "cpu-slat": ("extension", "present"),
+}
 
 
-def check_id(function: CheckFunction) -> str:
+class Registered:
+    """One check function and the systems it applies to."""
+
+    def __init__(self, function: CheckFunction, systems: Sequence[str]) -> None:
+        self.function = function
+        self.systems = tuple(systems)
+        self.id = check_id(function)
+        self.doc = (function.__doc__ or "").strip()
+
+
+#: Every registered check, in registration order.
+REGISTRY: List[Registered] = []
+
+
+def check_id(function: Callable[..., Any]) -> str:
     return function.__name__.replace("_", "-")
 
 
-def check(function: CheckFunction) -> CheckFunction:
-    """Register a check; its id is its name ("cpu_hav" -> "cpu-hav"), its docstring says
-    what it reads and why."""
-    module = function.__module__.rpartition(".")[2]
-    registered = CHECKS.setdefault(module, [])
-    if any(check_id(f) == check_id(function) for f in registered):
-        raise ValueError("duplicate check id %s" % check_id(function))
-    registered.append(function)
-    return function
+def check(systems: Sequence[str] = (LINUX,)) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check for the systems it applies to (`uname -s` names); its id is its
+    name ("cpu_hav" -> "cpu-hav"), its docstring says what it reads and why."""
+
+    def register(function: CheckFunction) -> CheckFunction:
+        entry = Registered(function, systems)
+        for other in REGISTRY:
+            if other.id == entry.id and set(other.systems) & set(entry.systems):
+                raise ValueError("duplicate check id %s" % entry.id)
+        REGISTRY.append(entry)
+        return function
+
+    return register
 
 
-def load_all(system: str = "Linux") -> List[CheckFunction]:
-    """The checks of one system, in report order."""
-    functions: List[CheckFunction] = []
-    for name in MODULES.get(system, ()):
+def registered(system: Optional[str] = LINUX) -> List[Registered]:
+    """The checks of one system (of every system for None), in report order."""
+    for name in MODULES:
         importlib.import_module("%s.%s" % (__name__, name))
-        functions.extend(CHECKS.get(name, ()))
     rank = {cid: i for i, cid in enumerate(ORDER)}
-    return sorted(functions, key=lambda f: rank.get(check_id(f), len(rank)))
+    found = [r for r in REGISTRY if system is None or system in r.systems]
+    return sorted(found, key=lambda r: rank.get(r.id, len(rank)))
 
 
-def run_checks(source: Source, evidence: Sequence[Evidence], only: Optional[Collection[str]] = None) -> List[Check]:
-    """Every check (or those whose ids are in `only`), in report order."""
+def load_all(system: str = LINUX) -> List[CheckFunction]:
+    """The check functions of one system, in report order."""
+    return [r.function for r in registered(system)]
+
+
+def run_checks(facts: Facts, only: Optional[Collection[str]] = None) -> List[Check]:
+    """Every check of the audited system (or those whose ids are in `only`), in report order."""
     results: List[Check] = []
-    for function in load_all(sysname(source)):
-        if only is not None and check_id(function) not in only:
+    for entry in registered(facts.system):
+        if only is not None and entry.id not in only:
             continue
         try:
-            result = function(source, evidence)
+            result = entry.function(facts)
             if result is not None:  # None: not applicable here
                 results.append(result)
         except Exception as exc:  # a defect in one check must not end the audit
-            results.append(Check(check_id(function), "unknown",
-                                 "the check failed (%s: %s)" % (type(exc).__name__, str(exc)[:200])))
+            results.append(Check(entry.id, "unknown", "check.failed",
+                                 fields={"error": "%s: %s" % (type(exc).__name__, str(exc)[:200])}))
     return results
+
+
+class Notes:
+    """The evidence one check gathers, in order, and the Check it ends with: every check,
+    on every system, builds its answer with this."""
+
+    def __init__(self, check_id: str) -> None:
+        self.id = check_id
+        self.items: List[Evidence] = []
+
+    def add(self, where: str, raw: object, note: str = "", strength: Strength = Strength.STRONG) -> None:
+        self.items.append(Evidence(self.id, where, raw=shorten(str(raw)), strength=strength, note=note))
+
+    def unseen(self, where: str, error: Optional[str], note: str = "") -> None:
+        """Record that an answer is missing; plain absence (ENOENT) is an answer, not this."""
+        if error and error not in ("ENOENT", "ENOTDIR"):
+            self.items.append(Evidence(self.id, where, raw="", error=error.split(":")[0], note=note))
+
+    def done(self, status: str, summary: str, remedy: Optional[str] = None,
+             fields: Optional[Mapping[str, Any]] = None, /, **details: Any) -> Check:
+        """The Check: `summary` (its cause) and `remedy` are message ids, `fields` fill both."""
+        shared: Dict[str, Any] = {key: None for key in SHARED_DETAILS.get(self.id, ())}
+        shared.update(details)
+        return Check(self.id, status, summary, tuple(self.items), remedy, shared, dict(fields or {}))

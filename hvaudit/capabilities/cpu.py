@@ -9,9 +9,10 @@ enabled. A feature in CPUID but not in the flags was disabled, not missing: the 
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from ..model import Check, Evidence
+from ..facts import Facts
+from ..model import Check
 from . import check
 from .common import (
     Notes,
@@ -20,7 +21,6 @@ from .common import (
     cpuid_where,
     cpuinfo,
     first_line,
-    is_guest,
     is_root,
     is_x86,
     kernel_log,
@@ -50,14 +50,10 @@ FIRMWARE_MESSAGES = ("disabled by BIOS", "disabled by bios", "disabled (by BIOS)
 MISSING_MESSAGES = ("VMX not supported", "SVM not supported", "no hardware support", "not supported by CPU")
 HYPERV_NESTED = "Enlightened VMCS"
 
-HAV_REMEDY = {
-    "intel": "Enable Intel Virtualization Technology (VT-x) in the firmware (BIOS/UEFI) setup, then power the "
-             "machine off and on (a warm reboot may keep the lock)",
-    "amd": "Enable SVM Mode (AMD-V) in the firmware (BIOS/UEFI) setup, then power the machine off and on",
-}
-NESTED_REMEDY = ("Ask the outer hypervisor to expose VT-x/AMD-V to this VM: on KVM hosts kvm_intel.nested=1 "
-                 "(or kvm_amd.nested=1) and a host-passthrough CPU model (-cpu host); on clouds an instance type "
-                 "with nested virtualization; on Hyper-V Set-VMProcessor -ExposeVirtualizationExtensions $true")
+HAV_REMEDY = {"intel": "remedy.enable-vtx", "amd": "remedy.enable-svm"}
+#: The same, where the CPU may not have it at all.
+HAV_REMEDY_IF_PRESENT = {"intel": "remedy.enable-vtx.if-present", "amd": "remedy.enable-svm.if-present"}
+NESTED_REMEDY = "remedy.expose-hav-to-guest"
 
 #: Features of the `vmx flags` line (arch/x86/include/asm/vmxfeatures.h) and of `flags`
 #: for AMD (cpufeatures.h word 15 = CPUID 0x8000000A EDX) that matter to a hypervisor.
@@ -92,210 +88,213 @@ def _raw_bit(src, cpu_vendor: Optional[str]) -> Tuple[Optional[bool], str]:
     return None, "cpuid"
 
 
-def firmware_state(src, n: Notes, cpu_vendor: Optional[str]) -> Optional[str]:
+def firmware_state(facts: Facts, n: Notes, cpu_vendor: Optional[str]) -> Optional[str]:
     """From the MSR on CPU 0 (root, msr module): "disabled" (locked off by firmware),
     "enabled", "unlocked" (firmware left it to the OS), or None when unreadable."""
     if cpu_vendor == "intel":
-        value, error = src.msr(0, IA32_FEAT_CTL)
+        value, error = facts.src.msr(0, IA32_FEAT_CTL)
         where = "msr:0x3a (IA32_FEAT_CTL, cpu 0)"
         if value is None:
-            n.unseen(where, error, msr_note(src, error))
+            n.unseen(where, error, msr_note(facts, error))
             return None
         locked, outside = bool(value & FEAT_CTL_LOCKED), bool(value & FEAT_CTL_VMX_OUTSIDE_SMX)
         n.add(where, "0x%x (lock=%d, VMX inside SMX=%d, VMX outside SMX=%d)" % (
             value, locked, bool(value & FEAT_CTL_VMX_INSIDE_SMX), outside),
-            "bit 0 locks the register until reset; bit 2 allows VMXON outside SMX (Intel SDM vol. 4)")
+            "note.cpu.bit-0-locks-the")
         if locked and not outside:
             return "disabled"
         return "enabled" if locked else "unlocked"
     if cpu_vendor == "amd":
-        value, error = src.msr(0, VM_CR)
+        value, error = facts.src.msr(0, VM_CR)
         where = "msr:0xc0010114 (VM_CR, cpu 0)"
         if value is None:
-            n.unseen(where, error, msr_note(src, error))
+            n.unseen(where, error, msr_note(facts, error))
             return None
         n.add(where, "0x%x (LOCK=%d, SVMDIS=%d)" % (value, bool(value & VM_CR_LOCK), bool(value & VM_CR_SVMDIS)),
-              "SVMDIS (bit 4) makes EFER.SVME unsettable; LOCK (bit 3) keeps it so until reset (AMD APM vol. 2)")
+              "note.cpu.svmdis-bit-4-makes")
         if value & VM_CR_SVMDIS:
             return "disabled"
         return "enabled"
     return None
 
 
-@check
-def cpu_hav(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def cpu_hav(facts: Facts) -> Check:
     """Hardware virtualization: VT-x (CPUID.1:ECX[5], flag `vmx`) or AMD-V (CPUID
     0x80000001:ECX[2], flag `svm`); when the CPU has it and the kernel does not show it,
     the firmware lock MSR (root) and the kernel log say who disabled it. Other
     architectures: s390 `sie`, arm64 EL2, POWER kvm_hv."""
+    result = _hav(facts)
+    details = dict(result.details)
+    firmware = details.get("firmware")
+    cpu_present = details.get("cpuid_bit") if details.get("cpuid_bit") is not None else details.get("kernel_flag")
+    if result.status == "pass":
+        cpu_present = True
+    details.update(extension=details.get("value"), present=cpu_present, guest=facts.guest,
+                   enabled_in_firmware={"disabled": False, "enabled": True, "unlocked": True}.get(firmware or ""))
+    return result._replace(details=details)
+
+
+def _hav(facts: Facts) -> Check:
+    """cpu-hav before the details every system shares."""
+    src = facts.src
     n = Notes("cpu-hav")
-    if not is_x86(src):
-        return _other_architecture(src, n)
-    info = cpuinfo(src)
-    cpu_vendor = vendor(src)
+    if not is_x86(facts):
+        return _other_architecture(facts, n)
+    info = cpuinfo(facts)
+    cpu_vendor = vendor(facts)
     name, flag = _hav_names(cpu_vendor)
     flags = info.flags if info is not None else frozenset()
     if info is None:
-        n.unseen("/proc/cpuinfo", "EACCES")
+        n.unseen("/proc/cpuinfo", facts.error("/proc/cpuinfo"))
     kernel_has: Optional[bool] = None
     if flags:
         kernel_has = flag in flags if flag else bool({"vmx", "svm"} & flags)
         n.add("/proc/cpuinfo flags", ("%s present" if kernel_has else "no %s flag") % (flag or "vmx/svm"),
-              "the kernel lists the feature only when it is enabled and usable")
+              "note.cpu.the-kernel-lists-the")
     raw, raw_where = _raw_bit(src, cpu_vendor)
     if raw is not None:
-        n.add(raw_where, "set" if raw else "clear", "what the CPU (or the outer hypervisor) offers")
+        n.add(raw_where, "set" if raw else "clear", "note.cpu.what-the-cpu-or")
     elif src.cpuid_error():
         n.unseen("cpuid", src.cpuid_error())
-    guest = is_guest(src)
-    backend = backend_name(src)
-    lines, log_error = kernel_log(src)
+    guest = facts.guest
+    backend = backend_name(facts)
+    lines, log_error = kernel_log(facts)
     if lines is None:
         n.unseen("cmd:dmesg", log_error, log_note(log_error))
-    firmware_lines = log_lines(src, *FIRMWARE_MESSAGES)
+    firmware_lines = log_lines(facts, *FIRMWARE_MESSAGES)
     for line in firmware_lines[:3]:
-        n.add("cmd:dmesg", line, "the kernel found the feature locked off by the firmware")
-    for line in log_lines(src, *MISSING_MESSAGES)[:2]:
-        n.add("cmd:dmesg", line, "the kernel's KVM found no usable hardware virtualization")
-    for line in log_lines(src, HYPERV_NESTED)[:1]:
-        n.add("cmd:dmesg", line, "KVM runs nested under Hyper-V (WSL 2, Azure) with enlightened VMCS")
+        n.add("cmd:dmesg", line, "note.cpu.the-kernel-found-the")
+    for line in log_lines(facts, *MISSING_MESSAGES)[:2]:
+        n.add("cmd:dmesg", line, "note.cpu.the-kernel-s-kvm")
+    for line in log_lines(facts, HYPERV_NESTED)[:1]:
+        n.add("cmd:dmesg", line, "note.cpu.kvm-runs-nested-under")
     multihit, _ = first_line(src, "/sys/devices/system/cpu/vulnerabilities/itlb_multihit")
     if multihit and "KVM" in multihit:
         n.add("/sys/devices/system/cpu/vulnerabilities/itlb_multihit", multihit,
-              "the kernel's view of VMX: 'VMX unsupported' (no VT-x usable), 'VMX disabled' (KVM not in VMX operation)")
+              "note.cpu.the-kernel-s-view")
     details: Dict[str, Any] = {"vendor": cpu_vendor, "kernel_flag": kernel_has, "cpuid_bit": raw, "guest": guest,
                "backend": backend, "value": name}
+    fields = {"name": name, "flag": flag or "vmx/svm", "module": "kvm_intel" if cpu_vendor == "intel" else "kvm_amd"}
+    hav_remedy = HAV_REMEDY.get(cpu_vendor or "", HAV_REMEDY["intel"])
 
     if kernel_has:
         if guest:
-            return n.done("pass", "%s is exposed to this guest by the outer hypervisor (flag %s): it can run "
-                                  "hardware-assisted VMs (nested virtualization)" % (name, flag or "vmx/svm"),
-                          **details)
-        return n.done("pass", "%s is present and enabled (flag %s)" % (name, flag or "vmx/svm"), **details)
+            return n.done("pass", "cpu-hav.exposed-to-guest", None, fields, **details)
+        return n.done("pass", "cpu-hav.enabled", None, fields, **details)
 
     if kernel_has is None and raw is None:
-        return n.done("unknown", "Neither /proc/cpuinfo nor CPUID could be read: %s state unknown" % name, **details)
+        return n.done("unknown", "cpu-hav.unreadable", None, fields, **details)
 
-    state = firmware_state(src, n, cpu_vendor) if not guest else None
+    state = firmware_state(facts, n, cpu_vendor) if not guest else None
     details["firmware"] = state
     if raw and guest:  # offered in CPUID by the outer hypervisor, yet not enabled by this kernel
-        return n.done("fail", "%s appears in this guest's CPUID but the kernel does not use it (the outer "
-                              "hypervisor's emulation of it is incomplete, or this kernel has no %s)"
-                      % (name, "kvm_intel" if cpu_vendor == "intel" else "kvm_amd"), NESTED_REMEDY, **details)
+        return n.done("fail", "cpu-hav.guest-cpuid-unused", NESTED_REMEDY, fields, **details)
     if raw:  # in the CPU, not in the kernel's flags: disabled, not missing
         if state == "disabled" or firmware_lines:
-            why = ("IA32_FEAT_CTL is locked without VMX" if cpu_vendor == "intel" else "VM_CR.SVMDIS is set") \
-                if state == "disabled" else "the kernel log says so"
-            return n.done("fail", "%s is in the CPU but disabled by the firmware (%s)" % (name, why),
-                          HAV_REMEDY.get(cpu_vendor or "", HAV_REMEDY["intel"]), **details)
+            why = ("cpu-hav.why.feat-ctl" if cpu_vendor == "intel" else "cpu-hav.why.svmdis") \
+                if state == "disabled" else "cpu-hav.why.kernel-log"
+            return n.done("fail", "cpu-hav.disabled-by-firmware", hav_remedy, dict(fields, why_msg=why), **details)
         if state in ("enabled", "unlocked"):
-            return n.done("fail", "%s is in the CPU and allowed by the firmware, but this kernel turned it off "
-                                  "(a kernel without %s support, or a clearcpuid/nosvm parameter)"
-                          % (name, "kvm_intel" if cpu_vendor == "intel" else "kvm_amd"),
-                          "Boot a kernel built with CONFIG_KVM_INTEL/CONFIG_KVM_AMD and without parameters that "
-                          "clear the feature", **details)
-        return n.done("fail", "%s is in the CPU but the kernel does not show it: disabled by the firmware, most "
-                              "likely (run as root with the msr module loaded to confirm)" % name,
-                      HAV_REMEDY.get(cpu_vendor or "", HAV_REMEDY["intel"]), **details)
+            return n.done("fail", "cpu-hav.turned-off-by-kernel", "remedy.kvm-kernel", fields, **details)
+        return n.done("fail", "cpu-hav.probably-firmware", hav_remedy, fields, **details)
 
     if backend == "kvm_pvm":
-        return n.done("warn", "No %s%s: KVM runs here through PVM (kvm_pvm), without hardware virtualization"
-                      % (name, " in this guest (the outer hypervisor does not expose it)" if guest else ""),
-                      NESTED_REMEDY if guest else None, **details)
+        return n.done("warn", "cpu-hav.pvm-in-guest" if guest else "cpu-hav.pvm", NESTED_REMEDY if guest else None,
+                      fields, **details)
     if guest:
-        return n.done("fail", "The outer hypervisor does not expose %s to this guest: no hardware-assisted VMs "
-                              "here" % name, NESTED_REMEDY, **details)
+        return n.done("fail", "cpu-hav.not-exposed", NESTED_REMEDY, fields, **details)
     if raw is None:
-        return n.done("fail", "No %s flag, and CPUID could not be read to tell a missing feature from a disabled "
-                              "one" % name,
-                      HAV_REMEDY.get(cpu_vendor or "", HAV_REMEDY["intel"]) + " (if the CPU has it)", **details)
-    return n.done("fail", "This CPU has no %s: no hardware-assisted virtualization" % name, None, **details)
+        return n.done("fail", "cpu-hav.no-flag-no-cpuid",
+                      HAV_REMEDY_IF_PRESENT.get(cpu_vendor or "", HAV_REMEDY_IF_PRESENT["intel"]), fields, **details)
+    return n.done("fail", "cpu-hav.cpu-lacks", None, fields, **details)
 
 
-def _other_architecture(src, n: Notes) -> Check:
+def _other_architecture(facts: Facts, n: Notes) -> Check:
+    src = facts.src
     arch = machine(src)
-    info = cpuinfo(src)
+    info = cpuinfo(facts)
     details = {"architecture": arch, "value": arch}
     if arch.startswith("s390"):
         has = info is not None and "sie" in info.flags
-        n.add("/proc/cpuinfo features", "sie present" if has else "no sie", "SIE: the start-interpretive-execution "
-              "facility KVM on IBM Z needs")
+        n.add("/proc/cpuinfo features", "sie present" if has else "no sie", "note.cpu.sie-the-start-interpretive")
         if has:
-            return n.done("pass", "SIE is available: KVM can run guests", **details)
-        return n.done("fail", "No SIE facility: this LPAR or guest cannot run KVM guests",
-                      "Run Linux in an LPAR, or ask the outer z/VM or KVM to pass SIE through", **details)
+            return n.done("pass", "cpu-hav.sie", **details)
+        return n.done("fail", "cpu-hav.no-sie", "remedy.sie", **details)
     if arch in ("aarch64", "arm64"):
-        lines, error = kernel_log(src)
-        el2 = log_lines(src, "started at EL2", "Hyp mode initialized", "VHE mode initialized", "hyp mode")
-        el1 = log_lines(src, "started at EL1")
+        lines, error = kernel_log(facts)
+        el2 = log_lines(facts, "started at EL2", "Hyp mode initialized", "VHE mode initialized", "hyp mode")
+        el1 = log_lines(facts, "started at EL1")
         for line in (el2 + el1)[:3]:
-            n.add("cmd:dmesg", line, "the exception level the kernel was started at: EL2 is needed for KVM")
+            n.add("cmd:dmesg", line, "note.cpu.the-exception-level-the")
         if lines is None:
             n.unseen("cmd:dmesg", error, log_note(error))
         if el2:
-            return n.done("pass", "The kernel was started at EL2 (hypervisor mode): KVM can run guests", **details)
+            return n.done("pass", "cpu-hav.el2", **details)
         if el1:
-            return n.done("fail", "The kernel was started at EL1: no hypervisor mode for KVM",
-                          "Boot the kernel at EL2 (firmware), or ask the outer hypervisor for nested "
-                          "virtualization", **details)
+            return n.done("fail", "cpu-hav.el1", "remedy.el2", **details)
         kvm = src.device("/dev/kvm")
         if kvm.seen:
-            n.add("/dev/kvm", "present", "the KVM driver registered: hypervisor mode is available")
-            return n.done("pass", "/dev/kvm exists: the kernel has hypervisor mode (EL2) for KVM", **details)
-        return n.done("unknown", "Whether this arm64 system has hypervisor mode (EL2) cannot be told from here",
-                      **details)
+            n.add("/dev/kvm", "present", "note.cpu.the-kvm-driver-registered")
+            return n.done("pass", "cpu-hav.el2-dev-kvm", **details)
+        return n.done("unknown", "cpu-hav.el2-unknown", **details)
     if arch.startswith("ppc"):
         platform = info.get("platform") if info is not None else ""
-        n.add("/proc/cpuinfo platform", platform or "(none)", "PowerNV runs on OPAL firmware; pSeries is an LPAR")
+        n.add("/proc/cpuinfo platform", platform or "(none)", "note.cpu.powernv-runs-on-opal")
         if platform == "PowerNV":
-            return n.done("pass", "PowerNV: the hypervisor mode KVM-HV needs is available", **details)
+            return n.done("pass", "cpu-hav.powernv", **details)
         if platform == "pSeries":
-            return n.done("warn", "A pSeries LPAR: only KVM-PR (emulated, slow) or nested KVM-HV where PowerVM or "
-                                  "KVM offers it", **details)
-        return n.done("unknown", "POWER hypervisor mode cannot be told from here", **details)
-    return n.done("unknown", "Hardware virtualization on %s is not audited; /dev/kvm tells whether KVM works"
-                  % (arch or "this architecture"), **details)
+            return n.done("warn", "cpu-hav.pseries", **details)
+        return n.done("unknown", "cpu-hav.power-unknown", **details)
+    return n.done("unknown", "cpu-hav.other-architecture", None, {"arch": arch or "?"}, **details)
 
 
-@check
-def cpu_slat(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def cpu_slat(facts: Facts) -> Check:
     """Second-level address translation (Intel EPT, AMD NPT) and the features KVM uses
     with it: unrestricted guest, VPID, APICv/AVIC, PML, shadow VMCS... from the `vmx flags`
     line (Linux 5.6+) or `flags`, and whether kvm_intel/kvm_amd keep them on."""
+    result = _slat(facts)
+    details = dict(result.details)
+    details.update(extension={"intel": "EPT", "amd": "NPT"}.get(vendor(facts) or "", details.get("value")),
+                   present=details.get("slat"))
+    return result._replace(details=details)
+
+
+def _slat(facts: Facts) -> Check:
+    """cpu-slat before the details every system shares."""
+    src = facts.src
     n = Notes("cpu-slat")
-    if not is_x86(src):
-        return n.done("unknown", "SLAT is not audited on %s (arm64 stage-2 and POWER radix are always present with "
-                                 "KVM)" % (machine(src) or "this architecture"), value=machine(src))
-    info = cpuinfo(src)
-    cpu_vendor = vendor(src)
+    if not is_x86(facts):
+        return n.done("unknown", "cpu-slat.other-architecture", None, {"arch": machine(src) or "?"},
+                      value=machine(src))
+    info = cpuinfo(facts)
+    cpu_vendor = vendor(facts)
     if info is None or not info.flags:
-        n.unseen("/proc/cpuinfo", "ENOENT" if info is None else None)
-        return n.done("unknown", "The kernel's CPU flags could not be read", value="unknown")
+        n.unseen("/proc/cpuinfo", facts.error("/proc/cpuinfo"))
+        return n.done("unknown", "cpu-slat.flags-unreadable", value="unknown")
     flags, vmx_flags = info.flags, info.vmx_flags
-    backend = backend_name(src)
+    backend = backend_name(facts)
     has_hav = "vmx" in flags or "svm" in flags
     if not has_hav:
         raw = cpuid_bit(src, 1, 2, 5) if cpu_vendor == "intel" else cpuid_bit(src, 0x80000001, 2, 2)
         if backend == "kvm_pvm":
-            n.add("/proc/cpuinfo flags", "no vmx/svm", "PVM keeps guest page tables with shadow paging")
-            return n.done("warn", "No EPT/NPT: KVM through PVM uses shadow paging, slower for memory-heavy guests",
-                          value="shadow paging (PVM)", slat=False)
-        if raw and cpu_vendor == "intel" and is_root(src):
+            n.add("/proc/cpuinfo flags", "no vmx/svm", "note.cpu.pvm-keeps-guest-page")
+            return n.done("warn", "cpu-slat.pvm", value="shadow paging (PVM)", slat=False)
+        if raw and cpu_vendor == "intel" and is_root(facts):
             value, error = src.msr(0, IA32_VMX_PROCBASED_CTLS2)
             if value is not None:
                 allowed = value >> 32
                 found = [name for bit, name in CTLS2_BITS.items() if allowed >> bit & 1]
                 n.add("msr:0x48b (IA32_VMX_PROCBASED_CTLS2, cpu 0)", "0x%x: %s" % (value, " ".join(found) or "none"),
-                      "the secondary controls VMX would allow (Intel SDM vol. 3, appendix A.3.3)")
-                offers = ", ".join(found) or "no EPT"
-                return n.done("unknown", "VT-x is disabled; once enabled it offers: %s" % offers,
-                              value=" ".join(found), slat="ept" in found)
-            n.unseen("msr:0x48b", error, msr_note(src, error))
-        n.add("/proc/cpuinfo flags", "no vmx/svm", "SLAT is part of VT-x/AMD-V")
+                      "note.cpu.the-secondary-controls-vmx")
+                return n.done("unknown", "cpu-slat.vtx-disabled-offers" if found else "cpu-slat.vtx-disabled-no-ept",
+                              None, {"offers": found}, value=" ".join(found), slat="ept" in found)
+            n.unseen("msr:0x48b", error, msr_note(facts, error))
+        n.add("/proc/cpuinfo flags", "no vmx/svm", "note.cpu.slat-is-part-of")
         if raw:
-            return n.done("unknown", "Hardware virtualization is disabled, so its EPT/NPT support cannot be read",
-                          value="unknown", slat=None)
-        return n.done("fail", "No hardware virtualization, so no EPT/NPT (see cpu-hav)", value="none", slat=False)
+            return n.done("unknown", "cpu-slat.hav-disabled", value="unknown", slat=None)
+        return n.done("fail", "cpu-slat.no-hav", value="none", slat=False)
 
     if "vmx" in flags:
         slat_flag, module, param, features = "ept", "kvm_intel", "ept", INTEL_FEATURES
@@ -308,32 +307,30 @@ def cpu_slat(src, evidence: Sequence[Evidence]) -> Check:
     found = [label for key, label in features if key in present]
     missing = [label for key, label in features if key not in present]
     n.add("/proc/cpuinfo " + line, " ".join(key for key, _ in features if key in present) or "(none of them)",
-          "the VMX/SVM features the kernel found")
+          "note.cpu.the-vmx-svm-features")
     details: Dict[str, Any] = {"features": found, "missing": missing, "vmx_flags_line": bool(vmx_flags)}
     if slat_flag not in present:
-        return n.done("warn", "No %s: KVM falls back to shadow paging, which costs a VM exit per guest page-table "
-                              "change" % slat_flag.upper(),
-                      NESTED_REMEDY if is_guest(src) else "A CPU with %s is needed for fast guests"
-                      % slat_flag.upper(), value="none", slat=False, **details)
+        return n.done("warn", "cpu-slat.shadow-paging", NESTED_REMEDY if facts.guest else "remedy.slat-cpu",
+                      {"slat": slat_flag.upper()}, value="none", slat=False, **details)
     on, raw_param, path = param_on(src, module, param)
     if raw_param is not None:
         n.add(path, raw_param, "whether %s uses %s" % (module, slat_flag.upper()))
     if on is False:
-        return n.done("warn", "%s is in the CPU but %s.%s=%s: guests use shadow paging"
-                      % (slat_flag.upper(), module, param, raw_param),
-                      "Remove %s.%s=0 from the kernel command line or /etc/modprobe.d, then reload %s"
-                      % (module, param, module), value=slat_flag.upper(), slat=True, **details)
+        return n.done("warn", "cpu-slat.turned-off", "remedy.slat-param",
+                      {"slat": slat_flag.upper(), "module": module, "param": param, "raw": raw_param},
+                      value=slat_flag.upper(), slat=True, **details)
     notes: List[str] = []
+    ug_raw: Optional[str] = None
     if "vmx" in flags and vmx_flags and "unrestricted_guest" not in present:
-        return n.done("warn", "EPT without unrestricted guest: real-mode guest code is emulated (slow boots; "
-                              "some guests fail)",
-                      NESTED_REMEDY if is_guest(src) else None, value="EPT", slat=True, **details)
+        return n.done("warn", "cpu-slat.no-unrestricted-guest", NESTED_REMEDY if facts.guest else None,
+                      value="EPT", slat=True, **details)
     if "vmx" in flags:
         ug_on, ug_raw, ug_path = param_on(src, "kvm_intel", "unrestricted_guest")
         if ug_on is False:
-            n.add(ug_path, ug_raw, "kvm_intel keeps unrestricted guest off")
-            notes.append("kvm_intel.unrestricted_guest=%s" % ug_raw)
+            n.add(ug_path, ug_raw, "note.cpu.kvm-intel-keeps-unrestricted")
+            notes.append("cpu-slat.note.ug-param")
     if not vmx_flags and "vmx" in flags:
-        notes.append("finer VMX features not listed (kernel before 5.6)")
-    summary = "%s present and in use%s" % (", ".join(found[:6]), "; " + "; ".join(notes) if notes else "")
-    return n.done("pass", summary, value=slat_flag.upper(), slat=True, **details)
+        notes.append("cpu-slat.note.old-kernel")
+    return n.done("pass", "cpu-slat.in-use-notes" if notes else "cpu-slat.in-use", None,
+                  {"features": found[:6], "notes_msgs": notes, "raw": ug_raw},
+                  value=slat_flag.upper(), slat=True, **details)

@@ -9,16 +9,16 @@ hw.vmm.vmx.* and hw.vmm.svm.* sysctls); jail(8) and kern_jail.c (security.jail.*
 
 from __future__ import annotations
 
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
-from ..model import Check, Claim, Evidence
+from ..facts import Facts
+from ..model import Check, Claim
 from ..parsers.dmesg import BootCpu
-from ..probes.platform import sysctl_values
-from ..sources import Source, sysname
-from . import check
-from .platform import FIRMWARE_REMEDY, SYSCTL, in_vm, note
+from ..sources import Source
+from ..views import FREEBSD, SYSCTL
+from . import Notes, check
+from .platform import FIRMWARE_REMEDY, NESTED_REMEDY
 
-FREEBSD = "FreeBSD"
 DMESG = "/var/run/dmesg.boot"
 
 
@@ -33,146 +33,133 @@ def jailed(values: Optional[Mapping[str, str]]) -> bool:
     return bool(values) and values.get("security.jail.jailed") == "1"  # type: ignore[union-attr]
 
 
-def _hav(src: Source, evidence: Sequence[Evidence]) -> Tuple[str, str, Optional[str], Dict[str, object],
-                                                                List[Evidence]]:
-    """(status, summary, remedy, details, evidence) of hardware virtualization on FreeBSD."""
-    values = sysctl_values(src) or {}
-    cpu = boot_cpu(src)
-    seen: List[Evidence] = []
+def _hav(facts: Facts, n: Notes) -> Tuple[str, str, Optional[str], Dict[str, Any]]:
+    """(status, cause, remedy, details) of hardware virtualization on FreeBSD; the
+    evidence goes to `n`."""
+    values = facts.sysctl() or {}
+    cpu = boot_cpu(facts.src)
+    guest = facts.guest
     if values.get("hw.vmm.vmx.initialized") == "1" or "hw.vmm.svm.features" in values:
         name = "hw.vmm.vmx.initialized" if "hw.vmm.vmx.initialized" in values else "hw.vmm.svm.features"
-        seen.append(note("cpu-hav", SYSCTL + " " + name, values[name], "vmm.ko initialized the extensions"))
+        n.add(SYSCTL + " " + name, values[name], "note.freebsd.vmm-ko-initialized-the")
         kind = "VT-x" if name.startswith("hw.vmm.vmx") else "AMD-V"
-        return "pass", "%s is available and in use by vmm.ko" % kind, None, {"extension": kind}, seen
+        return ("pass", "cpu-hav.in-use-by-vmm", None,
+                {"extension": kind, "present": True, "enabled_in_firmware": True, "guest": guest})
     if cpu is None:
-        return "unknown", "the boot messages (%s) could not be read" % DMESG, None, {}, seen
+        return "unknown", "cpu-hav.no-boot-messages", None, {"guest": guest}
     if cpu.virt is not None:
         kind = "VT-x" if cpu.virt.kind == "VT-x" else "AMD-V"
-        seen.append(note("cpu-hav", DMESG + " " + cpu.virt.kind, cpu.virt.raw))
-        details: Dict[str, object] = {"extension": kind, "enabled_in_firmware": not cpu.virt.disabled}
+        n.add(DMESG + " " + cpu.virt.kind, cpu.virt.raw)
+        details: Dict[str, Any] = {"extension": kind, "present": True, "enabled_in_firmware": not cpu.virt.disabled,
+                                   "guest": guest}
         if cpu.virt.disabled:
-            return "fail", "%s is present but disabled in the firmware" % kind, FIRMWARE_REMEDY, details, seen
-        return "pass", "%s is present and enabled" % kind, None, details, seen
+            return "fail", "cpu-hav.disabled-in-firmware", FIRMWARE_REMEDY, details
+        return "pass", "cpu-hav.present-and-enabled", None, details
     if cpu.has_feature_lines:
         has = "VMX" in cpu.features or "SVM" in cpu.features
-        seen.append(note("cpu-hav", DMESG + " Features", "VMX/SVM %s" % ("listed" if has else "not listed")))
-        if in_vm(evidence):
-            return ("fail", "the hypervisor below does not pass VT-x/AMD-V to this VM (nested virtualization is off)",
-                    "enable nested virtualization for this VM on its host", {}, seen)
-        return "fail", "the CPU has neither VT-x nor AMD-V", None, {}, seen
-    return "unknown", "the boot messages name no CPU features", None, {}, seen
+        n.add(DMESG + " Features", "VMX/SVM %s" % ("listed" if has else "not listed"))
+        if guest:
+            return "fail", "cpu-hav.not-passed-to-this-vm", NESTED_REMEDY, {"present": False, "guest": guest}
+        return "fail", "cpu-hav.absent", None, {"present": False, "guest": guest}
+    return "unknown", "cpu-hav.no-features-named", None, {"guest": guest}
 
 
-@check
-def cpu_hav(src: Source, evidence: Sequence[Evidence]) -> Optional[Check]:
+@check(systems=(FREEBSD,))
+def cpu_hav(facts: Facts) -> Optional[Check]:
     """cpu-hav on FreeBSD: the VT-x/SVM line of the boot messages (with "(disabled in BIOS)"
     when the firmware locked the extensions off), or vmm.ko having initialized them."""
-    if sysname(src) != FREEBSD:
-        return None
-    status, summary, remedy, details, seen = _hav(src, evidence)
-    return Check("cpu-hav", status, summary, tuple(seen), remedy, details)
+    n = Notes("cpu-hav")
+    status, cause, remedy, details = _hav(facts, n)
+    return n.done(status, cause, remedy, {"extension": details.get("extension"), "where": DMESG}, **details)
 
 
-@check
-def cpu_slat(src: Source, evidence: Sequence[Evidence]) -> Optional[Check]:
+@check(systems=(FREEBSD,))
+def cpu_slat(facts: Facts) -> Optional[Check]:
     """cpu-slat on FreeBSD: EPT among the VT-x features, NP (RVI) among SVM's, or bit 0 of
     hw.vmm.svm.features. bhyve requires it."""
-    if sysname(src) != FREEBSD:
-        return None
     from ..parsers.sysctl import sysctl_int
 
-    values = sysctl_values(src) or {}
+    n = Notes("cpu-slat")
+    values = facts.sysctl() or {}
     svm = sysctl_int(values, "hw.vmm.svm.features")
     if svm is not None:
         ok = bool(svm & 1)
-        return Check("cpu-slat", "pass" if ok else "fail", "AMD RVI/NPT %s" % ("present" if ok else "absent"),
-                     (note("cpu-slat", SYSCTL + " hw.vmm.svm.features", values["hw.vmm.svm.features"],
-                           "bit 0: nested paging"),), None, {"extension": "NPT"})
-    cpu = boot_cpu(src)
+        n.add(SYSCTL + " hw.vmm.svm.features", values["hw.vmm.svm.features"], "note.freebsd.bit-0-nested-paging")
+        return n.done("pass" if ok else "fail", "cpu-slat.present" if ok else "cpu-slat.absent",
+                      None, {"extension": "AMD RVI/NPT"}, extension="NPT", present=ok)
+    cpu = boot_cpu(facts.src)
     if cpu is not None and cpu.virt is None and cpu.has_feature_lines and not {"VMX", "SVM"} & cpu.features:
-        nested = in_vm(evidence)
-        return Check("cpu-slat", "fail", "no VT-x or AMD-V, so no EPT or RVI either%s"
-                     % (" (this VM is not given them)" if nested else ""),
-                     (note("cpu-slat", DMESG + " Features", "VMX/SVM not listed"),),
-                     "enable nested virtualization for this VM on its host" if nested else None, {})
+        nested = bool(facts.guest)
+        n.add(DMESG + " Features", "VMX/SVM not listed")
+        return n.done("fail", "cpu-slat.no-hav-in-vm" if nested else "cpu-slat.no-hav",
+                      NESTED_REMEDY if nested else None, present=False)
     if cpu is None or cpu.virt is None:
-        return Check("cpu-slat", "unknown", "the boot messages name no VT-x/SVM features", (), None, {})
+        return n.done("unknown", "cpu-slat.no-features-named")
     name = "EPT" if cpu.virt.kind == "VT-x" else "NP"
     ok = name in cpu.virt.features
-    details: Dict[str, object] = {"extension": "EPT" if name == "EPT" else "NPT"}
+    details: Dict[str, Any] = {"extension": "EPT" if name == "EPT" else "NPT", "present": ok}
     if cpu.virt.kind == "VT-x":
         details["unrestricted_guest"] = "UG" in cpu.virt.features
-    return Check("cpu-slat", "pass" if ok else "fail",
-                 "%s %s" % ({"EPT": "Intel EPT", "NP": "AMD RVI/NPT"}[name], "present" if ok else "absent"),
-                 (note("cpu-slat", DMESG + " " + cpu.virt.kind, cpu.virt.raw),),
-                 None if ok else "bhyve cannot run without it: use a CPU with EPT (Intel) or RVI (AMD)", details)
+    n.add(DMESG + " " + cpu.virt.kind, cpu.virt.raw)
+    return n.done("pass" if ok else "fail", "cpu-slat.present" if ok else "cpu-slat.absent",
+                  None if ok else "remedy.bhyve-needs-slat",
+                  {"extension": {"EPT": "Intel EPT", "NP": "AMD RVI/NPT"}[name]}, **details)
 
 
-@check
-def bhyve_host(src: Source, evidence: Sequence[Evidence]) -> Optional[Check]:
+@check(systems=(FREEBSD,))
+def bhyve_host(facts: Facts) -> Optional[Check]:
     """Can this FreeBSD run bhyve VMs: vmm.ko loaded and initialized (hw.vmm.*), VMs that
     exist (/dev/vmm), and in a jail the allow.vmm permission."""
-    if sysname(src) != FREEBSD:
-        return None
-    values = sysctl_values(src)
+    n = Notes("bhyve-host")
+    values = facts.sysctl()
     if values is None:
-        return Check("bhyve-host", "unknown", "sysctl(8) could not be run", (), None, {})
-    seen: List[Evidence] = []
-    details: Dict[str, object] = {}
-    listing = src.listdir("/dev/vmm")
+        return n.done("unknown", "sysctl-failed")
+    details: Dict[str, Any] = {}
+    listing = facts.src.listdir("/dev/vmm")
     vms = len(listing.names or ()) if listing.seen else 0
     details["vms"] = vms
     if jailed(values):
         allowed = values.get("security.jail.vmm_allowed") == "1"
-        seen.append(note("bhyve-host", SYSCTL + " security.jail.vmm_allowed", values.get("security.jail.vmm_allowed",
-                                                                                        "absent")))
+        n.add(SYSCTL + " security.jail.vmm_allowed", values.get("security.jail.vmm_allowed", "absent"))
         details["allow.vmm"] = allowed
         if not allowed:
-            return Check("bhyve-host", "fail", "this jail may not use vmm(4): its allow.vmm parameter is off",
-                         tuple(seen), "set allow.vmm for this jail on its host (jail.conf(5))", details)
+            return n.done("fail", "bhyve-host.not-allowed-in-jail", "remedy.allow-vmm", **details)
     loaded = any(name.startswith("hw.vmm.") for name in values)
     if not loaded:
-        status, summary, remedy, _, hav_seen = _hav(src, evidence)
-        seen.extend(hav_seen)
+        status, cause, remedy, hav = _hav(facts, n)
         if status == "pass":
-            return Check("bhyve-host", "warn", "the CPU can run bhyve, but vmm.ko is not loaded", tuple(seen),
-                         "kldload vmm, and vmm_load=\"YES\" in /boot/loader.conf", details)
-        return Check("bhyve-host", "fail" if status == "fail" else "unknown",
-                     "vmm.ko is not loaded, and %s" % summary, tuple(seen), remedy, details)
+            return n.done("warn", "bhyve-host.vmm-not-loaded", "remedy.load-vmm", **details)
+        return n.done("fail" if status == "fail" else "unknown", "bhyve-host.vmm-not-loaded-and", remedy,
+                      {"reason_msg": cause, "extension": hav.get("extension"), "where": DMESG}, **details)
     if values.get("hw.vmm.vmx.initialized") == "0":
-        seen.append(note("bhyve-host", SYSCTL + " hw.vmm.vmx.initialized", "0"))
-        return Check("bhyve-host", "fail", "vmm.ko is loaded but could not initialize VT-x", tuple(seen),
-                     FIRMWARE_REMEDY, details)
+        n.add(SYSCTL + " hw.vmm.vmx.initialized", "0")
+        return n.done("fail", "bhyve-host.vmx-not-initialized", FIRMWARE_REMEDY, **details)
     for name in ("hw.vmm.vmx.initialized", "hw.vmm.vmx.cap.unrestricted_guest", "hw.vmm.svm.features",
                  "hw.vmm.svm.num_asids", "hw.vmm.iommu.initialized"):
         if name in values:
-            seen.append(note("bhyve-host", SYSCTL + " " + name, values[name]))
+            n.add(SYSCTL + " " + name, values[name])
             details[name.split("hw.vmm.", 1)[1]] = values[name]
     if vms:
-        seen.append(note("bhyve-host", "/dev/vmm", "%d virtual machines" % vms))
-    return Check("bhyve-host", "pass", "bhyve can run VMs: vmm.ko is loaded and initialized%s"
-                 % (" (%d VM%s exist)" % (vms, "" if vms == 1 else "s") if vms else ""), tuple(seen), None, details)
+        n.add("/dev/vmm", "%d virtual machines" % vms)
+    return n.done("pass", "bhyve-host.ready-with-vms" if vms else "bhyve-host.ready", None, {"count": vms},
+                  **details)
 
 
-@check
-def jails(src: Source, evidence: Sequence[Evidence]) -> Optional[Check]:
+@check(systems=(FREEBSD,))
+def jails(facts: Facts) -> Optional[Check]:
     """Can this FreeBSD host jails, and with VNET (kern.features.vimage: the kernel was built
     with VIMAGE, per-jail network stacks)? Inside a jail: what the jail itself may do."""
-    if sysname(src) != FREEBSD:
-        return None
-    values = sysctl_values(src)
+    n = Notes("jails")
+    values = facts.sysctl()
     if values is None:
-        return Check("jails", "unknown", "sysctl(8) could not be run", (), None, {})
+        return n.done("unknown", "sysctl-failed")
     vimage = values.get("kern.features.vimage") == "1"
     if jailed(values):
-        allowed = sorted(e.claim.value for e in evidence if e.claim is not None and e.claim.facet == "jail_allow")
-        vnet = any(e.claim == Claim("jail_vnet", "own") for e in evidence)
-        return Check("jails", "info", "inside a jail (%s); nested jails need children.max set by its parent"
-                     % ("VNET" if vnet else "the host's network stack"),
-                     (note("jails", SYSCTL + " security.jail.jailed", "1"),), None,
-                     {"jailed": True, "vnet": vnet, "allow": allowed})
-    return Check("jails", "pass", "this FreeBSD can host jails%s" % (
-        ", with VNET (per-jail network stacks)" if vimage else "; without VNET (kernel built without VIMAGE)"),
-        (note("jails", SYSCTL + " kern.features.vimage", values.get("kern.features.vimage", "absent")),),
-        None if vimage else "use a kernel with options VIMAGE (GENERIC has it since FreeBSD 12) for VNET jails",
-        {"jailed": False, "vnet_support": vimage})
+        allowed = sorted(e.claim.value for e in facts.evidence if e.claim is not None and e.claim.facet == "jail_allow")
+        vnet = any(e.claim == Claim("jail_vnet", "own") for e in facts.evidence)
+        n.add(SYSCTL + " security.jail.jailed", "1")
+        return n.done("info", "jails.inside-vnet" if vnet else "jails.inside-host-stack", jailed=True, vnet=vnet,
+                      allow=allowed)
+    n.add(SYSCTL + " kern.features.vimage", values.get("kern.features.vimage", "absent"))
+    return n.done("pass", "jails.host-vnet" if vimage else "jails.host-no-vnet", None if vimage else "remedy.vimage",
+                  jailed=False, vnet_support=vimage)

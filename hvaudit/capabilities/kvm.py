@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
+from ..facts import Facts
 from ..kvmapi import VM_TYPES
-from ..model import Check, Evidence
+from ..model import Check
 from ..parsers import number
 from . import check
 from .common import (
@@ -19,14 +20,11 @@ from .common import (
     device_summary,
     first_line,
     identity,
-    in_container,
-    is_guest,
     is_x86,
     kvm_backends,
     log_lines,
     module_param,
     module_present,
-    mountinfo,
     param_on,
     vendor,
 )
@@ -47,40 +45,38 @@ BACKEND_PARAMS: Mapping[str, Sequence[str]] = {
 
 #: What KVM_CREATE_VM's errors mean (virt/kvm/kvm_main.c, arch/x86/kvm/x86.c).
 CREATE_VM_ERRORS: Mapping[str, str] = {
-    "EBUSY": "hardware virtualization could not be enabled: another hypervisor (VirtualBox, VMware) holds VT-x/AMD-V",
-    "EIO": "enabling virtualization failed on a CPU (firmware lock, or another hypervisor)",
-    "ENOMEM": "the kernel could not allocate the VM",
-    "EINVAL": "the VM type was refused",
-    "EPERM": "a security policy (seccomp, LSM) forbids creating VMs",
-    "EACCES": "a security policy forbids creating VMs",
-    "ENODEV": "no hardware virtualization behind the driver",
-    "EMFILE": "this process has no file descriptor left",
+    "EBUSY": "kvm-device.create-vm.EBUSY",
+    "EIO": "kvm-device.create-vm.EIO",
+    "ENOMEM": "kvm-device.create-vm.ENOMEM",
+    "EINVAL": "kvm-device.create-vm.EINVAL",
+    "EPERM": "kvm-device.create-vm.EPERM",
+    "EACCES": "kvm-device.create-vm.EACCES",
+    "ENODEV": "kvm-device.create-vm.ENODEV",
+    "EMFILE": "kvm-device.create-vm.EMFILE",
 }
 
 
-def _module_remedy(src) -> str:
-    cpu_vendor = vendor(src)
-    if cpu_vendor == "intel":
-        return "sudo modprobe kvm_intel (if it fails, see cpu-hav and `dmesg | grep -i kvm`)"
-    if cpu_vendor == "amd":
-        return "sudo modprobe kvm_amd (if it fails, see cpu-hav and `dmesg | grep -i kvm`)"
-    return "sudo modprobe kvm_intel or kvm_amd, whichever matches the CPU"
+def _module_remedy(facts: Facts) -> str:
+    """The message id of the remedy that loads the vendor module."""
+    return {"intel": "remedy.modprobe-kvm-intel", "amd": "remedy.modprobe-kvm-amd"}.get(
+        vendor(facts) or "", "remedy.modprobe-kvm")
 
 
-@check
-def kvm_backend(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def kvm_backend(facts: Facts) -> Check:
     """Which module gives KVM its hardware side: kvm_intel, kvm_amd, kvm_pvm (PVM, no
     hardware virtualization needed), kvm_hv/kvm_pr (POWER), or KVM itself on arm64, s390
     and RISC-V; loaded as a module or built in (/sys/module/NAME, initstate), with the
     parameters that shape what guests get, and the build configuration when no module is
     there."""
+    src = facts.src
     n = Notes("kvm-backend")
-    found = kvm_backends(src)
-    core = module_present(src, "kvm")
+    found = kvm_backends(facts)
+    core = module_present(facts, "kvm")
     if core:
-        n.add("/sys/module/kvm", core, "the KVM core")
+        n.add("/sys/module/kvm", core, "note.kvm.the-kvm-core")
     for name, state in found:
-        n.add("/sys/module/" + name, state, BACKENDS.get(name, "KVM"))
+        n.add("/sys/module/" + name, state, BACKENDS.get(name, "note.kvm.backend.kvm"))
         for param in BACKEND_PARAMS.get(name, ()):
             raw, path = module_param(src, name, param)
             if raw is not None:
@@ -93,38 +89,36 @@ def kvm_backend(src, evidence: Sequence[Evidence]) -> Check:
     names = [name for name, _ in found]
     details: Dict[str, Any] = {"backends": names, "states": dict(found), "value": "+".join(names) or "none"}
     if found:
-        described = ", ".join("%s (%s)" % (name, state) for name, state in found)
+        fields: Dict[str, Any] = {"described": ", ".join("%s (%s)" % (name, state) for name, state in found)}
         if "kvm_pvm" in names and not ({"kvm_intel", "kvm_amd"} & set(names)):
-            return n.done("warn", "KVM is provided by %s: PVM runs guests without VT-x/AMD-V, with shadow paging; "
-                                  "guests need a PVM-enabled Linux kernel and cannot nest" % described, **details)
+            return n.done("warn", "kvm-backend.pvm", None, fields, **details)
         if "kvm_pr" in names and "kvm_hv" not in names:
-            return n.done("warn", "KVM is provided by %s: guests are emulated in problem state, slowly" % described,
-                          "Run on PowerNV (bare metal) for kvm_hv", **details)
-        what = "; ".join("%s drives %s" % (name, BACKENDS.get(name, "the hardware")) for name in names
-                         if name in BACKENDS) or "KVM is built for this architecture"
-        return n.done("pass", "KVM is provided by %s: %s" % (described, what), **details)
-    if not is_x86(src) and core:
-        return n.done("pass", "KVM is provided by the kvm %s" % core, **details)
-    log = log_lines(src, "kvm_intel", "kvm_amd", "kvm:", "KVM:")
+            return n.done("warn", "kvm-backend.kvm-pr", "remedy.powernv", fields, **details)
+        fields["drives_msgs"] = ["kvm-backend.drives." + name for name in names if name in BACKENDS] or \
+            ["kvm-backend.drives.architecture"]
+        return n.done("pass", "kvm-backend.provided", None, fields, **details)
+    if not is_x86(facts) and core:
+        return n.done("pass", "kvm-backend.core-" + core, **details)
+    log = log_lines(facts, "kvm_intel", "kvm_amd", "kvm:", "KVM:")
     for line in log[:3]:
-        n.add("cmd:dmesg", line, "what KVM said when it loaded (or refused to)")
-    option = {"intel": "KVM_INTEL", "amd": "KVM_AMD"}.get(vendor(src) or "", "KVM")
-    built = config_value(src, option)
+        n.add("cmd:dmesg", line, "note.kvm.what-kvm-said-when")
+    option = {"intel": "KVM_INTEL", "amd": "KVM_AMD"}.get(vendor(facts) or "", "KVM")
+    built = config_value(facts, option)
     if built is not None:
         n.add("kernel config", "CONFIG_%s=%s" % (option, built))
     details["config"] = built
     if core:
-        why = ("the vendor module refused to load: " + log[0].split("]", 1)[-1].strip()) if log else \
-            "no vendor module is loaded"
-        return n.done("fail", "The KVM core is loaded but %s" % why, _module_remedy(src), **details)
-    if built == "n" or config_value(src, "KVM") == "n":
-        return n.done("fail", "This kernel is built without KVM (CONFIG_%s is not set)" % option,
-                      "Boot a kernel with KVM (CONFIG_KVM and CONFIG_%s)" % option, **details)
+        if log:
+            return n.done("fail", "kvm-backend.vendor-refused", _module_remedy(facts),
+                          {"line": log[0].split("]", 1)[-1].strip()}, **details)
+        return n.done("fail", "kvm-backend.no-vendor-module", _module_remedy(facts), **details)
+    if built == "n" or config_value(facts, "KVM") == "n":
+        return n.done("fail", "kvm-backend.not-built", "remedy.kvm-config", {"option": option}, **details)
     listing = src.listdir("/sys/module")
     if not listing.seen:
         n.unseen("/sys/module", listing.error)
-        return n.done("unknown", "/sys/module could not be read: the KVM backend is unknown", **details)
-    return n.done("fail", "No KVM module is loaded", _module_remedy(src), **details)
+        return n.done("unknown", "kvm-backend.unreadable", **details)
+    return n.done("fail", "kvm-backend.none", _module_remedy(facts), **details)
 
 
 def _membership(info: Mapping[str, Any], ident: Mapping[str, Any]) -> Dict[str, Any]:
@@ -138,11 +132,11 @@ def _membership(info: Mapping[str, Any], ident: Mapping[str, Any]) -> Dict[str, 
             "in_database": (gid in db) if (gid is not None and isinstance(db, list)) else None}
 
 
-def _nodev_mount(src) -> Optional[str]:
+def _nodev_mount(facts) -> Optional[str]:
     """The mount that holds /dev, if it forbids device nodes (nodev): opening then fails
     with EACCES even for root."""
     best = None
-    for m in mountinfo(src):
+    for m in facts.mountinfo():
         holds = m.mount_point == "/dev/kvm" or "/dev/kvm".startswith(m.mount_point.rstrip("/") + "/")
         if holds and (best is None or len(m.mount_point) > len(best.mount_point)):
             best = m
@@ -162,153 +156,136 @@ def kvm_usable(src) -> Optional[bool]:
     return info.info.get("create_vm") == "ok" and info.info.get("kvm_api_version") == KVM_API_VERSION
 
 
-@check
-def kvm_device(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def kvm_device(facts: Facts) -> Check:
     """/dev/kvm, asked directly: opened read-write as this user, KVM_GET_API_VERSION (must
     be 12), KVM_CHECK_EXTENSION for the limits, and one KVM_CREATE_VM closed at once. Each
     way it can fail has its own cause and remedy: no driver, a node not passed into a
     container, permissions (and whether the user is in the node's group, now or after a
     new login), a device cgroup or LSM policy, a stale node, VM creation refused."""
+    src = facts.src
     n = Notes("kvm-device")
     dev = src.device("/dev/kvm")
     misc, misc_error = first_line(src, "/sys/class/misc/kvm/dev")
     if misc is not None:
-        n.add("/sys/class/misc/kvm/dev", misc, "the KVM driver registered its misc device")
+        n.add("/sys/class/misc/kvm/dev", misc, "note.kvm.the-kvm-driver-registered")
     else:
         n.unseen("/sys/class/misc/kvm/dev", misc_error)
-    container = in_container(evidence)
+    container = facts.in_container
     if not dev.seen:
         if dev.error != "ENOENT":
             n.unseen("/dev/kvm", dev.error)
-            return n.done("unknown", "/dev/kvm could not be examined (%s)" % dev.error, value="unknown")
+            return n.done("unknown", "kvm-device.unexaminable", None, {"error": dev.error}, value="unknown")
         n.add("/dev/kvm", "absent")
         misc_class = src.listdir("/sys/class/misc")
         if misc is None and not misc_class.seen:
-            return n.done("fail", "/dev/kvm is absent, and whether a KVM driver exists cannot be seen (no "
-                                  "/sys/class/misc)", _module_remedy(src), value="absent", cause="absent")
+            return n.done("fail", "kvm-device.absent-unknown-driver", _module_remedy(facts), value="absent",
+                          cause="absent")
         if misc is not None:
             if container:
-                return n.done("fail", "The KVM driver is loaded on the host, but /dev/kvm was not passed into this "
-                                      "container",
-                              "Pass the device: docker/podman run --device /dev/kvm ...; in Kubernetes, a device "
-                              "plugin (e.g. KubeVirt's) or a privileged pod", value="not passed", cause="container")
-            return n.done("fail", "The KVM driver is loaded but /dev/kvm does not exist (no devtmpfs or udev "
-                                  "created it)",
-                          "sudo mknod -m 0660 /dev/kvm c 10 232 && sudo chgrp kvm /dev/kvm, or `udevadm trigger`",
-                          value="no node", cause="node")
-        backend = backend_name(src)
-        reason = ""
-        flags = cpuinfo(src)
-        if backend is None and is_x86(src) and flags is not None and flags.flags \
+                return n.done("fail", "kvm-device.not-passed", "remedy.pass-kvm-device", value="not passed",
+                              cause="container")
+            return n.done("fail", "kvm-device.no-node", "remedy.mknod-kvm", value="no node", cause="node")
+        backend = backend_name(facts)
+        flags = cpuinfo(facts)
+        if backend is None and is_x86(facts) and flags is not None and flags.flags \
                 and not ({"vmx", "svm"} & flags.flags):
-            reason = ": the CPU offers no usable VT-x/AMD-V (see cpu-hav)"
-        elif backend is None:
-            reason = ": no KVM module is loaded (see kvm-backend)"
-        return n.done("fail", "No KVM driver: /dev/kvm and /sys/class/misc/kvm are absent" + reason,
-                      _module_remedy(src) if not reason.startswith(": the CPU") else
-                      "Enable VT-x/AMD-V (see cpu-hav), then load kvm_intel or kvm_amd", value="absent",
-                      cause="driver")
+            return n.done("fail", "kvm-device.no-driver-no-hav", "remedy.enable-hav-then-kvm", value="absent",
+                          cause="driver")
+        return n.done("fail", "kvm-device.no-driver-no-module" if backend is None else "kvm-device.no-driver",
+                      _module_remedy(facts), value="absent", cause="driver")
     info = dev.info
     n.add("/dev/kvm", device_summary(info))
     details: Dict[str, Any] = {"mode": info.get("mode"), "group": info.get("group"), "open": info.get("open")}
     if info.get("type") == "unknown":
-        return n.done("unknown", "/dev/kvm is present, but what opening it gives was not recorded", value="present",
-                      **details)
+        return n.done("unknown", "kvm-device.not-recorded", value="present", **details)
     if info.get("type") != "char" or (info.get("major"), info.get("minor")) != KVM_MISC:
-        return n.done("fail", "/dev/kvm is not KVM's device (%s %s:%s, expected char 10:232)" % (
-            info.get("type"), info.get("major"), info.get("minor")),
-            "Remove the wrong node and let udev create /dev/kvm (char 10:232)", value="wrong node", **details)
+        return n.done("fail", "kvm-device.wrong-node", "remedy.recreate-kvm-node",
+                      {"type": info.get("type"), "major": info.get("major"), "minor": info.get("minor")},
+                      value="wrong node", **details)
     opened = info.get("open")
-    ident = identity(src)
+    ident = identity(facts)
     who = "root" if ident.get("euid") == 0 else ("uid %s" % ident.get("euid")) if ident.get("euid") is not None \
-        else "this user"
+        else ""
+    fields: Dict[str, Any] = {"who": who, "who_msg": "kvm-device.who" if who else "kvm-device.this-user",
+                              "mode": info.get("mode"), "error": opened}
     if opened is None:
-        return n.done("unknown", "/dev/kvm is present but was not opened", value="present", **details)
+        return n.done("unknown", "kvm-device.not-opened", value="present", **details)
     if opened == "EACCES":
         member = _membership(info, ident)
         details.update(member)
-        nodev = _nodev_mount(src)
+        nodev = _nodev_mount(facts)
         if nodev is not None:
-            return n.done("fail", "/dev/kvm cannot be opened: %s is mounted nodev" % nodev,
-                          "Mount %s without nodev (containers: pass the device with --device /dev/kvm)" % nodev,
+            return n.done("fail", "kvm-device.nodev", "remedy.mount-without-nodev", dict(fields, mount=nodev),
                           value="nodev", cause="nodev", **details)
         mode = number(str(info.get("mode") or "0"), 8) or 0
-        group = member["group"]
+        fields["group"] = member["group"]
         if member["in_session"]:
             if mode & 0o060 != 0o060:
-                return n.done("fail", "Permission denied: %s is in group %s, but /dev/kvm (mode %s) gives the group "
-                                      "no read-write access" % (who, group, info.get("mode")),
-                              "sudo chmod 0660 /dev/kvm (and a udev rule: KERNEL==\"kvm\", GROUP=\"kvm\", "
-                              "MODE=\"0660\")", value="EACCES", cause="mode", **details)
-            return n.done("fail", "Permission denied although %s is in group %s (an ACL or LSM denies it)"
-                          % (who, group), "Check `getfacl /dev/kvm` and the LSM audit log", value="EACCES",
-                          cause="acl", **details)
+                return n.done("fail", "kvm-device.group-no-access", "remedy.chmod-kvm", fields, value="EACCES",
+                              cause="mode", **details)
+            return n.done("fail", "kvm-device.acl-or-lsm", "remedy.check-acl", fields, value="EACCES", cause="acl",
+                          **details)
         if member["in_database"]:
-            return n.done("fail", "Permission denied: %s was added to group %s, but this session started before "
-                                  "that" % (who, group),
-                          "Log out and in again (or run `newgrp %s`) to take up the new group" % group,
-                          value="EACCES", cause="session", **details)
-        owner = "root" if info.get("uid") == 0 else info.get("uid")
-        return n.done("fail", "Permission denied: /dev/kvm is %s:%s mode %s and %s is not in group %s" % (
-            owner, group, info.get("mode"), who, group),
-            "sudo usermod -aG %s $USER, then log in again (or, until reboot: sudo setfacl -m u:$USER:rw /dev/kvm)"
-            % group, value="EACCES", cause="group", **details)
+            return n.done("fail", "kvm-device.session-predates-group", "remedy.newgrp", fields, value="EACCES",
+                          cause="session", **details)
+        fields["owner"] = "root" if info.get("uid") == 0 else info.get("uid")
+        return n.done("fail", "kvm-device.not-in-group", "remedy.usermod", fields, value="EACCES", cause="group",
+                      **details)
     if opened == "EPERM":
         if container:
-            return n.done("fail", "Opening /dev/kvm is denied by this container's device policy (device cgroup)",
-                          "Start the container with --device /dev/kvm (or the device-cgroup rule 'c 10:232 rwm')",
-                          value="EPERM", cause="device-cgroup", **details)
-        return n.done("fail", "Opening /dev/kvm is denied by policy: a device cgroup or a security module (EPERM)",
-                      "Check the service's DeviceAllow= (systemd), the device cgroup, and the SELinux/AppArmor audit "
-                      "log (ausearch -m avc; journalctl -k | grep -i apparmor)", value="EPERM", cause="policy",
+            return n.done("fail", "kvm-device.device-cgroup", "remedy.container-device", fields, value="EPERM",
+                          cause="device-cgroup", **details)
+        return n.done("fail", "kvm-device.policy", "remedy.check-policy", fields, value="EPERM", cause="policy",
                       **details)
     if opened in ("ENXIO", "ENODEV"):
-        return n.done("fail", "/dev/kvm is a stale node: no driver answers char 10:232 (%s)" % opened,
-                      _module_remedy(src) + "; then remove the stale node and let udev recreate it",
-                      value=opened, cause="stale", **details)
+        return n.done("fail", "kvm-device.stale", "remedy.stale-node",
+                      dict(fields, module_msg=_module_remedy(facts)), value=opened, cause="stale", **details)
     if opened != "ok":
-        return n.done("fail", "/dev/kvm could not be opened (%s)" % opened, value=opened, cause="open", **details)
+        return n.done("fail", "kvm-device.open-failed", None, fields, value=opened, cause="open", **details)
     api = info.get("kvm_api_version")
-    caps = info.get("caps") if isinstance(info.get("caps"), dict) else {}
+    caps: Dict[str, Any] = info["caps"] if isinstance(info.get("caps"), dict) else {}
     details.update({"api_version": api, "caps": caps, "create_vm": info.get("create_vm")})
     vm_types = caps.get("vm_types")
     if isinstance(vm_types, int) and vm_types:
         details["vm_types"] = [name for bit, name in VM_TYPES.items() if vm_types >> bit & 1]
     if api != KVM_API_VERSION:
-        return n.done("fail", "/dev/kvm answers KVM_GET_API_VERSION with %s, not 12: an incompatible driver" % api,
-                      value="API %s" % api, cause="api", **details)
-    create = info.get("create_vm")
-    n.add("ioctl:KVM_CREATE_VM", create or "not tried", "the end-to-end proof that a VM can be created now")
-    if create is None:
-        return n.done("unknown", "/dev/kvm opens (API 12), but KVM_CREATE_VM was not tried", value="API 12",
+        return n.done("fail", "kvm-device.api", None, dict(fields, api=api), value="API %s" % api, cause="api",
                       **details)
+    create = info.get("create_vm")
+    n.add("ioctl:KVM_CREATE_VM", create or "not tried", "note.kvm.the-end-to-end")
+    if create is None:
+        return n.done("unknown", "kvm-device.create-not-tried", value="API 12", **details)
     if create != "ok":
-        return n.done("fail", "/dev/kvm opens (API 12) but KVM_CREATE_VM fails with %s: %s" % (
-            create, CREATE_VM_ERRORS.get(create, "see the kernel log")),
-            "Stop other hypervisors (VirtualBox, VMware) and check `dmesg | grep -i kvm`"
-            if create in ("EBUSY", "EIO") else None, value=create, cause="create-vm", **details)
+        return n.done("fail", "kvm-device.create-vm-failed",
+                      "remedy.stop-other-hypervisors" if create in ("EBUSY", "EIO") else None,
+                      dict(fields, error=create, why_msg=CREATE_VM_ERRORS.get(create, "kvm-device.create-vm.other")),
+                      value=create, cause="create-vm", **details)
     limits: List[str] = []
     if caps.get("max_vcpus"):
-        limits.append("up to %s vCPUs per VM (%s recommended)" % (caps["max_vcpus"], caps.get("nr_vcpus", "?")))
+        limits.append("kvm-device.limit.vcpus")
     if caps.get("nr_memslots"):
-        limits.append("%s memory slots" % caps["nr_memslots"])
+        limits.append("kvm-device.limit.memslots")
     n.add("ioctl:KVM_CHECK_EXTENSION", ", ".join("%s=%s" % kv for kv in sorted(caps.items())))
     access = _who_else(info)
-    return n.done("pass", "KVM works for %s: API 12, a VM was created%s%s" % (
-        who, "; " + ", ".join(limits) if limits else "", "; " + access if access else ""),
-        value="usable", **details)
+    fields.update(max_vcpus=caps.get("max_vcpus"), nr_vcpus=caps.get("nr_vcpus", "?"),
+                  memslots=caps.get("nr_memslots"), group=info.get("group") or info.get("gid"),
+                  more_msgs=limits + ([access] if access else []))
+    return n.done("pass", "kvm-device.works-more" if fields["more_msgs"] else "kvm-device.works", None, fields,
+                  value="usable", **details)
 
 
 def _who_else(info: Mapping[str, Any]) -> str:
+    """The message id saying who else may open the node, "" when the mode is unreadable."""
     try:
         mode = int(str(info.get("mode")), 8)
     except ValueError:
         return ""
     if mode & 0o006 == 0o006:
-        return "every user can open it (mode %s)" % info.get("mode")
+        return "kvm-device.access.everyone"
     if mode & 0o060 == 0o060:
-        return "members of group %s can open it" % (info.get("group") or info.get("gid"))
-    return "only its owner can open it (mode %s)" % info.get("mode")
+        return "kvm-device.access.group"
+    return "kvm-device.access.owner"
 
 
 def _supported_bit(info: Mapping[str, Any], leaf: str, register: int, bit: int) -> Optional[bool]:
@@ -321,16 +298,17 @@ def _supported_bit(info: Mapping[str, Any], leaf: str, register: int, bit: int) 
     return bool(regs[register] >> bit & 1)
 
 
-@check
-def kvm_nested(src, evidence: Sequence[Evidence]) -> Check:
+@check()
+def kvm_nested(facts: Facts) -> Check:
     """Nested virtualization on both sides. Host side: can this host's guests run KVM
     (kvm_intel.nested / kvm_amd.nested, "Y"/"N" and "1"/"0" alike, and whether
     KVM_GET_SUPPORTED_CPUID offers VMX/SVM to guests; PVM cannot). Guest side: does the
     outer hypervisor expose VT-x/AMD-V to this guest, and does /dev/kvm work here."""
+    src = facts.src
     n = Notes("kvm-nested")
-    guest = is_guest(src)
-    backend = backend_name(src)
-    info = cpuinfo(src)
+    guest = facts.guest
+    backend = backend_name(facts)
+    info = cpuinfo(facts)
     flags = info.flags if info is not None else frozenset()
     dev = src.device("/dev/kvm")
     kvm_info: Mapping[str, Any] = dev.info if dev.seen else {}
@@ -338,7 +316,7 @@ def kvm_nested(src, evidence: Sequence[Evidence]) -> Check:
     if backend in ("kvm_intel", "kvm_amd"):
         on, raw, path = param_on(src, backend, "nested")
         if raw is not None:
-            n.add(path, raw, "kvm_intel prints a bool (Y/N), kvm_amd an int (1/0)")
+            n.add(path, raw, "note.kvm.kvm-intel-prints-a")
         if backend == "kvm_intel":
             offered = _supported_bit(kvm_info, "0x1", 2, 5)
             bit_name = "VMX"
@@ -347,7 +325,7 @@ def kvm_nested(src, evidence: Sequence[Evidence]) -> Check:
             bit_name = "SVM"
         if offered is not None:
             n.add("ioctl:KVM_GET_SUPPORTED_CPUID", "%s %s offered to guests" % (bit_name, "is" if offered else "not"),
-                  "what KVM would put in its guests' CPUID")
+                  "note.kvm.what-kvm-would-put")
         if on is None and offered is None:
             host_side = None
         else:
@@ -355,45 +333,44 @@ def kvm_nested(src, evidence: Sequence[Evidence]) -> Check:
         state = (kvm_info.get("caps") or {}).get("nested_state") if isinstance(kvm_info.get("caps"), dict) else None
         if state:
             n.add("ioctl:KVM_CHECK_EXTENSION(NESTED_STATE)", state,
-                  "nested guests' state can be saved (live migration of nested guests)")
+                  "note.kvm.nested-guests-state-can")
     elif backend == "kvm_pvm":
         host_side = "impossible"
-        n.add("/sys/module/kvm_pvm", "present", "PVM offers its guests no VT-x/AMD-V: they cannot run KVM")
+        n.add("/sys/module/kvm_pvm", "present", "note.kvm.pvm-offers-its-guests")
     hav_flag = "vmx" if "vmx" in flags else "svm" if "svm" in flags else None
     usable = kvm_usable(src)
     details: Dict[str, Any] = {"guest": guest, "host_side": host_side, "backend": backend}
     if guest:
-        n.add("/proc/cpuinfo flags", hav_flag or "no vmx/svm", "in a guest, these come from the outer hypervisor")
-        for line in log_lines(src, "Enlightened VMCS", "nested")[:2]:
+        if flags:
+            n.add("/proc/cpuinfo flags", hav_flag or "no vmx/svm", "note.kvm.in-a-guest-these")
+        else:
+            n.unseen("/proc/cpuinfo", facts.error("/proc/cpuinfo"))
+        for line in log_lines(facts, "Enlightened VMCS", "nested")[:2]:
             n.add("cmd:dmesg", line)
         # PVM gives this guest KVM without VT-x (whether this user may open /dev/kvm is kvm-device's matter).
-        guest_side = "exposed" if hav_flag else "pvm" if backend == "kvm_pvm" else "none"
+        # Without the kernel's flags nothing says whether VT-x/AMD-V is exposed: unknown, not "none".
+        guest_side = "exposed" if hav_flag else "pvm" if backend == "kvm_pvm" else "none" if flags else "unknown"
         details["guest_side"] = guest_side
         details["value"] = guest_side
-        host_text = {"on": "its own guests can nest too", "off": "its own guests cannot nest (nested is off here)",
-                     "impossible": "its guests cannot nest (PVM)"}.get(host_side or "", "")
         if guest_side == "exposed":
-            works = " and /dev/kvm works" if usable else " but /dev/kvm is not usable here (see kvm-device)" \
-                if usable is False else ""
+            more = ["kvm-nested.dev-kvm-works"] if usable else ["kvm-nested.dev-kvm-unusable"] \
+                if usable is False else []
+            if host_side in ("on", "off", "impossible"):
+                more.append("kvm-nested.host-side." + str(host_side))
             return n.done("pass" if usable is not False else "warn",
-                          "The outer hypervisor exposes %s to this guest (nested virtualization)%s%s" % (
-                              (hav_flag or "").upper(), works, "; " + host_text if host_text else ""), **details)
+                          "kvm-nested.exposed-more" if more else "kvm-nested.exposed", None,
+                          {"flag": (hav_flag or "").upper(), "more_msgs": more}, **details)
         if guest_side == "pvm":
-            return n.done("warn", "No VT-x/AMD-V is exposed to this guest; KVM runs here through PVM instead, and its "
-                                  "guests cannot nest", None, **details)
-        return n.done("fail", "The outer hypervisor does not expose VT-x/AMD-V to this guest: no nested "
-                              "virtualization", "Enable nested virtualization for this VM at the outer hypervisor "
-                              "(kvm_intel.nested=1 / kvm_amd.nested=1 and -cpu host on a KVM host; a cloud instance "
-                              "type that supports it)", **details)
+            return n.done("warn", "kvm-nested.guest-pvm", None, **details)
+        if guest_side == "unknown":
+            return n.done("unknown", "kvm-nested.guest-unknown", None, **details)
+        return n.done("fail", "kvm-nested.not-exposed", "remedy.nested-at-outer-hypervisor", **details)
     details["value"] = host_side or "unknown"
+    module = backend or "kvm_intel"
     if host_side == "on":
-        return n.done("pass", "Nested virtualization is on: guests of this host can run KVM (%s.nested)" % backend,
-                      **details)
+        return n.done("pass", "kvm-nested.on", None, {"module": module}, **details)
     if host_side == "off":
-        module = backend or "kvm_intel"
-        return n.done("warn", "Nested virtualization is off: guests of this host cannot run KVM",
-                      "echo 'options %s nested=1' | sudo tee /etc/modprobe.d/kvm-nested.conf, then (with no VMs "
-                      "running) sudo modprobe -r %s && sudo modprobe %s" % (module, module, module), **details)
+        return n.done("warn", "kvm-nested.off", "remedy.nested-on", {"module": module}, **details)
     if host_side == "impossible":
-        return n.done("fail", "PVM offers no nested virtualization: guests of this host cannot run KVM", **details)
-    return n.done("unknown", "No KVM backend with a nested parameter: whether guests could nest is unknown", **details)
+        return n.done("fail", "kvm-nested.pvm", **details)
+    return n.done("unknown", "kvm-nested.unknown", **details)

@@ -10,85 +10,79 @@ VZGenericPlatformConfiguration.isNestedVirtualizationSupported).
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional
 
-from ..model import Check, Evidence
-from ..probes.platform import sysctl_values
-from ..sources import Source, sysname
-from . import check
-from .platform import SYSCTL, note
-
-DARWIN = "Darwin"
+from ..facts import Facts
+from ..model import Check
+from ..sources import Source
+from ..views import DARWIN, SYSCTL
+from . import Notes, check
+from .platform import NESTED_REMEDY
 
 
 def _apple_silicon(src: Source, values: Dict[str, str]) -> bool:
     return values.get("hw.optional.arm64") == "1" or src.uname().get("machine") == "arm64"
 
 
-@check
-def hvf(src: Source, evidence: Sequence[Evidence]) -> Optional[Check]:
+@check(systems=(DARWIN,))
+def hvf(facts: Facts) -> Optional[Check]:
     """Hypervisor.framework: kern.hv_support is 1 where apps (QEMU's hvf accelerator, UTM,
     Docker Desktop, Parallels, VMware Fusion) can run hardware-assisted VMs."""
-    if sysname(src) != DARWIN:
-        return None
-    values = sysctl_values(src)
+    n = Notes("hvf")
+    values = facts.sysctl()
     if values is None or "kern.hv_support" not in values:
-        return Check("hvf", "unknown", "kern.hv_support could not be read", (), None, {})
+        return n.done("unknown", "hvf.unreadable")
     ok = values["kern.hv_support"] == "1"
     guest = values.get("kern.hv_vmm_present") == "1"
-    silicon = _apple_silicon(src, values)
+    silicon = _apple_silicon(facts.src, values)
     details: Dict[str, object] = {"apple_silicon": silicon, "in_vm": guest}
-    seen = (note("hvf", SYSCTL + " kern.hv_support", values["kern.hv_support"]),)
+    n.add(SYSCTL + " kern.hv_support", values["kern.hv_support"])
     if ok:
-        return Check("hvf", "pass", "Hypervisor.framework is available%s" % (" (nested, in a VM)" if guest else ""),
-                     seen, None, details)
+        return n.done("pass", "hvf.available-nested" if guest else "hvf.available", **details)
     if guest:
-        remedy = ("a macOS guest gets it only with nested virtualization: on Apple silicon an M3 or later host "
-                  "with macOS 15, on Intel a host that passes VT-x with EPT")
-        return Check("hvf", "fail", "Hypervisor.framework is unavailable in this VM", seen, remedy, details)
-    return Check("hvf", "fail", "Hypervisor.framework is unavailable: the CPU lacks %s" % (
-        "the virtualization extensions" if silicon else "VT-x with EPT and unrestricted mode"), seen, None, details)
+        return n.done("fail", "hvf.unavailable-in-vm", "remedy.hvf-nested", **details)
+    return n.done("fail", "hvf.unavailable-arm" if silicon else "hvf.unavailable-intel", **details)
 
 
-@check
-def cpu_hav(src: Source, evidence: Sequence[Evidence]) -> Optional[Check]:
+@check(systems=(DARWIN,))
+def cpu_hav(facts: Facts) -> Optional[Check]:
     """cpu-hav on macOS: VMX among machdep.cpu.features on Intel Macs; on Apple silicon the
     Arm virtualization extensions (EL2), which kern.hv_support reports usable."""
-    if sysname(src) != DARWIN:
-        return None
     from ..parsers.sysctl import sysctl_words
 
-    values = sysctl_values(src)
+    n = Notes("cpu-hav")
+    values = facts.sysctl()
     if values is None:
-        return Check("cpu-hav", "unknown", "sysctl(8) could not be run", (), None, {})
-    if _apple_silicon(src, values):
+        return n.done("unknown", "sysctl-failed")
+    guest = values.get("kern.hv_vmm_present") == "1" if "kern.hv_vmm_present" in values else facts.guest
+    if _apple_silicon(facts.src, values):
         ok = values.get("kern.hv_support") == "1"
         state = "unknown" if "kern.hv_support" not in values else "pass" if ok else "fail"
-        return Check("cpu-hav", state, "Arm virtualization extensions (EL2) %s" % (
-            "usable" if ok else "not usable here"), (note("cpu-hav", SYSCTL + " kern.hv_support",
-                                                          values.get("kern.hv_support", "absent")),),
-            None, {"extension": "arm-el2"})
+        n.add(SYSCTL + " kern.hv_support", values.get("kern.hv_support", "absent"))
+        return n.done(state, "cpu-hav.arm-el2-usable" if ok else "cpu-hav.arm-el2-unusable",
+                      extension="arm-el2", present=ok if state != "unknown" else None, guest=guest)
     words = sysctl_words(values, "machdep.cpu.features")
     if not words:
-        return Check("cpu-hav", "unknown", "machdep.cpu.features could not be read", (), None, {})
+        where = "machdep.cpu.features"
+        return n.done("unknown", "cpu-hav.features-unreadable", None, {"where": where},
+                      extension="VT-x", guest=guest)
     ok = "VMX" in words
-    return Check("cpu-hav", "pass" if ok else "fail", "VT-x %s" % ("present" if ok else "absent"),
-                 (note("cpu-hav", SYSCTL + " machdep.cpu.features", "VMX" if ok else "no VMX"),),
-                 None if ok or values.get("kern.hv_vmm_present") != "1" else
-                 "enable nested virtualization for this VM on its host", {"extension": "VT-x"})
+    n.add(SYSCTL + " machdep.cpu.features", "VMX" if ok else "no VMX")
+    return n.done("pass" if ok else "fail", "cpu-hav.present" if ok else "cpu-hav.missing",
+                  None if ok or values.get("kern.hv_vmm_present") != "1" else NESTED_REMEDY,
+                  {"extension": "VT-x"}, extension="VT-x", present=ok, guest=guest)
 
 
-@check
-def cpu_slat(src: Source, evidence: Sequence[Evidence]) -> Optional[Check]:
+@check(systems=(DARWIN,))
+def cpu_slat(facts: Facts) -> Optional[Check]:
     """cpu-slat on macOS: neither system lists EPT or stage-2 translation, but
     Hypervisor.framework requires EPT on Intel and stage 2 is part of Arm's extensions, so
     kern.hv_support=1 implies it; without it, unknown."""
-    if sysname(src) != DARWIN:
-        return None
-    values = sysctl_values(src) or {}
-    silicon = _apple_silicon(src, values)
+    n = Notes("cpu-slat")
+    values = facts.sysctl() or {}
+    silicon = _apple_silicon(facts.src, values)
     kind = "stage-2 translation" if silicon else "Intel EPT"
     if values.get("kern.hv_support") == "1":
-        return Check("cpu-slat", "pass", "%s: present (Hypervisor.framework requires it)" % kind,
-                     (note("cpu-slat", SYSCTL + " kern.hv_support", "1"),), None, {"extension": kind})
-    return Check("cpu-slat", "unknown", "%s: not reported by macOS" % kind, (), None, {"extension": kind})
+        n.add(SYSCTL + " kern.hv_support", "1")
+        return n.done("pass", "cpu-slat.required-by-hvf", None, {"extension": kind}, extension=kind, present=True)
+    return n.done("unknown", "cpu-slat.not-reported-by-macos", None, {"extension": kind}, extension=kind)

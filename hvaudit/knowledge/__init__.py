@@ -1,15 +1,16 @@
-"""The user's virtualization notes as data: sections, explanations, labels.
+"""The user's virtualization notes as data, and how findings and checks cite them.
 
 Every finding and capability check in a report is explained against the notes
-in ``virtualizacao.txt`` (Portuguese). This package holds them as JSON beside
-this module, loaded lazily and cached:
+in ``virtualizacao.txt`` (Portuguese):
 
-- ``sections.json``: the notes cut into sections with stable keys, each with a
-  verbatim quote, a summary, corrections (where the notes are wrong or dated)
-  and confirmations (where they are right), both with public sources.
-- ``explanations.json``: finding id or check id -> cited section keys and a
-  short template per language.
-- ``labels.json``: report labels per language.
+- ``sections.json`` (beside this module): the notes cut into sections with
+  stable keys, each with a verbatim quote, a summary, corrections (where the
+  notes are wrong or dated) and confirmations (where they are right), both with
+  public sources; and ``cites``: finding id or check id -> the section keys its
+  explanation cites.
+- The explanations (``explain.ID``) and report labels (``label.KEY``) are
+  messages of the catalogue (``hvaudit.messages``), like every sentence hvaudit
+  writes.
 
 Only the standard library is used, so that importing this costs nothing the
 ``detect`` path would mind.
@@ -165,18 +166,26 @@ def section(key: str) -> Section:
         raise KeyError(f"no section {key!r} in the notes") from None
 
 
+def _ids(prefix: str) -> List[str]:
+    from .. import messages
+
+    return [i[len(prefix):] for i in messages.ids() if i.startswith(prefix)]
+
+
 def explanation_ids() -> List[str]:
     """Every finding id and check id that has an explanation."""
-    return list(_load("explanations.json"))
+    return _ids("explain.")
+
+
+def cited(id: str) -> List[str]:
+    """The section keys the explanation of finding or check ``id`` cites."""
+    return list(_load("sections.json").get("cites", {}).get(id, ()))
 
 
 def sections_for(id: str) -> List[Section]:
     """The sections the explanation of finding or check ``id`` cites ([] if none)."""
-    entry = _load("explanations.json").get(id)
-    if not entry:
-        return []
     table = _sections()
-    return [table[k] for k in entry.get("sections", ()) if k in table]
+    return [table[k] for k in cited(id) if k in table]
 
 
 def _fill(template: str, fields: Mapping[str, object], missing: str) -> str:
@@ -201,21 +210,24 @@ def explanation(id: str, /, lang: str = "en", **fields: object) -> str:
     ``{where}``; a missing one reads "(unknown)", an unknown one is left as is
     and never raises. An unknown ``id`` gives a one-line notice, not an error.
     """
+    from .. import messages
+
     lang = _lang(lang)
-    entry = _load("explanations.json").get(id)
-    if not entry or not entry.get(lang):
+    if not messages.known("explain." + id):
         return label("explanation.missing", lang).replace("{id}", str(id))
-    return _fill(entry[lang], fields, label("placeholder.missing", lang))
+    template = messages.catalog(lang).gettext("explain." + id)
+    return _fill(template, fields, label("placeholder.missing", lang))
 
 
 def label_keys() -> List[str]:
     """Every label key."""
-    return list(_load("labels.json"))
+    return _ids("label.")
 
 
 def label(key: str, lang: str = "en") -> str:
     """The label ``key`` in ``lang``; the key itself when there is no such label."""
-    entry = _load("labels.json").get(key)
-    if not entry:
+    from .. import messages
+
+    if not messages.known("label." + key):
         return key
-    return entry.get(_lang(lang)) or entry.get(LANGS[0]) or key
+    return messages.text("label." + key, _lang(lang))

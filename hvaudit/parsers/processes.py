@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Dict
-
 from . import number
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict
 
 
 def parse_process_counts(text: str) -> Dict[str, int]:

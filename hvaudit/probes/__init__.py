@@ -12,32 +12,26 @@ import importlib
 from ..model import Claim, Evidence, Strength
 from ..plaintext import shown
 from ..records import Record
-from ..sources import Source, sysname
+from ..sources import Source
+from ..views import SYSTEMS, Views
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Iterable, Iterator, List, Optional
+    from typing import Callable, Collection, Iterable, Iterator, List, Optional, Sequence
 
-    ProbeFunction = Callable[[Source], Iterable[Evidence]]
+    ProbeFunction = Callable[[Source, Views], Iterable[Evidence]]
 
 
-#: Probe modules by the system they read (`uname -s`, as sources.sysname gives it), in the
-#: order evidence is listed. Linux's probes read /proc, /sys and dmidecode, which another
-#: system's capture lacks; CPUID is the same instruction everywhere (cpu.kernel-view, which
-#: reads /proc/cpuinfo, is Linux's only).
-MODULES = {
-    "Linux": ("cpu", "firmware", "hypervisor", "container"),
-    "FreeBSD": ("cpu", "freebsd"),
-    "Windows": ("cpu", "windows"),
-    "Darwin": ("cpu", "macos"),
-}
-LINUX_ONLY_PROBES = frozenset({"cpu.kernel-view"})
+#: The modules that define probes, in the order evidence is listed. Each probe says which
+#: systems it reads where it is defined (`@probe(id, systems=...)`).
+MODULES = ("cpu", "firmware", "hypervisor", "cvm", "container", "freebsd", "windows", "macos")
 
 
 class Probe(Record):
     id: str
     doc: str
     function: ProbeFunction
+    systems: Sequence[str] = SYSTEMS
 
     @property
     def module(self) -> str:
@@ -47,25 +41,24 @@ class Probe(Record):
 REGISTRY: List[Probe] = []
 
 
-def probe(probe_id: str) -> Callable[[ProbeFunction], ProbeFunction]:
-    """Register a probe under a unique id; its docstring is its documentation."""
+def probe(probe_id: str, systems: Sequence[str] = SYSTEMS) -> Callable[[ProbeFunction], ProbeFunction]:
+    """Register a probe under a unique id for the systems it reads (`uname -s` names); its
+    docstring is its documentation."""
 
     def register(function: ProbeFunction) -> ProbeFunction:
         if any(p.id == probe_id for p in REGISTRY):
             raise ValueError("duplicate probe id %s" % probe_id)
-        REGISTRY.append(Probe(probe_id, (function.__doc__ or "").strip(), function))
+        REGISTRY.append(Probe(probe_id, (function.__doc__ or "").strip(), function, tuple(systems)))
         return function
 
     return register
 
 
-def load_all(system: str = "Linux") -> List[Probe]:
-    """The probes of one system, in module order."""
-    modules = MODULES.get(system, ("cpu",))
-    for name in modules:
+def load_all(system: Optional[str] = "Linux") -> List[Probe]:
+    """The probes of one system (every probe for None), in module order."""
+    for name in MODULES:
         importlib.import_module("%s.%s" % (__name__, name))
-    return [p for name in modules for p in REGISTRY if p.module == name
-            and (system == "Linux" or p.id not in LINUX_ONLY_PROBES)]
+    return [p for name in MODULES for p in REGISTRY if p.module == name and (system is None or system in p.systems)]
 
 
 #: Probes that tell what this system hosts, not what it is: they scan every process's name
@@ -73,17 +66,17 @@ def load_all(system: str = "Linux") -> List[Probe]:
 HOST_ROLE_PROBES = frozenset({"host.vm-processes"})
 
 
-def run_probes(source: Source, host_role: bool = True) -> List[Evidence]:
+def run_probes(views: Views, skip: Collection[str] = ()) -> List[Evidence]:
+    """The evidence of every probe of the audited system (but those in `skip`)."""
     evidence: List[Evidence] = []
-    for p in load_all(sysname(source)):
-        if not host_role and p.id in HOST_ROLE_PROBES:
+    for p in load_all(views.system):
+        if p.id in skip:
             continue
         try:
-            evidence.extend(p.function(source))
+            evidence.extend(p.function(views.src, views))
         except Exception as exc:  # a probe defect must not end the audit: it becomes evidence
-            evidence.append(Evidence(p.id, "probe:" + p.id, raw="", error="EPROBE",
-                                     note="the probe failed (%s: %s); its evidence is missing"
-                                     % (type(exc).__name__, str(exc)[:200])))
+            evidence.append(Evidence(p.id, "probe:" + p.id, raw=shorten("%s: %s" % (type(exc).__name__, exc)),
+                                     error="EPROBE", note="note.probe-failed"))
     return evidence
 
 
@@ -111,13 +104,13 @@ def missing(probe_id: str, where: str, error: Optional[str], note: str = "") -> 
 
 
 def denied_note(src: Source, error: Optional[str], needs: str) -> str:
-    """Why a path could not be read, without telling root that it needs root: `needs` names
-    the privilege ("root", "root or PID 1's owner") for a process that lacks it; a process
-    that is root was refused by something else."""
+    """Why a path could not be read (a message id), without telling root that it needs root:
+    `needs` names the privilege ("root", "root or PID 1's owner") for a process that lacks
+    it; a process that is root was refused by something else."""
     if error in ("ENOENT", "ENOTMOUNTED"):
-        return "/proc is not mounted here (a chroot or an early-boot system)"
+        return "note.denied.no-proc"
     if error not in ("EACCES", "EPERM"):
         return ""
     if src.identity().get("euid") == 0:
-        return "denied even to root here: a user namespace, an LSM profile or a seccomp filter"
-    return "readable by %s only" % needs
+        return "note.denied.root"
+    return "note.denied.needs-root-or-owner" if "owner" in needs else "note.denied.needs-root"

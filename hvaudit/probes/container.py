@@ -14,12 +14,11 @@ from ..parsers.procfs import (
     parse_cgroup,
     parse_environ,
     parse_id_map,
-    parse_mountinfo,
     parse_ns_link,
-    parse_status,
 )
 from ..signatures import CONTAINER_ENV_NAMES, INIT_PROGRAMS, OCI_MASKED_FILES, RUNTIME_MOUNT_POINTS
 from ..sources import Source
+from ..views import LINUX, Views
 from . import denied_note, ev, missing, probe
 
 TYPE_CHECKING = False
@@ -43,8 +42,8 @@ NS_WEIGHT: Mapping[str, Optional[Strength]] = {
 }
 
 
-@probe("container.namespaces")
-def namespaces(src: Source) -> Iterator[Evidence]:
+@probe("container.namespaces", systems=(LINUX,))
+def namespaces(src: Source, views: Views) -> Iterator[Evidence]:
     """/proc/self/ns/* against the initial namespaces' fixed inodes; PID 2 (kthreadd only in
     the initial PID namespace); the user namespace's uid_map; the mount namespace of PID 1."""
     pid_ = "container.namespaces"
@@ -140,8 +139,8 @@ def has_token(text: str, token: str, with_id: bool) -> bool:
     return False
 
 
-@probe("container.cgroup")
-def cgroup(src: Source) -> Iterator[Evidence]:
+@probe("container.cgroup", systems=(LINUX,))
+def cgroup(src: Source, views: Views) -> Iterator[Evidence]:
     """/proc/self/cgroup: the kernel reports which cgroup this process is in, and runtimes
     name their containers' cgroups. With cgroup v2 and a private cgroup namespace the
     path is "/" and says nothing (systemd PR #35382)."""
@@ -189,19 +188,19 @@ def storage_claims(text: str) -> Iterator[Tuple[str, str, str]]:
             yield facet, value, what
 
 
-@probe("container.mounts")
-def mounts(src: Source) -> Iterator[Evidence]:
+@probe("container.mounts", systems=(LINUX,))
+def mounts(src: Source, views: Views) -> Iterator[Evidence]:
     """/proc/self/mountinfo: what the root file system is (overlay from a runtime's storage,
     Kata's shared virtio-fs, WSL 1's lxfs/wslfs), where /etc/hostname comes from, lxcfs,
     the mounts runtimes make (/run/.containerenv, /dev/lxc/, /run/host) and the files an
     OCI runtime masks: the runtimes' own traces, which corroborate their markers."""
     pid_ = "container.mounts"
-    read = src.read("/proc/self/mountinfo", limit=4 << 20)
+    read = views.read("/proc/self/mountinfo", limit=4 << 20)
     if not read.seen:
         yield from missing(pid_, "/proc/self/mountinfo", read.error)
         return
     where = "/proc/self/mountinfo"
-    table = parse_mountinfo(read.text or "")
+    table = views.mountinfo()
     # Recorded so that the classifier knows the traces were looked for: a marker with no
     # trace here is uncorroborated, while one whose traces could not be read is untested.
     yield ev(pid_, where, "%d mounts" % len(table), "traces", "mountinfo", Strength.DEFINITIVE,
@@ -258,8 +257,8 @@ ENVIRONMENTS: Tuple[Tuple[str, Strength], ...] = (("/proc/1/environ", Strength.S
                                                   ("/proc/self/environ", Strength.WEAK))
 
 
-@probe("container.environ")
-def environ(src: Source) -> Iterator[Evidence]:
+@probe("container.environ", systems=(LINUX,))
+def environ(src: Source, views: Views) -> Iterator[Evidence]:
     """The variables that WSL, Kubernetes, Apptainer and Flatpak set as they start a
     process (`container=` is a marker: see container.markers)."""
     pid_ = "container.environ"
@@ -313,8 +312,8 @@ MARKERS: Tuple[Tuple[str, str, str, str, str], ...] = (
 )
 
 
-@probe("container.markers")
-def markers(src: Source) -> Iterator[Evidence]:
+@probe("container.markers", systems=(LINUX,))
+def markers(src: Source, views: Views) -> Iterator[Evidence]:
     """What runtimes say they are: `container=` in PID 1's and this process's environment
     (systemd's Container Interface), /.dockerenv, /run/.containerenv, /run/systemd/container,
     /run/host/container-manager, Apptainer's and Flatpak's files, WSL's, Kubernetes' service
@@ -363,8 +362,8 @@ def markers(src: Source) -> Iterator[Evidence]:
         yield ev(pid_, "/dev/lxd/sock", "present", "container", "lxc", Strength.WEAK, "LXD's guest API socket")
 
 
-@probe("container.init")
-def init(src: Source) -> Iterator[Evidence]:
+@probe("container.init", systems=(LINUX,))
+def init(src: Source, views: Views) -> Iterator[Evidence]:
     """PID 1's program, from /proc/1/cmdline (readable by anyone): in a sandbox's own PID
     namespace it is the sandbox (bwrap, firejail, LXC's init.lxc, docker-init); and
     /dev/.lxc-boot-id, which LXC writes into every container it starts."""
@@ -390,8 +389,8 @@ def init(src: Source) -> Iterator[Evidence]:
 GVISOR_VERSION = "#1 SMP Sun Jan 10 15:06:54 PST 2016"
 
 
-@probe("container.kernel-interfaces")
-def kernel_interfaces(src: Source) -> Iterator[Evidence]:
+@probe("container.kernel-interfaces", systems=(LINUX,))
+def kernel_interfaces(src: Source, views: Views) -> Iterator[Evidence]:
     """Kernels that are themselves container systems: OpenVZ (/proc/vz without /proc/bc),
     Linux-VServer (VxID), WSL (the kernel release), gVisor (its fixed version), illumos LX
     zones (BrandZ), and PRoot (a ptrace tracer named proot)."""
@@ -402,8 +401,8 @@ def kernel_interfaces(src: Source) -> Iterator[Evidence]:
                  "an OpenVZ container: the host node also has /proc/bc")
     elif vz.seen and bc.seen:
         yield ev(pid_, "/proc/bc", "present", "role", "openvz-host", Strength.DEFINITIVE, "the OpenVZ host node")
-    status = src.read("/proc/self/status", limit=65536)
-    fields = parse_status(status.text or "") if status.seen else {}
+    status = views.read("/proc/self/status", limit=65536)
+    fields = views.status()
     if not status.seen:
         yield from missing(pid_, "/proc/self/status", status.error)
     for key, tech in (("VxID", "linux-vserver"), ("s_context", "linux-vserver"), ("envID", "openvz")):
@@ -443,8 +442,8 @@ def kernel_interfaces(src: Source) -> Iterator[Evidence]:
                  "gVisor runs containers")
 
 
-@probe("container.chroot")
-def chroot(src: Source) -> Iterator[Evidence]:
+@probe("container.chroot", systems=(LINUX,))
+def chroot(src: Source, views: Views) -> Iterator[Evidence]:
     """Whether this process's root is PID 1's root (as `systemd-detect-virt --chroot`
     checks): needs access to /proc/1/root (root, or PID 1's owner) and a mounted /proc.
     Without /proc the answer is unknown, never "no": a chroot is where /proc is missing."""
@@ -453,13 +452,12 @@ def chroot(src: Source) -> Iterator[Evidence]:
     if not (mine.seen and init.seen):
         error = init.error or mine.error or "EIO"
         yield Evidence(pid_, "/proc/1/root", raw="", error=error,
-                       note=denied_note(src, error, "root or PID 1's owner") or "PID 1's root could not be compared")
+                       note=denied_note(src, error, "root or PID 1's owner") or "note.pid1-root-uncompared")
         # The kernel lists only the mounts reachable from this process's root (proc(5),
         # mountinfo: paths are relative to the root): a root that is a mere folder of a
         # file system, as a chroot's is, has no mount at "/". A chroot into a mount point
         # (or a container's pivot_root) has one, and stays unknown.
-        read = src.read("/proc/self/mountinfo", limit=4 << 20)
-        table = parse_mountinfo(read.text or "") if read.seen else []
+        table = views.mountinfo()
         if table and not any(m.mount_point == "/" for m in table):
             yield ev(pid_, "/proc/self/mountinfo", "no mount at /, %d others" % len(table), "chroot", "chroot",
                      Strength.STRONG, "this root is a folder inside a file system, not a mount: a chroot")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from ..model import Evidence, Strength
-from ..parsers.cpuinfo import CPUINFO_LIMIT, parse_cpuinfo
 from ..signatures import CPUID_PRODUCTS, CPUID_SIGNATURES, plausible_signature, signature_text
 from ..sources import Source
 from ..sources.capture import cpuid_key
 from ..sources.cpuid import X86
+from ..views import LINUX, Views
 from . import ev, missing, probe
 
 TYPE_CHECKING = False
@@ -22,16 +22,15 @@ HYPERV_FEATURES = 0x40000003  # TLFS: EBX bit 12 = CpuManagement (root partition
 
 
 
-@probe("cpu.kernel-view")
-def kernel_view(src: Source) -> Iterator[Evidence]:
+@probe("cpu.kernel-view", systems=(LINUX,))
+def kernel_view(src: Source, views: Views) -> Iterator[Evidence]:
     """/proc/cpuinfo: the `hypervisor` flag (the kernel's copy of CPUID.1:ECX[31]) and the
     vendor and model strings that name User-mode Linux, PowerVM Lx86, QEMU and POWER LPARs."""
     pid = "cpu.kernel-view"
-    read = src.read("/proc/cpuinfo", limit=CPUINFO_LIMIT, partial=True)
-    if not read.seen:
-        yield from missing(pid, "/proc/cpuinfo", read.error)
+    info = views.cpuinfo()
+    if info is None:
+        yield from missing(pid, "/proc/cpuinfo", views.read("/proc/cpuinfo", 4 << 20).error)
         return
-    info = parse_cpuinfo(read.text or "")
     where = "/proc/cpuinfo"
     machine = src.uname().get("machine", "")
     vendor, model = info.get("vendor_id"), info.get("model name")
@@ -89,7 +88,7 @@ def hypervisor_leaves(src: Source) -> List[Tuple[int, str, Tuple[int, int, int, 
 
 
 @probe("cpu.hypervisor-leaves")
-def cpuid_view(src: Source) -> Iterator[Evidence]:
+def cpuid_view(src: Source, views: Views) -> Iterator[Evidence]:
     """CPUID.1:ECX[31] and every vendor signature in leaves 0x40000000-0x4000FF00. A
     hypervisor that offers another's interface puts it at 0x40000000 and its own above
     (TLFS §2.4): KVM with Hyper-V enlightenments sits at 0x40000100, Xen behind Viridian too."""

@@ -11,6 +11,7 @@ from ..parsers.acpi import fadt_hypervisor_vendor, parse_header
 from ..parsers.dmidecode import DmiStructure, dmi_fields, parse_dmidecode, smbios_raw_vm_bit, vm_bit
 from ..signatures import ACPI_OEM_IDS, FADT_HYPERVISOR_VENDORS, dmi_claims
 from ..sources import Source
+from ..views import LINUX, Views
 from . import denied_note, ev, missing, probe
 
 TYPE_CHECKING = False
@@ -39,8 +40,8 @@ def _sysfs_dmi(src: Source, pid: str) -> tuple[Dict[str, str], List[Evidence]]:
     return fields, problems
 
 
-@probe("dmi.identity")
-def dmi_identity(src: Source) -> Iterator[Evidence]:
+@probe("dmi.identity", systems=(LINUX,))
+def dmi_identity(src: Source, views: Views) -> Iterator[Evidence]:
     """DMI vendor and product strings (/sys/class/dmi/id, else `dmidecode`), matched against
     the vendor table, and the SMBIOS "System is a virtual machine" bit (type 0, byte 0x13
     bit 4), which only VMs' firmware sets."""
@@ -105,8 +106,8 @@ def firmware_identity(pid: str, origin: str, fields: Mapping[str, str]) -> Itera
                  "a vendor string: it names the vendor, not whether this is a VM")
 
 
-@probe("acpi.tables")
-def acpi_tables(src: Source) -> Iterator[Evidence]:
+@probe("acpi.tables", systems=(LINUX,))
+def acpi_tables(src: Source, views: Views) -> Iterator[Evidence]:
     """ACPI table headers (OEM ID, table ID, creator) and the FADT Hypervisor Vendor
     Identity: Firecracker, QEMU, Hyper-V, VirtualBox, VMware and Xen sign their tables."""
     pid = "acpi.tables"

@@ -9,29 +9,27 @@ security.jail.jailed), sys/kern/kern_jail.c (security.jail.vnet "Jail owns vnet?
 
 from __future__ import annotations
 
-from typing import Iterator
-
 from ..model import Evidence, Strength
-from ..sources import Source, sysname
+from ..sources import Source
+from ..views import FREEBSD, SYSCTL, Views
 from . import ev, missing, probe
 from .firmware import firmware_identity
-from .platform import SYSCTL, sysctl_values, vm_process_counts
 
-FREEBSD = "FreeBSD"
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterator
 
 
-@probe("freebsd.jail")
-def jail(src: Source) -> Iterator[Evidence]:
+@probe("freebsd.jail", systems=(FREEBSD,))
+def jail(src: Source, views: Views) -> Iterator[Evidence]:
     """security.jail.jailed (1 in a jail), and inside one what it may do: security.jail.vnet
     (its own network stack) and the security.jail.*_allowed sysctls, which read the jail's
     own allow.* parameters. A jail is FreeBSD's OS-level container: processes share the
     host's kernel, partitioned."""
     pid = "freebsd.jail"
-    if sysname(src) != FREEBSD:
-        return
-    values = sysctl_values(src)
+    values = views.sysctl()
     if values is None:
-        yield from missing(pid, SYSCTL, src.command("sysctl").error, "sysctl(8) could not be run")
+        yield from missing(pid, SYSCTL, src.command("sysctl").error, "sysctl-failed")
         return
     from ..signatures import jail_parameter
 
@@ -66,17 +64,15 @@ def jail(src: Source) -> Iterator[Evidence]:
                  "which mount points the jail sees: 2 only its own root's, 1 those below it, 0 all")
 
 
-@probe("freebsd.vm-guest")
-def vm_guest(src: Source) -> Iterator[Evidence]:
+@probe("freebsd.vm-guest", systems=(FREEBSD,))
+def vm_guest(src: Source, views: Views) -> Iterator[Evidence]:
     """kern.vm_guest, the kernel's own verdict on the hypervisor below it, and hw.hv_vendor,
     the CPUID hypervisor signature as the kernel read it at boot (else the boot messages'
     "Hypervisor: Origin" line). Both describe the machine, so a jail sees its host's."""
     pid = "freebsd.vm-guest"
-    if sysname(src) != FREEBSD:
-        return
     from ..signatures import CPUID_SIGNATURES, FREEBSD_VM_GUEST
 
-    values = sysctl_values(src) or {}
+    values = views.sysctl() or {}
     guest = values.get("kern.vm_guest")
     if guest:
         tech = FREEBSD_VM_GUEST.get(guest, "*")
@@ -105,14 +101,12 @@ def vm_guest(src: Source) -> Iterator[Evidence]:
                      "a CPUID hypervisor signature that hvaudit does not know")
 
 
-@probe("freebsd.smbios")
-def smbios(src: Source) -> Iterator[Evidence]:
+@probe("freebsd.smbios", systems=(FREEBSD,))
+def smbios(src: Source, views: Views) -> Iterator[Evidence]:
     """The firmware's SMBIOS strings, which the loader puts in the kernel environment as
     smbios.* (kenv(1)): vendor and product names matched against the same table as Linux's
     DMI fields. Vendor strings name a vendor, not whether this is a VM."""
     pid = "freebsd.smbios"
-    if sysname(src) != FREEBSD:
-        return
     read = src.command("kenv")
     if not read.seen:
         yield from missing(pid, "cmd:kenv", read.error, "kenv(1) could not be run")
@@ -122,14 +116,12 @@ def smbios(src: Source) -> Iterator[Evidence]:
     yield from firmware_identity(pid, "cmd:kenv", dmi_fields_from_kenv(parse_kenv(read.text or "")))
 
 
-@probe("freebsd.cpu")
-def boot_cpu(src: Source) -> Iterator[Evidence]:
+@probe("freebsd.cpu", systems=(FREEBSD,))
+def boot_cpu(src: Source, views: Views) -> Iterator[Evidence]:
     """The CPU lines of /var/run/dmesg.boot: the HV flag in Features2 (CPUID.1:ECX[31], the
     hypervisor bit), and the VT-x/SVM line that says whether the firmware left hardware
     virtualization enabled and which of EPT/NPT and unrestricted guest the CPU has."""
     pid = "freebsd.cpu"
-    if sysname(src) != FREEBSD:
-        return
     from ..parsers.dmesg import parse_boot_cpu
     from ..privacy import DMESG_BOOT
 
@@ -151,13 +143,11 @@ def boot_cpu(src: Source) -> Iterator[Evidence]:
                  % (": locked off by the firmware" if cpu.virt.disabled else ""))
 
 
-@probe("freebsd.vmm")
-def vmm(src: Source) -> Iterator[Evidence]:
+@probe("freebsd.vmm", systems=(FREEBSD,))
+def vmm(src: Source, views: Views) -> Iterator[Evidence]:
     """bhyve's virtual machines: vmm(4) creates /dev/vmm/<name> for each VM that exists (the
     folder is absent when there is none); else the bhyve processes, one per running VM."""
     pid = "freebsd.vmm"
-    if sysname(src) != FREEBSD:
-        return
     listing = src.listdir("/dev/vmm")
     if listing.seen and listing.names:
         count = len(listing.names)
@@ -165,7 +155,7 @@ def vmm(src: Source) -> Iterator[Evidence]:
                  Strength.STRONG, "each bhyve VM has a device node here while it exists")
         return
     yield from missing(pid, "/dev/vmm", listing.error)
-    running = (vm_process_counts(src) or {}).get("bhyve", 0)
+    running = (views.vm_processes() or {}).get("bhyve", 0)
     if running:
         yield ev(pid, "cmd:vm-processes bhyve", "%d bhyve processes" % running, "hosting", "bhyve", Strength.STRONG,
                  "bhyve(8) runs each virtual machine as a process of its own")

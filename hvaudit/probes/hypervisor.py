@@ -4,10 +4,10 @@ clocks, virtual PCI vendors, device trees (Arm, POWER), IBM Z sysinfo and SPARC 
 from __future__ import annotations
 
 from ..model import Evidence, Strength
-from ..parsers import number
 from ..parsers.procfs import parse_hex_mask
 from ..signatures import CLOCKSOURCES, PARAVIRTUAL_PCI_VENDORS, PCI_VENDORS
 from ..sources import Source
+from ..views import LINUX, Views
 from . import ev, missing, probe
 
 TYPE_CHECKING = False
@@ -23,8 +23,8 @@ def _text(src: Source, path: str, limit: int = 4096) -> tuple[str | None, str | 
     return (read.text, None) if read.seen else (None, read.error)
 
 
-@probe("xen.interfaces")
-def xen_interfaces(src: Source) -> Iterator[Evidence]:
+@probe("xen.interfaces", systems=(LINUX,))
+def xen_interfaces(src: Source, views: Views) -> Iterator[Evidence]:
     """/sys/hypervisor/{type,guest_type,properties/features}, /proc/xen and its
     capabilities (`control_d` in dom0), and the xen buses: the Linux Xen drivers publish
     these only when the kernel runs on Xen."""
@@ -76,8 +76,8 @@ def xen_interfaces(src: Source) -> Iterator[Evidence]:
                      "front-end drivers without xenfs or back-ends: PV drivers in an HVM guest")
 
 
-@probe("paravirt.buses")
-def paravirt_buses(src: Source) -> Iterator[Evidence]:
+@probe("paravirt.buses", systems=(LINUX,))
+def paravirt_buses(src: Source, views: Views) -> Iterator[Evidence]:
     """Paravirtual device buses: VMBus exists only under Hyper-V; virtio and xenbus devices
     are the paravirtual drivers of KVM-family VMMs and Xen."""
     pid = "paravirt.buses"
@@ -97,8 +97,8 @@ def paravirt_buses(src: Source) -> Iterator[Evidence]:
                      "only this hypervisor offers devices on this bus")
 
 
-@probe("paravirt.clocksource")
-def clocksource(src: Source) -> Iterator[Evidence]:
+@probe("paravirt.clocksource", systems=(LINUX,))
+def clocksource(src: Source, views: Views) -> Iterator[Evidence]:
     """Clock sources the kernel registered: kvm-clock, Hyper-V's TSC page and xen appear only
     when the hypervisor offers them."""
     pid = "paravirt.clocksource"
@@ -119,8 +119,8 @@ def clocksource(src: Source) -> Iterator[Evidence]:
                      "a paravirtual clock the kernel registers only on this hypervisor")
 
 
-@probe("pci.vendors")
-def pci_vendors(src: Source) -> Iterator[Evidence]:
+@probe("pci.vendors", systems=(LINUX,))
+def pci_vendors(src: Source, views: Views) -> Iterator[Evidence]:
     """PCI vendor ids of emulated or paravirtual devices (pci.ids): VMware's SVGA, VirtualBox's
     guest device, Xen's platform device, Hyper-V's, virtio's."""
     pid = "pci.vendors"
@@ -151,8 +151,8 @@ def _dt_strings(src: Source, path: str) -> list[str]:
     return [s for s in strings if s]
 
 
-@probe("devicetree.hypervisor")
-def device_tree(src: Source) -> Iterator[Evidence]:
+@probe("devicetree.hypervisor", systems=(LINUX,))
+def device_tree(src: Source, views: Views) -> Iterator[Evidence]:
     """Device tree (Arm, POWER, RISC-V): the /hypervisor node's compatible, QEMU's fw-cfg
     node, the virtual board "linux,dummy-virt", and PowerVM's partition properties."""
     pid = "devicetree.hypervisor"
@@ -196,8 +196,8 @@ def device_tree(src: Source) -> Iterator[Evidence]:
                      Strength.STRONG, "an HMC-managed logical partition of PowerVM")
 
 
-@probe("s390.sysinfo")
-def s390_sysinfo(src: Source) -> Iterator[Evidence]:
+@probe("s390.sysinfo", systems=(LINUX,))
+def s390_sysinfo(src: Source, views: Views) -> Iterator[Evidence]:
     """IBM Z: /proc/sysinfo lists the hypervisors the guest runs under, outermost first:
     LPAR (PR/SM), then "VM00 Control Program: z/VM" or "KVM/Linux"."""
     pid = "s390.sysinfo"
@@ -217,8 +217,8 @@ def s390_sysinfo(src: Source) -> Iterator[Evidence]:
                  "native mode, which systemd also reports as none")
 
 
-@probe("powervm.lparcfg")
-def lparcfg(src: Source) -> Iterator[Evidence]:
+@probe("powervm.lparcfg", systems=(LINUX,))
+def lparcfg(src: Source, views: Views) -> Iterator[Evidence]:
     """/proc/ppc64/lparcfg: how a PowerVM partition gets its processors."""
     pid = "powervm.lparcfg"
     text, err = _text(src, "/proc/ppc64/lparcfg", limit=65536)
@@ -230,8 +230,8 @@ def lparcfg(src: Source) -> Iterator[Evidence]:
              "shared" if shared else "dedicated", Strength.STRONG, "the partition's processor mode")
 
 
-@probe("sparc.ldoms")
-def ldoms(src: Source) -> Iterator[Evidence]:
+@probe("sparc.ldoms", systems=(LINUX,))
+def ldoms(src: Source, views: Views) -> Iterator[Evidence]:
     """SPARC: /dev/mdesc, the machine description that the LDoms hypervisor gives each domain."""
     pid = "sparc.ldoms"
     if not src.uname().get("machine", "").startswith("sparc"):
@@ -248,19 +248,18 @@ VMM_PROCESSES = {"qemu-system-": "qemu", "qemu-kvm": "qemu", "firecracker": "fir
                  "vboxheadless": "virtualbox", "virtualboxvm": "virtualbox", "vmware-vmx": "vmware"}
 
 
-@probe("host.vm-processes")
-def vm_processes(src: Source) -> Iterator[Evidence]:
+@probe("host.vm-processes", systems=(LINUX,))
+def vm_processes(src: Source, views: Views) -> Iterator[Evidence]:
     """VM monitors running on this system (QEMU, Firecracker, Cloud Hypervisor, crosvm,
     kvmtool, VirtualBox, VMware): a host role, independent of being a guest."""
     pid = "host.vm-processes"
-    read = src.command("vm-processes")
-    if not read.seen:
-        yield from missing(pid, "cmd:vm-processes", read.error if read.error != "EINVAL" else None)
+    counts = views.vm_processes()
+    if counts is None:
+        error = src.command("vm-processes").error
+        yield from missing(pid, "cmd:vm-processes", error if error != "EINVAL" else None)
         return
-    for line in (read.text or "").splitlines():
-        name, _, count = line.rpartition(" ")
+    for name, count in counts.items():
         tech = VMM_PROCESSES.get(name)
-        running = number(count)
-        if tech and running is not None and running > 0:
+        if tech and count > 0:
             yield ev(pid, "cmd:vm-processes " + name, "%s running: %s" % (name, count), "hosting", tech,
                      Strength.STRONG, "a VM monitor process runs on this system: it hosts VMs")

@@ -7,26 +7,24 @@ Developer "Hypervisor" (kern.hv_support), VZMacHardwareModel.
 
 from __future__ import annotations
 
-from typing import Iterator
-
 from ..model import Evidence, Strength
-from ..sources import Source, sysname
+from ..sources import Source
+from ..views import DARWIN, SYSCTL, Views
 from . import ev, missing, probe
-from .platform import SYSCTL, sysctl_values
 
-DARWIN = "Darwin"
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterator
 
 
-@probe("macos.model")
-def model(src: Source) -> Iterator[Evidence]:
+@probe("macos.model", systems=(DARWIN,))
+def model(src: Source, views: Views) -> Iterator[Evidence]:
     """hw.model and the CPU's name (machdep.cpu.brand_string): the Mac as it names itself,
     or the virtual platform it runs on (VirtualMac2,1; VMware7,1)."""
     pid = "macos.model"
-    if sysname(src) != DARWIN:
-        return
-    values = sysctl_values(src)
+    values = views.sysctl()
     if values is None:
-        yield from missing(pid, SYSCTL, src.command("sysctl").error, "sysctl(8) could not be run")
+        yield from missing(pid, SYSCTL, src.command("sysctl").error, "sysctl-failed")
         return
     from ..signatures import MACOS_MODELS, dmi_claims
 
@@ -45,16 +43,14 @@ def model(src: Source) -> Iterator[Evidence]:
                  "a virtual platform's name: it names the vendor, not whether this is a VM")
 
 
-@probe("macos.hypervisor")
-def hypervisor(src: Source) -> Iterator[Evidence]:
+@probe("macos.hypervisor", systems=(DARWIN,))
+def hypervisor(src: Source, views: Views) -> Iterator[Evidence]:
     """kern.hv_vmm_present (1: macOS runs in a virtual machine) and, on Intel Macs, the VMM
     flag of machdep.cpu.features, macOS's name for the CPUID hypervisor bit."""
     pid = "macos.hypervisor"
-    if sysname(src) != DARWIN:
-        return
     from ..parsers.sysctl import sysctl_words
 
-    values = sysctl_values(src)
+    values = views.sysctl()
     if values is None:
         return  # macos.model reported why
     present = values.get("kern.hv_vmm_present")

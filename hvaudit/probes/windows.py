@@ -14,62 +14,42 @@ class", "Windows 10 Hyper-V System Requirements" (systeminfo's block), "Hyper-V 
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Optional, Tuple
-
 from ..model import Evidence, Strength
-from ..sources import Source, sysname
+from ..sources import Source
+from ..views import WINDOWS, Views
 from . import ev, missing, probe
 from .firmware import firmware_identity
-from .platform import vm_process_counts
 
-WINDOWS = "Windows"
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, Iterator, List, Optional, Tuple
+
 #: Optional features that start Windows' hypervisor at boot (the Hyper-V role, WSL 2's
 #: Virtual Machine Platform, the Windows Hypervisor Platform API, Windows Sandbox).
 HYPERVISOR_FEATURES = frozenset({"Microsoft-Hyper-V", "Microsoft-Hyper-V-Hypervisor", "VirtualMachinePlatform",
                                  "HypervisorPlatform", "Containers-DisposableClientVM"})
 
 
-def cim(src: Source, name: str) -> Optional[List[Dict[str, Any]]]:
-    """A cim-*/ps-* helper's instances, None when it gave nothing usable."""
-    from ..parsers.windows import decode_output, parse_cim_json
-
-    read = src.command(name)
-    if not read.seen or read.data is None:
-        return None
-    return parse_cim_json(decode_output(read.data))
-
-
-def systeminfo(src: Source) -> Optional[Dict[str, List[str]]]:
-    from ..parsers.windows import decode_output, parse_systeminfo
-
-    read = src.command("systeminfo")
-    if not read.seen or read.data is None:
-        return None
-    return parse_systeminfo(decode_output(read.data))
-
-
-def firmware_fields(src: Source) -> Tuple[str, Dict[str, str]]:
+def firmware_fields(views: Views) -> Tuple[str, Dict[str, str]]:
     """(where, DMI-named fields) from CIM, else from systeminfo."""
     from ..parsers.windows import dmi_fields_from_cim, dmi_fields_from_systeminfo
 
-    instances = {name: cim(src, name) or [] for name in ("cim-computersystem", "cim-bios")}
+    instances = {name: views.cim(name) or [] for name in ("cim-computersystem", "cim-bios")}
     fields = dmi_fields_from_cim(instances)
     if fields:
         return "cmd:cim-computersystem+cim-bios", fields
-    info = systeminfo(src)
+    info = views.systeminfo()
     return "cmd:systeminfo", dmi_fields_from_systeminfo(info) if info else {}
 
 
-@probe("windows.firmware")
-def firmware(src: Source) -> Iterator[Evidence]:
+@probe("windows.firmware", systems=(WINDOWS,))
+def firmware(src: Source, views: Views) -> Iterator[Evidence]:
     """Manufacturer and Model of Win32_ComputerSystem and the vendor and version of
     Win32_BIOS (else systeminfo's System Manufacturer, System Model and BIOS Version), matched
     against the same vendor table as Linux's DMI fields: "VMware, Inc." / "VMware7,1", or
     "Microsoft Corporation" / "Virtual Machine" for a Hyper-V guest."""
     pid = "windows.firmware"
-    if sysname(src) != WINDOWS:
-        return
-    where, fields = firmware_fields(src)
+    where, fields = firmware_fields(views)
     if not fields:
         read = src.command("cim-computersystem")
         yield from missing(pid, "cmd:cim-computersystem", read.error, "the firmware's identity could not be read")
@@ -77,21 +57,19 @@ def firmware(src: Source) -> Iterator[Evidence]:
     yield from firmware_identity(pid, where, fields)
 
 
-@probe("windows.hypervisor")
-def hypervisor(src: Source) -> Iterator[Evidence]:
+@probe("windows.hypervisor", systems=(WINDOWS,))
+def hypervisor(src: Source, views: Views) -> Iterator[Evidence]:
     """Win32_ComputerSystem.HypervisorPresent and systeminfo's Hyper-V Requirements (listed
     only when no hypervisor runs; else "A hypervisor has been detected"). When CPUID cannot be
     read, a hypervisor under firmware that names no virtual machine is Windows' own Hyper-V,
     with this Windows in its root partition."""
     pid = "windows.hypervisor"
-    if sysname(src) != WINDOWS:
-        return
     from ..parsers.windows import cim_bool, hyperv_requirements
     from ..signatures import dmi_claims
 
     present: Optional[bool] = None
     support: List[Evidence] = []
-    systems = cim(src, "cim-computersystem")
+    systems = views.cim("cim-computersystem")
     if systems:
         value = cim_bool(systems[0].get("HypervisorPresent"))
         if value is not None:
@@ -102,7 +80,7 @@ def hypervisor(src: Source) -> Iterator[Evidence]:
                       "Windows reports no hypervisor below it")
             support.append(item)
             yield item
-    info = systeminfo(src)
+    info = views.systeminfo()
     requirements = hyperv_requirements(info) if info else None
     if requirements is not None:
         where = "cmd:systeminfo Hyper-V Requirements"
@@ -118,13 +96,13 @@ def hypervisor(src: Source) -> Iterator[Evidence]:
             present = False if present is None else present
     if not present or src.cpuid_error() is None:
         return  # CPUID, when it can be read, says exactly whether this is the root partition
-    where, fields = firmware_fields(src)
+    where, fields = firmware_fields(views)
     if not fields:
         return
     if any(facet == "vm" and value != "none" for facet, value in dmi_claims(fields)):
         return  # a guest: the firmware belongs to a virtual machine
     identity = ", ".join("%s=%s" % (k, fields[k]) for k in ("sys_vendor", "product_name") if k in fields)
-    enabled = [f["Name"] for f in cim(src, "cim-optionalfeature") or []
+    enabled = [f["Name"] for f in views.cim("cim-optionalfeature") or []
                if f.get("InstallState") == 1 and f.get("Name") in HYPERVISOR_FEATURES]
     raw = identity + ("; enabled: " + ", ".join(enabled) if enabled else "")
     note = ("a hypervisor runs below Windows on firmware that names physical hardware: Windows' own Hyper-V, "
@@ -133,15 +111,13 @@ def hypervisor(src: Source) -> Iterator[Evidence]:
     yield ev(pid, where, raw, "role", "root-partition", Strength.STRONG, note)
 
 
-@probe("windows.hyperv-vms")
-def hyperv_vms(src: Source) -> Iterator[Evidence]:
+@probe("windows.hyperv-vms", systems=(WINDOWS,))
+def hyperv_vms(src: Source, views: Views) -> Iterator[Evidence]:
     """The Hyper-V module's Get-VM: virtual machines this Windows hosts, and how many run
     (needs the Hyper-V management tools and Hyper-V Administrators or elevation); else the
     Hyper-V worker processes (vmwp.exe), one per running VM."""
     pid = "windows.hyperv-vms"
-    if sysname(src) != WINDOWS:
-        return
-    vms = cim(src, "ps-vm")
+    vms = views.cim("ps-vm")
     if vms is not None:
         running = [vm for vm in vms if vm.get("State") == "Running"]
         if running:
@@ -150,7 +126,7 @@ def hyperv_vms(src: Source) -> Iterator[Evidence]:
         return
     read = src.command("ps-vm")
     yield from missing(pid, "cmd:ps-vm", read.error, "Get-VM needs the Hyper-V module and its privileges")
-    workers = (vm_process_counts(src) or {}).get("vmwp.exe", 0)
+    workers = (views.vm_processes() or {}).get("vmwp.exe", 0)
     if workers:
         yield ev(pid, "cmd:vm-processes vmwp.exe", "%d Hyper-V worker processes" % workers, "hosting", "microsoft",
                  Strength.STRONG, "Hyper-V runs one worker process (vmwp.exe) for each running virtual machine")

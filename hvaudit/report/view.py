@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .. import knowledge as kb
+from .. import messages
 from ..model import CHECK_STATUSES, SEVERITIES, Check, Evidence, Finding, Layer, Report
 from ..plaintext import shown as plain_shown
 from ..records import Record
@@ -238,7 +239,7 @@ def _token(value: object, t: Callable[[str], str], inline: bool = False, key: st
     return shown(value)
 
 
-def _evidence(items: Iterable[Evidence], t: Callable[[str], str]) -> Tuple[EvidenceView, ...]:
+def _evidence(items: Iterable[Evidence], t: Callable[[str], str], lang: str) -> Tuple[EvidenceView, ...]:
     out = []
     for e in items:
         error_label = t("errno." + e.error) if e.error else ""
@@ -246,7 +247,7 @@ def _evidence(items: Iterable[Evidence], t: Callable[[str], str]) -> Tuple[Evide
             probe=shown(e.probe), where=shown(e.where), raw=shown(e.raw), strength=e.strength.label,
             strength_label=t("strength." + e.strength.label),
             claim=shown("%s=%s" % (e.claim.facet, e.claim.value)) if e.claim else "",
-            note=shown(e.note), error=shown(e.error or ""),
+            note=messages.render(e.note, lang) if messages.known(e.note) else shown(e.note), error=shown(e.error or ""),
             error_label="" if error_label == "errno." + (e.error or "") else error_label))
     return tuple(out)
 
@@ -297,20 +298,23 @@ def _finding(f: Finding, lang: str, t: Callable[[str], str]) -> ItemView:
     explanation = kb.explanation(f.id, lang, **fields)
     return ItemView(
         id=shown(f.id), name=_name("finding", f.id, t), level=f.severity, level_label=t("severity." + f.severity),
-        title=shown(f.title), explanation=explanation,
-        sections=_sections(f.id, lang, t, techs), evidence=_evidence(f.evidence, t),
-        contradicted_by=_evidence(f.contradicted_by, t), lead=first_sentence(explanation))
+        title=shown(messages.render(f.title_id, lang, **fields)), explanation=explanation,
+        sections=_sections(f.id, lang, t, techs), evidence=_evidence(f.evidence, t, lang),
+        contradicted_by=_evidence(f.contradicted_by, t, lang), lead=first_sentence(explanation))
 
 
 def _check(c: Check, lang: str, t: Callable[[str], str]) -> ItemView:
+    data = {k: shown(v) for k, v in c.fields.items()}
+    summary = messages.render(c.cause, lang, **data)
+    remedy = messages.render(c.remedy_id, lang, **data) if c.remedy_id else ""
     given: Dict[str, Any] = {k: c.details[k] for k in kb.PLACEHOLDERS if isinstance(c.details.get(k), str)}
-    given.setdefault("value", c.summary)
+    given.setdefault("value", summary)
     fields = _fields(given, c.evidence, t)
     explanation = kb.explanation(c.id, lang, **fields)
     return ItemView(
         id=shown(c.id), name=_name("check", c.id, t), level=c.status, level_label=t("status." + c.status),
-        title=shown(c.summary), explanation=explanation,
-        sections=_sections(c.id, lang, t), evidence=_evidence(c.evidence, t), remedy=shown(c.remedy or ""),
+        title=summary, explanation=explanation,
+        sections=_sections(c.id, lang, t), evidence=_evidence(c.evidence, t, lang), remedy=remedy,
         lead=first_sentence(explanation))
 
 
@@ -337,7 +341,7 @@ def _facts(layer: Layer, lang: str, t: Callable[[str], str]) -> Tuple[Tuple[str,
 def _tier(layer: Layer, role: str, lang: str, t: Callable[[str], str]) -> Tier:
     return Tier(role=role, role_label=t("tier." + role), name=shown(layer.name), tech=shown(layer.tech),
                 confidence=layer.confidence.label, confidence_label=t("strength." + layer.confidence.label),
-                facts=_facts(layer, lang, t), evidence=_evidence(layer.evidence, t),
+                facts=_facts(layer, lang, t), evidence=_evidence(layer.evidence, t, lang),
                 codes=", ".join("%s=%s" % (k, shown(layer.details[k])) for k in CODES
                                 if layer.details.get(k) not in (None, "", [], ())))
 
@@ -504,7 +508,7 @@ def build(report: Report, lang: str = "en", detail: str = "compact") -> View:
         meta=_meta(report, t), machine=_machine(report, t),
         source=t("live-audit") if m.source == "live" else t("from-capture"),
         when=shown(m.captured_at or m.audited_at or ""),
-        unseen=_evidence(report.unseen, t), notes="virtualizacao.txt",
+        unseen=_evidence(report.unseen, t, lang), notes="virtualizacao.txt",
         version=shown(m.hvaudit_version), host=shown(m.host) if m.host else t("placeholder.missing"),
         generated=shown(m.audited_at or ""), captured=shown(m.captured_at or "") if m.source == "capture" else "",
         can_host=_can_host(report, t),

@@ -148,6 +148,7 @@ class LiveSource(Source):
         self._devices: Dict[str, DeviceInfo] = {}
         self._commands: Dict[str, Read] = {}
         self._trials: Dict[str, Mapping[str, Any]] = {}
+        self._identity: Optional[Dict[str, Any]] = None
         self.watchdog = Watchdog(READ_TIMEOUT if read_timeout is None else read_timeout)
         self._visible: Dict[str, bool] = {}
         self._foreign: Optional[Tuple[str, ...]] = None
@@ -373,6 +374,11 @@ class LiveSource(Source):
         return Read(where, data="".join("%s %d\n" % kv for kv in sorted(counts.items())).encode())
 
     def identity(self) -> Mapping[str, Any]:
+        if self._identity is None:
+            self._identity = self._who()
+        return self._identity
+
+    def _who(self) -> Dict[str, Any]:
         ident: Dict[str, Any] = {"uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(),
                                  "egid": os.getegid(), "groups": sorted(set(os.getgroups()))}
         try:
