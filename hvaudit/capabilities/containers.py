@@ -418,7 +418,7 @@ def seccomp(facts: Facts) -> Check:
         if fields:
             return n.done("unknown", "seccomp.no-state", **details)
         return n.done("unknown", "seccomp.unreadable", **details)
-    data: Dict[str, Any] = {"count": int(filters) if filters and filters.isdigit() else 1,
+    data: Dict[str, Any] = {"count": number(filters) or 1,
                             "nnp_msg": "seccomp.no-new-privs" if nnp == "1" else "", "actions": actions}
     if mode == "2":
         return n.done("warn", "seccomp.filtered", "remedy.seccomp-profile", data, **details)
