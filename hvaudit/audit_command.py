@@ -134,13 +134,17 @@ def run_audit_command(capture: Optional[Path], fmt: Optional[str], output: Optio
     fmt = fmt or format_for(output)
     if fmt not in FORMATS:
         raise UsageError("the %s format is not available in this build" % fmt)
+    if output is not None and str(output) != "-":
+        from .output import check_target
+
+        check_target(str(output), force)  # before the audit, not after it
     if redact:
         from .redact import audit_redacted
 
         report = audit_redacted(open_source(capture))
     else:
         report = run_audit(open_source(capture))
-    terminal = output is None and sys.stdout.isatty()
+    terminal = output is None and sys.stdout is not None and sys.stdout.isatty()
     color = fmt == "text" and terminal and "NO_COLOR" not in os.environ
     width = terminal_width() if terminal else DEFAULT_WIDTH
     write_output(render(report, fmt, lang=lang, color=color, detail=detail, width=width), output, force=force)

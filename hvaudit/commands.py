@@ -85,9 +85,10 @@ def collect(directory: Path, redact: bool) -> None:
 @click.option("--detect", "of_detect", is_flag=True, help="The schema of `hvaudit detect --json` instead.")
 def schema(of_detect: bool) -> None:
     """Print the JSON Schema of the JSON report (or of `detect --json`)."""
+    from .output import write_output
     from .schema import DETECT_SCHEMA, REPORT_SCHEMA, schema_text
 
-    click.echo(schema_text(DETECT_SCHEMA if of_detect else REPORT_SCHEMA), nl=False)
+    write_output(schema_text(DETECT_SCHEMA if of_detect else REPORT_SCHEMA), None)
 
 
 @cli.command()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from .errors import EXIT_NOT_VIRTUALIZED, EXIT_OK, HvauditError, UsageError
+from .errors import EXIT_NOT_VIRTUALIZED, EXIT_OK, DetectUsageError, HvauditError, write_error
 from .signatures import SYSTEMD_CONTAINER_IDS, SYSTEMD_VM_IDS
 
 TYPE_CHECKING = False
@@ -40,8 +40,8 @@ Detect execution in a virtualized environment (systemd-detect-virt compatible).
      --json             Print a JSON object: vm, container, classification, layers, findings
      --capture DIR      Detect from a capture made by `hvaudit collect`, not this machine
 
-Exit status: 0 if virtualization (or a chroot, user namespace, CVM) was found, 1 if not,
-2 on a bad option or an unusable capture.
+Exit status: 0 if virtualization (or a chroot, user namespace, CVM) was found, 1 if not
+or on a bad option (as systemd-detect-virt), 2 on an unusable capture.
 """
 
 SHORT_FLAGS = {"h": "--help", "c": "--container", "v": "--vm", "r": "--chroot", "q": "--quiet"}
@@ -59,8 +59,9 @@ class Options:
         self.help = False
 
 
-def _bad(message: str) -> UsageError:
-    return UsageError("detect: %s (see `hvaudit detect --help`)" % message)
+def _bad(message: str) -> DetectUsageError:
+    """A bad option: exit 1, as systemd-detect-virt (its getopt error is EXIT_FAILURE)."""
+    return DetectUsageError("detect: %s (see `hvaudit detect --help`)" % message)
 
 
 def parse(argv: Sequence[str]) -> Options:
@@ -100,7 +101,7 @@ def main(argv: Sequence[str]) -> int:
         ids: List[str] = list(CVM_IDS) if options.mode == "list-cvm" else [
             "none", *SYSTEMD_VM_IDS, *SYSTEMD_CONTAINER_IDS]
         if not options.quiet:
-            print("\n".join(ids))
+            _say("\n".join(ids))
         return EXIT_OK
     from .audit import innermost, run_audit
     from .sources import open_source
@@ -118,9 +119,10 @@ def main(argv: Sequence[str]) -> int:
             from .model import note_text
 
             why = next((e for e in report.unseen if e.where == "/proc/1/root"), None)
-            print("hvaudit: cannot tell whether this is a chroot: %s" % (
-                "%s (%s)" % (note_text(why.note, why.note_fields), why.error) if why is not None
-                else note_text("note.pid1-root-uncompared")), file=sys.stderr)
+            if sys.stderr is not None:  # closed: print(file=None) would write to standard output
+                print("hvaudit: cannot tell whether this is a chroot: %s" % (
+                    "%s (%s)" % (note_text(why.note, why.note_fields), why.error) if why is not None
+                    else note_text("note.pid1-root-uncompared")), file=sys.stderr)
     elif options.mode == "private-users":
         answer, virtualized = None, bool(report.private_users)
     else:
@@ -130,10 +132,17 @@ def main(argv: Sequence[str]) -> int:
     if options.json:
         import json
 
-        print(json.dumps(summary(report), indent=2))
+        _say(json.dumps(summary(report), indent=2))
     elif answer is not None and not options.quiet:
-        print(answer)
+        _say(answer)
     return EXIT_OK if virtualized else EXIT_NOT_VIRTUALIZED
+
+
+def _say(line: str) -> None:
+    """One answer on standard output; a closed or full one is an error (exit 3)."""
+    from .output import write_output
+
+    write_output(line + "\n", None)
 
 
 def summary(report: object) -> dict:
@@ -164,6 +173,6 @@ def run(argv: Sequence[str]) -> None:
     try:
         code = main(argv)
     except HvauditError as exc:
-        print("hvaudit: error: %s" % exc, file=sys.stderr)
+        write_error(str(exc))
         code = exc.exit_code
     sys.exit(code)

@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Seq
 from . import knowledge as kb
 from .errors import UsageError
 from .fleet import MAX_REPORT_BYTES, Row, _NotUsable, _read, row_from_report
+from .parsers import load_json
 from .report.view import shown
 
 AREAS = ("verdict", "layers", "checks", "findings")
@@ -52,7 +53,7 @@ def load(path: str) -> Tuple[Dict[str, Any], Row]:
     """A JSON report and its fleet row; UsageError (exit 2) with one line when unusable."""
     try:
         data = _read(path)
-        report = json.loads(data)
+        report = load_json(data)  # one depth limit for every JSON hvaudit reads
         return report, row_from_report(report, path)
     except _NotUsable as exc:
         reason = kb.label(exc.reason)

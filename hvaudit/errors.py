@@ -10,6 +10,7 @@ EXIT_NOT_VIRTUALIZED = 1
 EXIT_BAD_INPUT = 2  # a capture that cannot be used, a bad option, an output that would overwrite
 EXIT_CANNOT_WRITE = 3  # the report or capture could not be written
 EXIT_INTERNAL = 4  # a defect in hvaudit: please report it
+EXIT_INTERRUPTED = 130
 EXIT_GATE = 5  # `audit --fail-on LEVEL`: a check reached that status (the report was written)
 
 
@@ -29,6 +30,12 @@ class UsageError(HvauditError):
     exit_code = EXIT_BAD_INPUT
 
 
+class DetectUsageError(UsageError):
+    """A bad option to `detect`: exit 1, as systemd-detect-virt."""
+
+    exit_code = EXIT_NOT_VIRTUALIZED
+
+
 class OutputError(HvauditError):
     """The output could not be written (or would replace something it must not)."""
 
@@ -39,3 +46,28 @@ def errname(error: object) -> str:
     """The errno name ("EACCES") of an OSError or an errno number; "EIO" when it carries none."""
     number = error if isinstance(error, int) else getattr(error, "errno", None)
     return errno.errorcode.get(number, "EIO") if isinstance(number, int) and number else "EIO"
+
+
+def write_error(message: str) -> None:
+    """The one line every error ends with, on standard error: `hvaudit: error: MESSAGE`, its
+    control characters escaped and bytes that were not UTF-8 shown as `\\xff` (README,
+    "Errors"), in whatever encoding standard error has; nothing when it is closed."""
+    import sys
+
+    from .plaintext import shown
+
+    stream = sys.stderr
+    if stream is None:
+        return
+    line = "hvaudit: error: %s\n" % shown(message, limit=None) if message else "hvaudit: error\n"
+    try:
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:
+            stream.write(line)
+            stream.flush()
+        else:
+            stream.flush()
+            buffer.write(line.encode(getattr(stream, "encoding", None) or "utf-8", "backslashreplace"))
+            buffer.flush()
+    except (OSError, ValueError, LookupError):
+        pass  # standard error is gone: the exit code still tells

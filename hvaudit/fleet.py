@@ -8,10 +8,11 @@ the fleet report shows, never the evidence, so that ten thousand reports fit in 
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+
+from .parsers import load_json
 
 #: A report written by hvaudit is tens of KB; anything far larger is not one (and is not read).
 MAX_REPORT_BYTES = 16 * 1024 * 1024
@@ -221,7 +222,7 @@ def read_report(path: str) -> Union[Row, Unreadable]:
     try:
         data = _read(path)
         try:
-            report = json.loads(data)
+            report = load_json(data)  # one depth limit for every JSON hvaudit reads
         except UnicodeDecodeError:
             raise _NotUsable("fleet.unreadable.not-utf8") from None
         except RecursionError:

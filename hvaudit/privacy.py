@@ -84,13 +84,49 @@ def filter_dmesg_boot(data: bytes) -> bytes:
     return b"".join(kept)
 
 
+#: Kernel parameters kept from /proc/cmdline: those about virtualization, IOMMU, memory,
+#: cgroups, namespaces and security modules (kernel-parameters.txt), whose values are
+#: settings. Every other parameter is dropped, with its value: a command line can carry
+#: credentials (iSCSI initiator secrets, LUKS keys, cloud-init seeds, ip= configurations).
+CMDLINE_PARAMETERS = frozenset({
+    "iommu", "intel_iommu", "amd_iommu", "amd_iommu_intr", "iommu.passthrough", "iommu.strict", "iommu.forcedac",
+    "intremap", "nointremap", "mem_encrypt", "kvm-intel.nested", "kvm-amd.nested", "nosmt", "mitigations",
+    "hugepages", "hugepagesz", "default_hugepagesz", "transparent_hugepage", "hugetlb_cma",
+    "systemd.unified_cgroup_hierarchy", "systemd.legacy_systemd_cgroup_controller", "cgroup_no_v1", "cgroup_enable",
+    "cgroup_disable", "cgroup.memory", "swapaccount", "user_namespace.enable", "namespace.unpriv_enable",
+    "apparmor", "security", "lsm", "selinux", "enforcing", "lockdown", "module.sig_enforce", "nosev", "tdx",
+    "nopti", "pti", "vsyscall", "ro", "rw", "quiet", "single", "nomodeset",
+})
+#: Prefixes of module parameters kept (kvm.*, kvm_intel.*, kvm_amd.*, vfio*.*).
+CMDLINE_MODULES = ("kvm.", "kvm_intel.", "kvm_amd.", "kvm-intel.", "kvm-amd.", "kvm_pvm.", "vfio.", "vfio_pci.",
+                   "vfio-pci.", "vfio_iommu_type1.", "vhost.", "vhost_net.")
+KERNEL_CMDLINE = "/proc/cmdline"
+
+
+def filter_kernel_cmdline(data: bytes) -> bytes:
+    """Keep the kernel's own parameters that hvaudit reads (CMDLINE_PARAMETERS, module
+    parameters of KVM, VFIO and vhost) and drop the rest, and everything after "--" (the
+    arguments of init)."""
+    kept = []
+    for word in data.split():
+        if word == b"--":
+            break
+        name = word.partition(b"=")[0].decode("ascii", "replace")
+        if name in CMDLINE_PARAMETERS or name.startswith(CMDLINE_MODULES):
+            kept.append(word)
+    return b" ".join(kept) + b"\n"
+
+
 def filter_read(path: str, data: bytes) -> bytes:
     """What may be kept of a file's content: environments reduced to runtime names, command
-    lines to the program, FreeBSD's boot messages to the CPU's lines; everything else as read."""
+    lines to the program, the kernel's command line to known parameters, FreeBSD's boot
+    messages to the CPU's lines; everything else as read."""
     if is_environ_path(path):
         return filter_environ(data)
     if is_cmdline_path(path):
         return filter_cmdline(data)
+    if path == KERNEL_CMDLINE or (path.endswith("cmdline") and normal_path(path) == KERNEL_CMDLINE):
+        return filter_kernel_cmdline(data)
     if path == DMESG_BOOT:
         return filter_dmesg_boot(data)
     return data

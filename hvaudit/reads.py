@@ -78,7 +78,9 @@ def identity(v: Views) -> Dict[str, Any]:
     fields = v.status()
 
     def ids(key: str) -> List[int]:
-        return [int(v) for v in fields.get(key, "").split() if v.isdigit()]
+        from .parsers import number
+
+        return [n for n in (number(v) for v in fields.get(key, "").split()) if n is not None and n >= 0]
 
     uids, gids = ids("Uid"), ids("Gid")
     if "uid" not in ident and len(uids) >= 2:

@@ -44,9 +44,9 @@ class Views:
             self._cache[key] = compute()
         return self._cache[key]
 
-    def read(self, path: str, limit: int) -> Read:
+    def read(self, path: str, limit: int, partial: bool = False) -> Read:
         """The source's answer for `path`, asked once (the first caller's limit holds)."""
-        return self.cached("read:" + path, lambda: self.src.read(path, limit=limit))
+        return self.cached("read:" + path, lambda: self.src.read(path, limit=limit, partial=partial))
 
     # -- Linux -------------------------------------------------------------------------
 
@@ -54,9 +54,9 @@ class Views:
         """/proc/cpuinfo parsed, or None when it cannot be read."""
 
         def compute() -> Optional[CpuInfo]:
-            from .parsers.cpuinfo import parse_cpuinfo
+            from .parsers.cpuinfo import CPUINFO_LIMIT, parse_cpuinfo
 
-            read = self.read("/proc/cpuinfo", limit=4 << 20)
+            read = self.read("/proc/cpuinfo", limit=CPUINFO_LIMIT, partial=True)  # its first MiB
             return parse_cpuinfo(read.text or "") if read.seen else None
 
         return self.cached("cpuinfo", compute)

@@ -3,7 +3,8 @@
 `python tests/seccomp_exec.py CMD...` installs (x86-64 only) a filter that answers EPERM
 to mprotect(..., PROT_EXEC) (no executable memory: SELinux execmem, PaX MPROTECT) and to
 readlink/readlinkat (some sandboxes hide namespace links), then executes CMD; the filter
-is inherited across execve. Exits 77 where seccomp cannot be used here."""
+is inherited across execve. With `--deny-uname` first, the filter denies uname(2) only
+(as some container profiles do). Exits 77 where seccomp cannot be used here."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import struct
 import sys
 
 AUDIT_ARCH_X86_64 = 0xC000003E
-NR_MPROTECT, NR_READLINK, NR_READLINKAT = 10, 89, 267
+NR_MPROTECT, NR_READLINK, NR_READLINKAT, NR_UNAME = 10, 89, 267, 63
 PROT_EXEC = 4
 PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
 RET_ALLOW, RET_EPERM = 0x7FFF0000, 0x00050000 | 1
@@ -40,12 +41,26 @@ def program() -> bytes:
     return b"".join(struct.pack("=HBBI", *insn) for insn in code)
 
 
+def uname_program() -> bytes:
+    code = [
+        (LD_ABS, 0, 0, 4),
+        (JEQ, 0, 3, AUDIT_ARCH_X86_64),  # another ABI: allow
+        (LD_ABS, 0, 0, 0),
+        (JEQ, 0, 1, NR_UNAME),
+        (RET, 0, 0, RET_EPERM),
+        (RET, 0, 0, RET_ALLOW),
+    ]
+    return b"".join(struct.pack("=HBBI", *insn) for insn in code)
+
+
 def main(argv: list) -> None:
+    deny_uname = argv[:1] == ["--deny-uname"]
+    argv = argv[1:] if deny_uname else argv
     if platform.machine() != "x86_64" or not argv:
         sys.exit(77)
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
-    filters = ctypes.create_string_buffer(program())
+    filters = ctypes.create_string_buffer(uname_program() if deny_uname else program())
     fprog = struct.pack("=HxxxxxxQ", len(filters.raw) // 8, ctypes.addressof(filters))
     buffer = ctypes.create_string_buffer(fprog)
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 or libc.prctl(

@@ -74,7 +74,7 @@ def fake_machine() -> DictSource:
     environ = b"container=docker\0AWS_SECRET_ACCESS_KEY=" + AWS_SECRET.encode() + b"\0DB_PASSWORD=hunter2\0"
     return DictSource({
         "/proc/cpuinfo": "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu hypervisor\n",
-        "/proc/self/mountinfo": "22 1 0:22 / / rw - overlay overlay rw,lowerdir=/srv/db-prod-7/%s/%s,"
+        "/proc/self/mountinfo": "22 1 0:22 / / rw - overlay overlay rw,lowerdir=/srv/data/%s/%s,"
                                 "upperdir=/var/lib/docker/overlay2/%s/diff\n" % (MAC, UUID_VALUE, OTHER_UUID),
         "/proc/self/cgroup": "0::/machine.slice/machine-%s.scope\n" % HOST,
         "/proc/1/environ": environ,
@@ -210,10 +210,10 @@ def test_audit_redacted_in_process_and_placeholders_are_stable() -> None:
     assert_absent(text, HIDDEN, "report")
     assert report.meta.redacted and report.container == "docker"
     redactor = Redactor(HOST)
-    first = redactor.text("%s and %s on %s" % (MAC, UUID_VALUE, HOST))
-    again = redactor.text("%s %s %s" % (HOST, UUID_VALUE.upper(), MAC))
-    assert first == "<mac-1> and <uuid-1> on <hostname>"
-    assert again == "<hostname> <uuid-1> <mac-1>"
+    first = redactor.text("%s and %s in /lxc.payload.%s/" % (MAC, UUID_VALUE, HOST))
+    again = redactor.text("machine-%s.scope %s %s" % (HOST, UUID_VALUE.upper(), MAC))
+    assert first == "<mac-1> and <uuid-1> in /lxc.payload.<hostname>/"
+    assert again == "machine-<hostname>.scope <uuid-1> <mac-1>"
     assert redactor.text("kvm-clock, KVM, Not Specified, 0000:00:01.0, 12:34:56") == \
         "kvm-clock, KVM, Not Specified, 0000:00:01.0, 12:34:56"
 
@@ -226,11 +226,14 @@ def test_redaction_keeps_cloud_names_and_generic_defaults() -> None:
 
 
 @pytest.mark.parametrize("data", [b"\xff\xfe binary \x00" + MAC.encode(), bytes(range(256))])
-def test_redaction_of_binary_files_round_trips(data: bytes) -> None:
-    redacted = Redactor().data(data)
-    assert MAC.encode() not in redacted
-    if MAC.encode() not in data:
-        assert redacted == data
+def test_binary_files_are_never_changed_byte_by_byte(data: bytes) -> None:
+    assert Redactor().data(data) == data
+    assert Redactor(HOST).data(data + MAC.encode(), "/proc/config.gz") == data + MAC.encode()
+
+
+def test_text_with_bytes_that_are_not_utf8_is_redacted_and_round_trips() -> None:
+    data = b"\xff\xfe text " + MAC.encode() + b" \xe9"
+    assert Redactor().data(data) == b"\xff\xfe text <mac-1> \xe9"
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..facts import Facts
 from ..model import Check
+from ..parsers import number
 from ..parsers.caps import (
     CAPABILITY_USES,
     DEFAULT_SETS,
@@ -20,7 +21,7 @@ from ..parsers.caps import (
 )
 from ..parsers.cgroups import cgroup_layout, parse_proc_cgroups
 from ..parsers.ids import parse_subid
-from ..parsers.procfs import is_number, parse_cgroup
+from ..parsers.procfs import parse_cgroup
 from . import check
 from .common import (
     Notes,
@@ -41,7 +42,7 @@ RECOMMENDED_NS = ("net", "user")
 
 
 def _release_tuple(release: str) -> Tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", release.split("-")[0])[:3])
+    return tuple(int(p) for p in re.findall(r"[0-9]{1,9}", release.split("-")[0])[:3])
 
 
 @check()
@@ -407,7 +408,7 @@ def seccomp(facts: Facts) -> Check:
     built = config_value(facts, "SECCOMP_FILTER")
     if built is not None:
         n.add("kernel config", "CONFIG_SECCOMP_FILTER=%s" % built)
-    details: Dict[str, Any] = {"mode": mode, "filters": int(filters) if filters and filters.isdigit() else None,
+    details: Dict[str, Any] = {"mode": mode, "filters": number(filters),
                                "no_new_privs": nnp == "1", "actions": actions.split() if actions else None}
     supported = actions is not None or mode is not None or built in ("y",)
     details["value"] = {"0": "available", "1": "strict", "2": "filtered"}.get(mode or "", "unknown")
@@ -417,7 +418,7 @@ def seccomp(facts: Facts) -> Check:
         if fields:
             return n.done("unknown", "seccomp.no-state", **details)
         return n.done("unknown", "seccomp.unreadable", **details)
-    data: Dict[str, Any] = {"count": int(filters) if filters and filters.isdigit() else 1,
+    data: Dict[str, Any] = {"count": number(filters) or 1,
                             "nnp_msg": "seccomp.no-new-privs" if nnp == "1" else "", "actions": actions}
     if mode == "2":
         return n.done("warn", "seccomp.filtered", "remedy.seccomp-profile", data, **details)
@@ -445,7 +446,7 @@ def capabilities(facts: Facts) -> Check:
         if mask is not None:
             n.add("/proc/self/status " + key, "%016x" % mask)
     last_raw, _ = first_line(src, "/proc/sys/kernel/cap_last_cap")
-    last = int(last_raw) if last_raw and last_raw.isdigit() else None
+    last = number(last_raw)
     if last is not None:
         n.add("/proc/sys/kernel/cap_last_cap", last, "note.containers.the-highest-capability-this")
     effective = masks.get("CapEff")
@@ -579,7 +580,7 @@ def kernel_config(facts: Facts) -> Check:
     src = facts.src
     n = Notes("kernel-config")
     maxkeys_raw, _ = first_line(src, "/proc/sys/kernel/keys/root_maxkeys")
-    maxkeys = int(maxkeys_raw) if maxkeys_raw and is_number(maxkeys_raw) else None
+    maxkeys = number(maxkeys_raw)
     if maxkeys is not None:
         n.add("/proc/sys/kernel/keys/root_maxkeys", maxkeys, "note.containers.root-s-key-quota")
     low_keys = maxkeys is not None and maxkeys <= ROOT_MAXKEYS_LOW

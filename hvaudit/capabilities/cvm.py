@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional
 from ..facts import Facts
 from ..kvmapi import VM_TYPES
 from ..model import Check
+from ..parsers import number
 from ..probes.cvm import NAMES, SEV_LEAF, VIRT_WHAT_CVM
 from ..probes.cvm import PROBE as CVM_PROBE
 from . import check
@@ -81,8 +82,9 @@ def _misc_capacity(src) -> Dict[str, int]:
     out: Dict[str, int] = {}
     for line in (value or "").splitlines():
         parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit():
-            out[parts[0]] = int(parts[1])
+        count = number(parts[1]) if len(parts) == 2 else None
+        if count is not None:
+            out[parts[0]] = count
     return out
 
 

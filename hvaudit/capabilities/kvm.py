@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 from ..facts import Facts
 from ..kvmapi import VM_TYPES
 from ..model import Check
+from ..parsers import number
 from . import check
 from .common import (
     BACKENDS,
@@ -217,7 +218,7 @@ def kvm_device(facts: Facts) -> Check:
         if nodev is not None:
             return n.done("fail", "kvm-device.nodev", "remedy.mount-without-nodev", dict(fields, mount=nodev),
                           value="nodev", cause="nodev", **details)
-        mode = int(str(info.get("mode") or "0"), 8)
+        mode = number(str(info.get("mode") or "0"), 8) or 0
         fields["group"] = member["group"]
         if member["in_session"]:
             if mode & 0o060 != 0o060:

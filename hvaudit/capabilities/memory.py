@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional
 
 from ..facts import Facts
 from ..model import Check
+from ..parsers import number
 from . import check
 from .common import Notes, cpuinfo, filesystems, first_line
 
@@ -18,16 +19,16 @@ KSM = "/sys/kernel/mm/ksm"
 
 def _size_label(name: str) -> str:
     """"hugepages-1048576kB" -> "1 GiB", "hugepages-2048kB" -> "2 MiB"."""
-    match = re.match(r"hugepages-(\d+)kB$", name)
-    if not match:
+    kib = number(name[len("hugepages-"):-len("kB")]) if name.startswith("hugepages-") and name.endswith("kB") else None
+    if kib is None or kib < 0:
         return name
-    kib = int(match.group(1))
     return "%d GiB" % (kib >> 20) if kib >= 1 << 20 else "%d MiB" % (kib >> 10) if kib >= 1024 else "%d KiB" % kib
 
 
 def _int(src, path: str) -> Optional[int]:
     value, _ = first_line(src, path)
-    return int(value) if value is not None and value.isdigit() else None
+    parsed = number(value)
+    return parsed if parsed is not None and parsed >= 0 else None
 
 
 @check()

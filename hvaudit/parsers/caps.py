@@ -55,11 +55,9 @@ def parse_cap_mask(text: Optional[str]) -> Optional[int]:
 def cap_names(mask: int) -> List[str]:
     """Names of the bits set, in bit order; unknown bits as "cap_N"."""
     out: List[str] = []
-    bit = 0
-    while mask >> bit:
-        if mask >> bit & 1:
+    for bit, digit in enumerate(reversed(bin(mask)[2:])):  # one pass, however wide the mask
+        if digit == "1":
             out.append(CAPABILITY_NAMES[bit] if bit < len(CAPABILITY_NAMES) else "cap_%d" % bit)
-        bit += 1
     return out
 
 

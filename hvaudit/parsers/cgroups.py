@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
+from . import number
 from .procfs import Mount
 
 CGROUP_ROOT = "/sys/fs/cgroup"
@@ -58,6 +59,7 @@ def parse_proc_cgroups(text: str) -> List[Tuple[str, int, bool]]:
         if line.startswith("#"):
             continue
         fields = line.split()
-        if len(fields) >= 4 and fields[1].isdigit():
-            out.append((fields[0], int(fields[1]), fields[3] == "1"))
+        hierarchy = number(fields[1]) if len(fields) >= 4 else None
+        if hierarchy is not None and hierarchy >= 0:
+            out.append((fields[0], hierarchy, fields[3] == "1"))
     return out

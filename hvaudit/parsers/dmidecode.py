@@ -22,7 +22,7 @@ def _structure_type(line: str) -> Optional[int]:
         return None
     _, sep, rest = line.partition(", DMI type ")
     number = rest.partition(",")[0]
-    return int(number) if sep and number.isdigit() and number.isascii() else None
+    return int(number) if sep and number.isdigit() and number.isascii() and len(number) < 6 else None
 
 
 class DmiStructure(Record):

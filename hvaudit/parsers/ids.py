@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import List, NamedTuple
 
+from . import number
+
 
 class SubIdRange(NamedTuple):
     owner: str  # a user name or a numeric uid
@@ -19,6 +21,7 @@ def parse_subid(text: str) -> List[SubIdRange]:
         if not line or line.startswith("#"):
             continue
         parts = line.split(":")
-        if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-            out.append(SubIdRange(parts[0], int(parts[1]), int(parts[2])))
+        start, count = (number(parts[1]), number(parts[2])) if len(parts) == 3 else (None, None)
+        if start is not None and count is not None and start >= 0 and count >= 0:
+            out.append(SubIdRange(parts[0], start, count))
     return out

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from . import number
+
 #: How the kernel prints module parameters (kernel/params.c): bool and invbool as "Y"/"N",
 #: int and uint as decimal. KVM mixes both: kvm_intel.nested is a bool ("Y"), kvm_amd.nested
 #: an int ("1"); old kernels printed kvm_amd.sev as "1" (karmab/kcli#667 tripped on this).
@@ -22,7 +24,5 @@ def parse_param_bool(text: Optional[str]) -> Optional[bool]:
         return True
     if value in FALSE_WORDS:
         return False
-    try:
-        return int(value, 0) != 0
-    except ValueError:
-        return None
+    parsed = number(value, 0)
+    return None if parsed is None else parsed != 0

@@ -8,6 +8,8 @@ from bisect import bisect_right
 from functools import cache
 from typing import Iterable, List, Optional, Pattern, Sequence, Tuple
 
+from . import number
+
 #: Lines worth keeping: hardware virtualization, KVM and its backends, IOMMU and interrupt
 #: remapping, memory encryption and confidential guests, the hypervisor, security modules.
 #: Examples: "x86/cpu: VMX (outside TXT) disabled by BIOS" (arch/x86/kernel/cpu/feat_ctl.c),
@@ -41,9 +43,8 @@ def parse_kmsg_record(record: bytes) -> Optional[Tuple[int, int, str]]:
     fields = head.split(b",")
     if len(fields) < 3:
         return None
-    try:
-        prio, usec = int(fields[0]), int(fields[2])
-    except ValueError:
+    prio, usec = number(fields[0].decode("ascii", "replace")), number(fields[2].decode("ascii", "replace"))
+    if prio is None or usec is None or prio < 0 or usec < 0:
         return None
     text = rest.split(b"\n", 1)[0].decode("utf-8", "replace")
     return prio >> 3, usec, text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import number
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Dict
@@ -11,6 +13,7 @@ def parse_process_counts(text: str) -> Dict[str, int]:
     out: Dict[str, int] = {}
     for line in text.splitlines():
         name, _, count = line.strip().rpartition(" ")
-        if name and count.isdigit():
-            out[name.lower()] = int(count)
+        value = number(count)
+        if name and value is not None and value >= 0:
+            out[name.lower()] = value
     return out

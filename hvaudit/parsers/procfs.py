@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..records import Record
+from . import MAX_DIGITS, number
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -11,7 +12,7 @@ if TYPE_CHECKING:
 
 def is_number(text: str) -> bool:
     """A decimal number as the kernel writes one (ASCII digits only: "²".isdigit() is true)."""
-    return text.isascii() and text.isdigit()
+    return text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS
 
 
 def parse_status(text: str) -> Dict[str, str]:
@@ -100,11 +101,11 @@ def parse_environ(data: bytes) -> Dict[str, str]:
 def parse_ns_link(text: str) -> Optional[Tuple[str, int]]:
     """A namespace link target, "pid:[4026531836]" -> ("pid", 4026531836)."""
     kind, sep, rest = text.strip().partition(":[")
-    number = rest[:-1]
-    if not (sep and rest.endswith("]") and number.isdigit() and number.isascii() and kind
+    inode = rest[:-1]
+    if not (sep and rest.endswith("]") and is_number(inode) and kind
             and kind.replace("_", "").isalpha() and kind.islower()):
         return None
-    return kind, int(number)
+    return kind, int(inode)
 
 
 def parse_id_map(text: str) -> List[Tuple[int, int, int]]:
@@ -123,7 +124,4 @@ def is_identity_map(entries: List[Tuple[int, int, int]]) -> bool:
 
 
 def parse_hex_mask(text: str) -> Optional[int]:
-    try:
-        return int(text.strip(), 16)
-    except ValueError:
-        return None
+    return number(text, 16)

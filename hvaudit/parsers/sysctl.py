@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, FrozenSet, Mapping, Optional
+from typing import Dict, FrozenSet, List, Mapping, Optional
+
+from . import number
 
 _LINE = re.compile(r"^([A-Za-z_][\w.%-]*)(?::| =) ?(.*)$")
 
@@ -12,25 +14,22 @@ def parse_sysctl(text: str) -> Dict[str, str]:
     """`sysctl name ...` or `sysctl -a` output -> {name: value}. A line that does not start
     with a name continues the previous value (a few values span lines); "name = value", the
     form of older macOS releases, is read too. Values are kept as text, trimmed."""
-    out: Dict[str, str] = {}
+    values: Dict[str, List[str]] = {}
     last: Optional[str] = None
     for line in text.splitlines():
         match = _LINE.match(line)
         if match and "." in match.group(1):
             last = match.group(1)
-            out[last] = match.group(2).strip()
+            values[last] = [match.group(2).strip()]
         elif last is not None and line.strip():
-            out[last] = (out[last] + "\n" + line.strip()).strip()
-    return out
+            values[last].append(line.strip())  # joined once at the end: linear in the text
+    return {name: "\n".join(parts).strip() for name, parts in values.items()}
 
 
 def sysctl_int(values: Mapping[str, str], name: str) -> Optional[int]:
     """An integer variable (decimal or 0x hex), or None when absent or not a number."""
     value = values.get(name, "").strip()
-    try:
-        return int(value, 16) if value.lower().startswith("0x") else int(value)
-    except ValueError:
-        return None
+    return number(value, 16) if value.lower().startswith("0x") else number(value)
 
 
 def sysctl_words(values: Mapping[str, str], name: str) -> FrozenSet[str]:

@@ -3,8 +3,9 @@ instances and cmdlet objects, and `wsl --list --verbose`."""
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
+
+from . import load_json, number
 
 
 def decode_output(data: bytes) -> str:
@@ -77,8 +78,8 @@ def parse_cim_json(text: str) -> Optional[List[Dict[str, Any]]]:
     if not text:
         return []
     try:
-        value = json.loads(text)
-    except ValueError:
+        value = load_json(text)
+    except ValueError:  # not JSON, or nested deeper than MAX_JSON_DEPTH
         return None
     if isinstance(value, dict):
         return [value]
@@ -108,7 +109,7 @@ def parse_wsl_list(text: str) -> List[WslDistribution]:
         parts = line.replace("*", " ", 1).split() if default else line.split()
         if len(parts) < 3 or parts[0].upper() == "NAME":
             continue
-        version = int(parts[-1]) if parts[-1].isdigit() else None
+        version = number(parts[-1])
         out.append(WslDistribution(" ".join(parts[:-2]), parts[-2], version, default))
     return out
 

@@ -133,8 +133,8 @@ def has_token(text: str, token: str, with_id: bool) -> bool:
     """Whether `token` occurs in `text` (followed by a 64-hex container id if `with_id`)."""
     start = text.find(token)
     while start >= 0:
-        rest = text[start + len(token):]
-        if not with_id or (len(rest) >= 64 and set(rest[:64]) <= HEX_DIGITS):
+        container_id = text[start + len(token):start + len(token) + 64]  # a slice of 64, not the rest
+        if not with_id or (len(container_id) == 64 and set(container_id) <= HEX_DIGITS):
             return True
         start = text.find(token, start + 1)
     return False

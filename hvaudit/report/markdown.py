@@ -4,7 +4,11 @@ GitHub-style tables).
 Machine-provided strings are data: `text()` backslash-escapes every character that
 Markdown or an HTML-accepting renderer would read as markup (`<`, `[`, `|`, `*`, ...),
 and `code()` puts raw values in code spans whose fence is longer than any run of
-backticks in them. Newlines never reach a table row.
+backticks in them. Newlines never reach a table row. Nor does a string become a link:
+GitHub's renderer (cmark-gfm) links `www.` names, `scheme://` URLs and e-mail addresses
+found in plain text, so the dot after `www` and the colon before `//` are escaped (which
+ends the match) and a word holding an address (`@` then a dotted domain) is shown as a
+code span (escapes do not stop the e-mail match; code spans are never linked).
 """
 
 from __future__ import annotations
@@ -20,13 +24,29 @@ SEVERITY_MARKS = {"info": "ℹ️", "warning": "⚠️", "error": "❌"}
 
 _MARKUP = re.compile(r"([\\`*_\[\]<>#!|~&$@])")
 _LINE_START = re.compile(r"^(\s*)([-=.>])")
+_WWW_DOT = re.compile(r"(?i)(?<=www)\.")
+_SCHEME_COLON = re.compile(r":(?=/)")
 
 
 def text(value: object) -> str:
-    """Plain text that Markdown shows as is: markup characters escaped, one line."""
+    """Plain text that Markdown shows as is: markup characters escaped, no autolink, one line."""
     line = " ".join(str(value).splitlines())
-    line = _MARKUP.sub(r"\\\1", line)
+    if "@" in line:
+        line = " ".join(code(word) if _email_like(word) else _word(word) if word else word
+                        for word in line.split(" "))
+    else:
+        line = _word(line)
     return _LINE_START.sub(r"\1\\\2", line)
+
+
+def _email_like(word: str) -> bool:
+    """A word GitHub would link as an address: "@" followed by a domain with a dot."""
+    return "." in word.rpartition("@")[2] if "@" in word else False
+
+
+def _word(word: str) -> str:
+    word = _MARKUP.sub(r"\\\1", word)
+    return _SCHEME_COLON.sub(r"\\:", _WWW_DOT.sub(r"\\.", word))
 
 
 def code(value: object, cell: bool = True) -> str:

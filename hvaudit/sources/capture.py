@@ -17,6 +17,7 @@ import stat as statmod
 
 from ..errors import CaptureError, errname
 from ..model import Listing, Read
+from ..parsers import TooDeep, load_json
 from ..plaintext import shown
 from ..privacy import filter_command, filter_read
 from . import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo
@@ -185,10 +186,10 @@ class CaptureSource(Source):
         if len(raw) > CAPTURE_JSON_LIMIT:
             raise CaptureError("%s is larger than %d MiB" % (doc_path, CAPTURE_JSON_LIMIT >> 20))
         try:
-            doc = json.loads(raw.decode("utf-8"))
+            doc = load_json(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise CaptureError("%s is not valid JSON: not UTF-8 (byte %d)" % (doc_path, exc.start)) from None
-        except RecursionError:
+        except TooDeep:
             raise CaptureError("%s is not valid JSON: nested too deeply" % doc_path) from None
         except ValueError as exc:
             raise CaptureError("%s is not valid JSON: %s" % (doc_path, shown(str(exc).splitlines()[0]))) from None
@@ -597,6 +598,9 @@ def write_capture(rec: Recorded, folder: Path, report: Report, redactor: Optiona
     root = folder / "root"
     root.mkdir(parents=True, exist_ok=True)
     unread = []
+    # Folders that hold what was read: a listed name that is one of them is a folder even
+    # where the source said nothing of its kind (a capture of a capture).
+    holders = {p.rsplit("/", depth)[0] for p in list(rec.files) + list(rec.dirs) for depth in range(1, p.count("/"))}
     for path, names in sorted(rec.dirs.items()):
         where = _place(root, name(path))
         where.mkdir(parents=True, exist_ok=True)
@@ -605,10 +609,14 @@ def write_capture(rec: Recorded, folder: Path, report: Report, redactor: Optiona
             child = path.rstrip("/") + "/" + entry
             if child in rec.files or child in rec.dirs:
                 continue
-            if kinds.get(entry) == "dir":
-                (where / name(entry)).mkdir(exist_ok=True)
+            # The whole path is redacted, not the bare name: a name is known by its context
+            # ("lxc/NAME", "lxc.payload.NAME").
+            named = _place(root, name(child))
+            if kinds.get(entry) == "dir" or child in holders:
+                named.mkdir(parents=True, exist_ok=True)
             else:
-                (where / name(entry)).touch()
+                named.parent.mkdir(parents=True, exist_ok=True)
+                named.touch()
                 unread.append(name(child))
     for path in sorted(rec.extra_dirs):
         _place(root, name(path)).mkdir(parents=True, exist_ok=True)
@@ -646,6 +654,9 @@ def write_capture(rec: Recorded, folder: Path, report: Report, redactor: Optiona
         doc["identity"] = rec.identity_answer
     if redactor is not None:
         doc = redactor.value(doc)
+        doc["uname"] = redactor.uname(rec.uname())
+        if isinstance(meta.get("hostname"), str):  # a field that holds the host name
+            doc["hostname"] = redactor.uname({"nodename": meta["hostname"]})["nodename"]
         doc["redacted"] = True
     (folder / "capture.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
 

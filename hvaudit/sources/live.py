@@ -36,7 +36,7 @@ from .helper_programs import (
 )
 from .kernel_log import from_dmesg, read_kmsg
 from .system import current_user, system_hostname, system_uname
-from .watchdog import READ_TIMEOUT, Watchdog, risky
+from .watchdog import READ_TIMEOUT, Watchdog, foreign_mounts, on_mounts, risky
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -111,6 +111,22 @@ def _entry_kinds(path: str) -> Dict[str, str]:
     return kinds
 
 
+def _read_msr(path: str, index: int) -> Tuple[Optional[int], Optional[str]]:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError as exc:
+        return None, errname(exc)
+    try:
+        data = os.pread(fd, 8, index)
+    except OSError as exc:
+        return None, errname(exc)
+    finally:
+        os.close(fd)
+    if len(data) != 8:
+        return None, "EIO"
+    return int.from_bytes(data, "little"), None
+
+
 class LiveSource(Source):
     """Answers from this machine. Reads are bounded; special files are never read."""
 
@@ -135,6 +151,7 @@ class LiveSource(Source):
         self._identity: Optional[Dict[str, Any]] = None
         self.watchdog = Watchdog(READ_TIMEOUT if read_timeout is None else read_timeout)
         self._visible: Dict[str, bool] = {}
+        self._foreign: Optional[Tuple[str, ...]] = None
 
     def _exists(self, path: str) -> bool:
         if path not in self._visible:
@@ -159,15 +176,28 @@ class LiveSource(Source):
     def _bounded(self, path: str, function: Callable[..., T], *args: Any) -> T:
         """function(*args), on the watchdog's thread when the path is risky; raises
         TimeoutError when it did not answer in time."""
-        if risky(path):
+        if risky(path) or on_mounts(path, self._foreign_mounts()):
             return self.watchdog(function, *args)
         return function(*args)
+
+    def _foreign_mounts(self) -> Tuple[str, ...]:
+        """What is mounted under /proc, /sys and /dev from another file system, read once
+        (through the watchdog: the table itself could be covered); when it cannot be read,
+        every path under them counts as such."""
+        if self._foreign is None:
+            try:
+                data, _ = self.watchdog(_read_path, "/proc/self/mountinfo", 4 << 20)
+            except TimeoutError:
+                data = None
+            self._foreign = foreign_mounts(data.decode("utf-8", "surrogateescape")) if data is not None \
+                else ("/proc", "/sys", "/dev")
+        return self._foreign
 
     def read(self, path: str, limit: int = DEFAULT_LIMIT, partial: bool = False) -> Read:
         try:
             data, error = self._bounded(path, _read_path, path, limit)
-        except TimeoutError:
-            return Read(path, error="ETIMEDOUT")
+        except TimeoutError as exc:
+            return Read(path, error=errname(exc))
         if data is None:
             return Read(path, error=self._absent(path, error or "EIO"))
         if len(data) > limit:
@@ -179,8 +209,8 @@ class LiveSource(Source):
     def listdir(self, path: str) -> Listing:
         try:
             names = self._bounded(path, _list_path, path)
-        except TimeoutError:
-            return Listing(path, error="ETIMEDOUT")
+        except TimeoutError as exc:
+            return Listing(path, error=errname(exc))
         except OSError as exc:
             return Listing(path, error=self._absent(path, errname(exc)))
         return Listing(path, names=names)
@@ -195,16 +225,16 @@ class LiveSource(Source):
     def readlink(self, path: str) -> Read:
         try:
             return Read(path, data=os.fsencode(self._bounded(path, os.readlink, path)))
-        except TimeoutError:
-            return Read(path, error="ETIMEDOUT")
+        except TimeoutError as exc:
+            return Read(path, error=errname(exc))
         except OSError as exc:
             return Read(path, error=self._absent(path, errname(exc)))
 
     def stat(self, path: str) -> StatInfo:
         try:
             st = self._bounded(path, os.stat, path)
-        except TimeoutError:
-            return StatInfo(path, error="ETIMEDOUT")
+        except TimeoutError as exc:
+            return StatInfo(path, error=errname(exc))
         except OSError as exc:
             return StatInfo(path, error=self._absent(path, errname(exc)))
         return StatInfo(path, dev=st.st_dev, ino=st.st_ino, mode=st.st_mode, uid=st.st_uid, gid=st.st_gid)
@@ -217,8 +247,8 @@ class LiveSource(Source):
     def _device(self, path: str) -> DeviceInfo:
         try:
             st = self._bounded(path, os.stat, path)
-        except TimeoutError:
-            return DeviceInfo(path, error="ETIMEDOUT")
+        except TimeoutError as exc:
+            return DeviceInfo(path, error=errname(exc))
         except OSError as exc:
             return DeviceInfo(path, error=errname(exc))
         kind = "char" if statmod.S_ISCHR(st.st_mode) else "block" if statmod.S_ISBLK(st.st_mode) else (
@@ -231,7 +261,10 @@ class LiveSource(Source):
         if kind in ("char", "block"):
             info["major"], info["minor"] = os.major(st.st_rdev), os.minor(st.st_rdev)
         if path in OPENABLE_DEVICES and kind == "char":
-            info.update(self._open_device(path))
+            try:
+                info.update(self._bounded(path, self._open_device, path))
+            except TimeoutError as exc:
+                info["open"] = errname(exc)
         return DeviceInfo(path, info=info)
 
     def _open_device(self, path: str) -> Dict[str, Any]:
@@ -267,18 +300,9 @@ class LiveSource(Source):
     def msr(self, cpu: int, index: int) -> Tuple[Optional[int], Optional[str]]:
         path = "/dev/cpu/%d/msr" % cpu
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        except OSError as exc:
+            return self._bounded(path, _read_msr, path, index)
+        except TimeoutError as exc:
             return None, errname(exc)
-        try:
-            data = os.pread(fd, 8, index)
-        except OSError as exc:
-            return None, errname(exc)
-        finally:
-            os.close(fd)
-        if len(data) != 8:
-            return None, "EIO"
-        return int.from_bytes(data, "little"), None
 
     def command(self, name: str) -> Read:
         if name not in self._commands:
