@@ -12,6 +12,8 @@ import os
 import stat
 from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
+from .hosting import KINDS, hosted_kinds
+from .hosting import can_host as hosting_answers
 from .parsers import load_json
 
 #: A report written by hvaudit is tens of KB; anything far larger is not one (and is not read).
@@ -19,19 +21,8 @@ MAX_REPORT_BYTES = 16 * 1024 * 1024
 #: The JSON report's `schema` key starts so in every version of the report format.
 REPORT_SCHEMA_PREFIX = "https://hvaudit.invalid/schema/report-"
 FLEET_SCHEMA = "https://hvaudit.invalid/schema/fleet-1.json"
-#: What a machine can host, each from the checks that decide it (all must pass): on Linux
-#: KVM's device, on Windows Hyper-V, on FreeBSD bhyve, on macOS Hypervisor.framework.
-CAN_HOST: Tuple[Tuple[str, Tuple[Tuple[str, ...], ...]], ...] = (
-    ("vms", (("kvm-device",), ("hyperv-host",), ("bhyve-host",), ("hvf",))),
-    ("nested-vms", (("kvm-nested",),)),
-    ("containers", (("namespaces", "cgroups"), ("jails",))),
-    ("rootless-containers", (("userns", "namespaces", "cgroups"),)),
-    ("passthrough", (("vfio", "iommu"),)),
-)
-CAN_HOST_KEYS = tuple(key for key, _ in CAN_HOST)
-#: Checks whose `warn` still lets the machine host (cgroups on a hybrid hierarchy, namespaces
-#: with a lowered limit); every other check of CAN_HOST must pass.
-WARN_SUFFICES = frozenset({"cgroups", "namespaces"})
+#: What a machine can host, as the report's header answers it (hvaudit.hosting).
+CAN_HOST_KEYS = KINDS
 #: Groups of hosts, each answering one question, in the order reports show them.
 HOST_GROUPS = ("no-kvm", "no-nested-kvm", "vtx-disabled-in-firmware", "not-seen-as-root")
 #: Groups keyed by a value (a hypervisor, a cloud, a container runtime, a classification).
@@ -154,12 +145,17 @@ def _host_name(report: Mapping[str, Any], meta: Mapping[str, Any], path: str) ->
     return os.path.splitext(os.path.basename(path))[0]
 
 
-def can_host(checks: Mapping[str, str]) -> Tuple[str, ...]:
-    """What a machine whose checks have these statuses can host (keys of CAN_HOST)."""
-    def holds(check: str) -> bool:
-        return checks.get(check) in (("pass", "warn") if check in WARN_SUFFICES else ("pass",))
+class _CheckRow(NamedTuple):
+    """A capability check as a JSON report holds it, for hvaudit.hosting."""
 
-    return tuple(key for key, ways in CAN_HOST if any(all(holds(check) for check in way) for way in ways))
+    id: str
+    status: str
+    details: Mapping[str, Any]
+
+
+def can_host(checks: Sequence[Any]) -> Tuple[str, ...]:
+    """What a machine with these checks can host (keys of CAN_HOST_KEYS), by the header's rule."""
+    return hosted_kinds(hosting_answers(checks))
 
 
 def row_from_report(report: Any, path: str) -> Row:
@@ -177,10 +173,13 @@ def row_from_report(report: Any, path: str) -> Row:
     raw_meta = report.get("meta")
     meta: Mapping[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     checks: Dict[str, str] = {}
+    check_rows: List[_CheckRow] = []
     vtx_firmware = ""
     for check in capabilities:
         if isinstance(check, dict) and isinstance(check.get("id"), str):
             checks[check["id"]] = _text(check.get("status"), "unknown")
+            details = check.get("details")
+            check_rows.append(_CheckRow(check["id"], checks[check["id"]], details if isinstance(details, dict) else {}))
             if check["id"] == "cpu-hav" and isinstance(check.get("details"), dict):
                 vtx_firmware = _text(check["details"].get("firmware"))
     findings: Dict[str, int] = {}
@@ -207,7 +206,7 @@ def row_from_report(report: Any, path: str) -> Row:
         cvm=_text(report.get("cvm"), "none"),
         hypervisor=hypervisor,
         cloud=cloud,
-        can_host=can_host(checks),
+        can_host=can_host(check_rows),
         checks=checks,
         findings=findings,
         version=_text(meta.get("hvaudit_version")),

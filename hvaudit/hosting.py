@@ -118,3 +118,21 @@ def can_host(checks: Sequence[Check]) -> CanHost:
 
     return CanHost(vms=_vms(by_id), rootful_containers=_answer(some(ROOTFUL_CHECKS)),
                    rootless_containers=_answer(some(ROOTLESS_CHECKS)), passthrough=_answer(some(PASSTHROUGH_CHECKS)))
+
+
+#: The kinds a fleet counts, in order: each is hosted when its answer is yes or limited.
+KINDS = ("vms", "nested-vms", "containers", "rootless-containers", "passthrough")
+HOSTED = ("yes", "limited")
+
+
+def hosted_kinds(answers: CanHost) -> Tuple[str, ...]:
+    """The kinds (of KINDS) these answers say the machine can host: the header's answers
+    flattened for fleets, metrics and facts, so that they never disagree with the report."""
+    by_kind = {
+        "vms": answers.vms.answer if answers.vms else None,
+        "nested-vms": answers.vms.nested if answers.vms else None,
+        "containers": answers.rootful_containers.answer if answers.rootful_containers else None,
+        "rootless-containers": answers.rootless_containers.answer if answers.rootless_containers else None,
+        "passthrough": answers.passthrough.answer if answers.passthrough else None,
+    }
+    return tuple(kind for kind in KINDS if by_kind[kind] in HOSTED)

@@ -78,7 +78,7 @@ def render(report: Report, lang: str = "en", color: bool = False) -> str:
     _family(out, "check_status", "gauge", "1 for the status of each capability check, 0 for its other statuses.",
             [({"check": check.id, "status": status}, 1 if check.status == status else 0)
              for check in report.checks for status in CHECK_STATUSES])
-    hosts = can_host({check.id: check.status for check in report.checks})
+    hosts = can_host(report.checks)
     _family(out, "can_host", "gauge", "1 when the checks show the machine can host this kind of guest, else 0.",
             [({"kind": key}, 1 if key in hosts else 0) for key in CAN_HOST_KEYS])
     counts = {severity: 0 for severity in SEVERITIES}
