@@ -17,34 +17,66 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from gettext import GNUTranslations
-    from typing import Any, Dict, List, Mapping
+    from typing import Any, Callable, Dict, List, Mapping, Union
 
 #: The languages of the catalogue; the first is the fallback.
 LANGS = ("en", "pt")
 DOMAIN = "hvaudit"
+#: Each language's plural rule, as its catalogue's Plural-Forms header states it.
+PLURAL_RULES: Dict[str, Callable[[int], int]] = {"en": lambda n: int(n != 1), "pt": lambda n: int(n > 1)}
 
-_CATALOGS: Dict[str, GNUTranslations] = {}
+
+class Catalog:
+    """A compiled GNU gettext catalogue (.mo), read without the `gettext` module, whose
+    imports (re, locale, ...) `detect`'s start-up cannot afford; keys as GNUTranslations
+    keeps them: a message id, or (id, form) for a plural message."""
+
+    def __init__(self, data: bytes, plural: Callable[[int], int]) -> None:
+        import struct
+
+        order = "<" if data[:4] == b"\xde\x12\x04\x95" else ">"
+        _, count, originals, translations = struct.unpack(order + "4I", data[4:20])
+        self._catalog: Dict[Union[str, tuple], str] = {}
+        self._plural = plural
+        for i in range(count):
+            olen, ooff = struct.unpack(order + "2I", data[originals + 8 * i:originals + 8 * i + 8])
+            tlen, toff = struct.unpack(order + "2I", data[translations + 8 * i:translations + 8 * i + 8])
+            msgid = data[ooff:ooff + olen].decode("utf-8")
+            msgstr = data[toff:toff + tlen].decode("utf-8")
+            if "\x00" in msgid:
+                singular = msgid.split("\x00")[0]
+                for form, value in enumerate(msgstr.split("\x00")):
+                    self._catalog[(singular, form)] = value
+            else:
+                self._catalog[msgid] = msgstr
+
+    def gettext(self, msgid: str) -> str:
+        return self._catalog.get(msgid, msgid)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        form = self._plural(n)
+        return self._catalog.get((singular, form), singular if n == 1 else plural)
 
 
-def catalog(lang: str) -> GNUTranslations:
-    """The compiled catalogue of `lang` (English when there is none), loaded once."""
+_CATALOGS: Dict[str, Catalog] = {}
+
+
+def catalog(lang: str) -> Catalog:
+    """The compiled catalogue of `lang` (English when there is none), loaded once. Read by
+    the package's own loader, so that it reads from a folder and from a zip archive alike."""
     lang = lang if lang in LANGS else LANGS[0]
     if lang not in _CATALOGS:
-        import io
-        from gettext import GNUTranslations
-        from importlib import resources
+        import os
 
-        # One part per joinpath: Python 3.9's takes a single one.
-        data = resources.files(__name__).joinpath("locale").joinpath(lang).joinpath("LC_MESSAGES") \
-            .joinpath(DOMAIN + ".mo").read_bytes()
-        _CATALOGS[lang] = GNUTranslations(io.BytesIO(data))
+        path = os.path.join(os.path.dirname(__file__), "locale", lang, "LC_MESSAGES", DOMAIN + ".mo")
+        data = __loader__.get_data(path)  # type: ignore[name-defined]
+        _CATALOGS[lang] = Catalog(data, PLURAL_RULES[lang])
     return _CATALOGS[lang]
 
 
 def ids() -> List[str]:
     """Every message id (plural messages under their singular id)."""
-    return sorted(k if isinstance(k, str) else k[0] for k in catalog(LANGS[0])._catalog if k)  # type: ignore[attr-defined]
+    return sorted(k if isinstance(k, str) else k[0] for k in catalog(LANGS[0])._catalog if k)
 
 
 def known(msgid: str) -> bool:
@@ -103,7 +135,7 @@ def plural(msgid: str, count: int, lang: str = "en", **fields: Any) -> str:
 
 
 def is_plural(msgid: str) -> bool:
-    return (msgid, 0) in catalog(LANGS[0])._catalog  # type: ignore[attr-defined]
+    return (msgid, 0) in catalog(LANGS[0])._catalog
 
 
 def render(msgid: str, lang: str = "en", **fields: Any) -> str:
