@@ -3,7 +3,6 @@ over anything that is not a regular file, and with every failure one line and ex
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat as statmod
 import sys
@@ -149,5 +148,8 @@ def _running(pid: int) -> bool:
 
 
 def _remove(path: str) -> None:
-    with contextlib.suppress(OSError):
+    # Not contextlib.suppress: contextlib imports collections, which detect's start-up avoids.
+    try:  # noqa: SIM105
         os.unlink(path)
+    except OSError:
+        pass
