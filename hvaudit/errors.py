@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import errno
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Tuple
+
 #: Exit codes. `detect` follows systemd-detect-virt: 0 virtualized, 1 not.
 EXIT_OK = 0
 EXIT_NOT_VIRTUALIZED = 1
@@ -40,6 +44,26 @@ class OutputError(HvauditError):
     """The output could not be written (or would replace something it must not)."""
 
     exit_code = EXIT_CANNOT_WRITE
+
+
+class Reason(str):
+    """Why a source cannot answer, in every language: the string is the errno name ("ENOSYS"),
+    so a Reason stands wherever an errno name does, and `message` is the id of the message
+    that says why, filled with `fields` (what belongs to the machine: its name, an error
+    number, an exception's text). A source never writes the sentence itself."""
+
+    message: str
+    fields: Tuple[Tuple[str, str], ...]
+
+    def __new__(cls, errno_name: str, message: str = "", **fields: object) -> Reason:
+        reason = super().__new__(cls, errno_name)
+        reason.message = message
+        reason.fields = tuple(sorted((k, str(v)) for k, v in fields.items()))
+        return reason
+
+    def __repr__(self) -> str:
+        return "Reason(%s, %r%s)" % (str.__repr__(self), self.message,
+                                     "".join(", %s=%r" % kv for kv in self.fields))
 
 
 def errname(error: object) -> str:

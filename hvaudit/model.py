@@ -139,8 +139,13 @@ def note_text(note: str, fields: Tuple[Tuple[str, str], ...] = (), lang: str = "
 
 
 def unseen(probe: str, where: str, error: str, note: str = "") -> Evidence:
-    """Evidence that an observation could not be made, and why."""
-    return Evidence(probe, where, raw="", error=error, note=note)
+    """Evidence that an observation could not be made, and why: `error` is an errno name (an
+    older capture may add ": text", which is dropped), or a Reason (hvaudit.errors) whose
+    message and fields are the note where `note` gives none."""
+    fields: Tuple[Tuple[str, str], ...] = ()
+    if not note:
+        note, fields = getattr(error, "message", ""), getattr(error, "fields", ())
+    return Evidence(probe, where, raw="", error=str(error).split(":")[0], note=note, note_fields=fields)
 
 
 class Layer(Record):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 
-from ..model import Check, Evidence, Strength
+from ..model import Check, Evidence, Strength, unseen
 from ..probes import shorten
 from ..views import LINUX
 
@@ -126,7 +126,7 @@ class Notes:
     def unseen(self, where: str, error: Optional[str], note: str = "") -> None:
         """Record that an answer is missing; plain absence (ENOENT) is an answer, not this."""
         if error and error not in ("ENOENT", "ENOTDIR"):
-            self.items.append(Evidence(self.id, where, raw="", error=error.split(":")[0], note=note))
+            self.items.append(unseen(self.id, where, error, note))
 
     def done(self, status: str, summary: str, remedy: Optional[str] = None,
              fields: Optional[Mapping[str, Any]] = None, /, **details: Any) -> Check:

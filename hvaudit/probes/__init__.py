@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-from ..model import Claim, Evidence, Strength
+from ..model import Claim, Evidence, Strength, unseen
 from ..plaintext import shown
 from ..records import Record
 from ..sources import Source
@@ -102,7 +102,7 @@ def missing(probe_id: str, where: str, error: Optional[str], note: str = "") -> 
     """Evidence that a path could not be read, except where it plainly does not exist:
     absence is an answer, denial and damage are not."""
     if error and error not in ("ENOENT", "ENOTDIR"):
-        yield Evidence(probe_id, where, raw="", error=error, note=note)
+        yield unseen(probe_id, where, error, note)
 
 
 def denied_note(src: Source, error: Optional[str], needs: str) -> str:

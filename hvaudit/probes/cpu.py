@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import Evidence, Strength
+from ..model import Evidence, Strength, unseen
 from ..signatures import CPUID_PRODUCTS, CPUID_SIGNATURES, plausible_signature, signature_text
 from ..sources import Source
 from ..sources.capture import cpuid_key
@@ -95,7 +95,7 @@ def cpuid_view(src: Source, views: Views) -> Iterator[Evidence]:
     pid = "cpu.hypervisor-leaves"
     error = src.cpuid_error()
     if error is not None:
-        yield Evidence(pid, "cpuid", raw="", error=error.split(":")[0], note=error)
+        yield unseen(pid, "cpuid", error)
         return
     leaf1 = src.cpuid(1)
     hypervisor_bit: Optional[bool] = None

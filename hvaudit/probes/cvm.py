@@ -11,7 +11,7 @@ told, the probe claims nothing and says why (cvm-guest reports it as unknown).
 
 from __future__ import annotations
 
-from ..model import Claim, Evidence, Strength
+from ..model import Claim, Evidence, Strength, unseen
 from ..reads import cpuid_bit, cpuid_vendor, cpuid_where, exists, first_line, machine, msr_note
 from ..signatures import signature_text
 from ..sources import Source
@@ -152,7 +152,7 @@ class _Seen:
 
     def unseen(self, where: str, error: Optional[str], note: str = "") -> None:
         if error and error not in ("ENOENT", "ENOTDIR"):
-            self.items.append(Evidence(PROBE, where, raw="", error=error.split(":")[0], note=note))
+            self.items.append(unseen(PROBE, where, error, note))
 
 
 def _log_lines(views: Views, *needles: str) -> List[str]:

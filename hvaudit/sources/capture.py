@@ -15,7 +15,7 @@ import errno
 import os
 import stat as statmod
 
-from ..errors import CaptureError, errname
+from ..errors import CaptureError, Reason, errname
 from ..model import Listing, Read
 from ..parsers import TooDeep, load_json
 from ..plaintext import shown
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         stats: Dict[str, Dict[str, int]]
         devices: Dict[str, Dict[str, Any]]
         errors: Dict[str, str]
+        reasons: Dict[str, Dict[str, Any]]
         cpuid_leaves: Dict[str, Registers]
         msrs: Dict[str, Dict[str, Any]]
         commands: Dict[str, bytes]
@@ -69,8 +70,21 @@ RESOLVE_NO_LINKS_BENEATH = 0x08 | 0x04 | 0x02
 FOLDERS_KEPT = 32
 #: Names read from one folder at most; a capture's folders hold a few hundred.
 LISTING_LIMIT = 8192
-#: Length of an error text kept from capture.json ("EACCES", or "EPERM: why").
+#: Length of an error text kept from capture.json ("EACCES"; an older capture's "EPERM: why").
 ERROR_TEXT_LIMIT = 200
+#: Why CPUID could not be executed, as hvaudit before message ids wrote it in `errors`
+#: ("ENOSYS: CPUID is an x86 instruction; this machine is arm64"): the English text after the
+#: errno name, as (what comes before the field, what comes after it, the message that says
+#: it in every language, the field's name or "" for a text without one).
+CPUID_REASONS_IN_ENGLISH = (
+    ("CPUID is an x86 instruction; this machine is ", "", "note.cpuid.not-x86", "machine"),
+    ("CPUID faulting is enabled for this process", "", "note.cpuid.faulting", ""),
+    ("executable memory denied (SELinux execmem or a hardened kernel)", "", "note.cpuid.exec-denied", ""),
+    ("executable memory denied (error ", ")", "note.cpuid.exec-denied-windows", "code"),
+    ("VirtualAlloc failed (error ", ")", "note.cpuid.virtualalloc-failed", "code"),
+    ("py-cpuinfo is not installed (", ")", "note.cpuid.no-py-cpuinfo", "error"),
+    ("the capture holds no CPUID leaves", "", "note.cpuid.not-captured", ""),
+)
 #: Systems whose captures need no root/ (their probes ask commands, not files).
 NO_ROOT_SYSTEMS = ("FreeBSD", "Darwin", "Windows")
 KEEP = ".keep"  # stands in a folder that would otherwise be empty; not one of its entries
@@ -106,6 +120,36 @@ def _clean_error(text: str) -> str:
     return shown(text, ERROR_TEXT_LIMIT) or "EIO"
 
 
+def _errno_like(name: str) -> bool:
+    return len(name) > 1 and name[0] == "E" and name[1:].isalnum() and name.isupper() and name.isascii()
+
+
+def captured_error(key: str, text: str, reason: Optional[Mapping[str, Any]] = None) -> str:
+    """An entry of capture.json's `errors` (its `reasons` entry, if any) as the source's error:
+    the errno name, or a Reason whose message says why in any language. Text an older
+    capture wrote after the errno name ("EPERM: why") is matched to the message that says
+    it, or else kept as data in a field of a message that quotes it, never as a sentence."""
+    from ..messages import known
+
+    name, colon, rest = text.partition(":")
+    if not _errno_like(name):
+        return text  # not an errno name: shown as it is, as data
+    message = reason.get("message") if isinstance(reason, dict) else None
+    if isinstance(message, str) and known(message):
+        fields = reason.get("fields") if isinstance(reason, dict) else None
+        return Reason(name, message, **{k: _clean_error(v) for k, v in (fields or {}).items()
+                                       if isinstance(k, str) and k.isidentifier() and isinstance(v, str)})
+    rest = rest.strip()
+    if key == "cpuid":
+        for before, after, message, field in CPUID_REASONS_IN_ENGLISH:
+            if (rest == before if not field else
+                    rest.startswith(before) and rest.endswith(after) and len(rest) > len(before) + len(after)):
+                value = rest[len(before):len(rest) - len(after)]
+                return Reason(name, message, **({field: value} if field else {}))
+        return Reason(name, "note.cpuid.failed", error=rest) if rest else Reason(name, "note.cpuid.unavailable")
+    return Reason(name, "note.capture.error-text", text=rest) if colon and rest else name
+
+
 class CaptureSource(Source):
     """Answers from a capture folder, exactly as the machine answered when it was collected."""
 
@@ -138,7 +182,9 @@ class CaptureSource(Source):
         self._cpuid = self._table("cpuid", dict, self._parse_cpuid)
         self._links = self._table("links", dict, self._strings)
         self._devices = self._table("devices", dict, self._objects)
-        self._errors = {k: _clean_error(v) for k, v in self._table("errors", dict, self._strings).items()}
+        reasons = self._table("reasons", dict, self._objects)
+        self._errors = {k: captured_error(k, _clean_error(v), reasons.get(k))
+                        for k, v in self._table("errors", dict, self._strings).items()}
         self._stats = self._table("stats", dict, self._objects)
         self._msr = self._table("msr", dict, self._objects)
         self._trials = self._table("trials", dict, self._objects)
@@ -490,7 +536,7 @@ class CaptureSource(Source):
     def cpuid_error(self) -> Optional[str]:
         if self._cpuid:
             return None
-        return self._errors.get("cpuid", "ENOTCAPTURED: the capture holds no CPUID leaves")
+        return self._errors.get("cpuid", Reason("ENOTCAPTURED", "note.cpuid.not-captured"))
 
     def msr(self, cpu: int, index: int) -> Tuple[Optional[int], Optional[str]]:
         key = "%d:0x%x" % (cpu, index)
@@ -650,6 +696,8 @@ def write_capture(rec: Recorded, folder: Path, report: Report, redactor: Optiona
         "errors": dict(sorted(rec.errors.items())),
         "unread": sorted(unread),
     }
+    if rec.reasons:
+        doc["reasons"] = dict(sorted(rec.reasons.items()))
     if rec.identity_answer is not None:
         doc["identity"] = rec.identity_answer
     if redactor is not None:

@@ -18,7 +18,7 @@ reason is kept and every call answers None.
 
 from __future__ import annotations
 
-from ..errors import errname
+from ..errors import Reason, errname
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class CpuidExecutor:
         self._system = system
         self.backend = backend if backend != "auto" else ("native" if machine in X86_64 else "py-cpuinfo")
         self._call: Optional[Callable[[int, int], Registers]] = None
-        self.error: Optional[str] = None
+        self.error: Optional[Reason] = None
         self._keep: Any = None  # the page and the ctypes objects must outlive every call
 
     def __call__(self, leaf: int, subleaf: int = 0) -> Optional[Registers]:
@@ -91,7 +91,7 @@ class CpuidExecutor:
             return None
         return self._call(leaf & 0xFFFFFFFF, subleaf & 0xFFFFFFFF)
 
-    def unavailable(self) -> Optional[str]:
+    def unavailable(self) -> Optional[Reason]:
         """None when CPUID can be executed here, else why not."""
         if self._call is None and self.error is None:
             self._build()
@@ -99,7 +99,7 @@ class CpuidExecutor:
 
     def _build(self) -> None:
         if self._machine not in X86:
-            self.error = "ENOSYS: CPUID is an x86 instruction; this machine is %s" % self._machine
+            self.error = Reason("ENOSYS", "note.cpuid.not-x86", machine=self._machine)
             return
         if self.backend == "py-cpuinfo":
             self._build_py_cpuinfo()
@@ -116,7 +116,7 @@ class CpuidExecutor:
             # arch_prctl is Linux's; syscall 158 is another call on other kernels.
             if self._system == "Linux" and libc.syscall(_SYS_ARCH_PRCTL, _ARCH_GET_CPUID,
                                                         ctypes.byref(state)) == 0 and state.value == 0:
-                self.error = "EPERM: CPUID faulting is enabled for this process"
+                self.error = Reason("EPERM", "note.cpuid.faulting")
                 return
             page = mmap.mmap(-1, mmap.PAGESIZE, prot=mmap.PROT_READ | mmap.PROT_WRITE)
             page.write(_ROUTINE)
@@ -124,12 +124,11 @@ class CpuidExecutor:
             libc.mprotect.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
             if libc.mprotect(address, mmap.PAGESIZE, mmap.PROT_READ | mmap.PROT_EXEC) != 0:
                 err = ctypes.get_errno()
-                self.error = "%s: executable memory denied (SELinux execmem or a hardened kernel)" % (
-                    errname(err))
+                self.error = Reason(errname(err), "note.cpuid.exec-denied")
                 return
             self._bind(ctypes, address, (page, libc))
         except (OSError, ValueError, AttributeError, TypeError) as exc:
-            self.error = "%s: %s" % (errname(getattr(exc, "errno", None)), exc)
+            self.error = Reason(errname(getattr(exc, "errno", None)), "note.cpuid.failed", error=exc)
 
     def _build_windows(self) -> None:
         """VirtualAlloc a read-write page, copy the routine, make it execute-read (never both)."""
@@ -145,16 +144,18 @@ class CpuidExecutor:
             size = 4096
             address = kernel32.VirtualAlloc(None, size, _MEM_COMMIT | _MEM_RESERVE, _PAGE_READWRITE)
             if not address:
-                self.error = "ENOMEM: VirtualAlloc failed (error %d)" % ctypes.get_last_error()  # type: ignore[attr-defined]
+                self.error = Reason("ENOMEM", "note.cpuid.virtualalloc-failed",
+                                    code=ctypes.get_last_error())  # type: ignore[attr-defined]
                 return
             ctypes.memmove(address, _ROUTINE_MS, len(_ROUTINE_MS))
             old = wintypes.DWORD(0)
             if not kernel32.VirtualProtect(address, size, _PAGE_EXECUTE_READ, ctypes.byref(old)):
-                self.error = "EPERM: executable memory denied (error %d)" % ctypes.get_last_error()  # type: ignore[attr-defined]
+                self.error = Reason("EPERM", "note.cpuid.exec-denied-windows",
+                                    code=ctypes.get_last_error())  # type: ignore[attr-defined]
                 return
             self._bind(ctypes, address, kernel32)
         except (OSError, ValueError, AttributeError, TypeError) as exc:
-            self.error = "%s: %s" % (errname(getattr(exc, "errno", None)), exc)
+            self.error = Reason(errname(getattr(exc, "errno", None)), "note.cpuid.failed", error=exc)
 
     def _bind(self, ctypes: Any, address: int, keep: Any) -> None:
         out_type = ctypes.c_uint32 * 4
@@ -175,7 +176,7 @@ class CpuidExecutor:
 
             from cpuinfo.cpuinfo import ASM
         except ImportError as exc:
-            self.error = "ENOSYS: py-cpuinfo is not installed (%s)" % exc
+            self.error = Reason("ENOSYS", "note.cpuid.no-py-cpuinfo", error=exc)
             return
 
         def register(leaf: int, subleaf: int, move: bytes) -> int:
@@ -199,6 +200,6 @@ class CpuidExecutor:
         try:
             call(0, 0)
         except (OSError, ValueError, AttributeError) as exc:
-            self.error = "%s: %s" % (errname(getattr(exc, "errno", None)), exc)
+            self.error = Reason(errname(getattr(exc, "errno", None)), "note.cpuid.failed", error=exc)
             return
         self._call = call

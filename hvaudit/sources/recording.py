@@ -28,6 +28,7 @@ class RecordingSource(Source):
         self.stats: Dict[str, Dict[str, int]] = {}
         self.devices: Dict[str, Dict[str, Any]] = {}
         self.errors: Dict[str, str] = {}
+        self.reasons: Dict[str, Dict[str, Any]] = {}  # why, for the errors that say it (a Reason's message)
         self.cpuid_leaves: Dict[str, Registers] = {}
         self.msrs: Dict[str, Dict[str, Any]] = {}
         self.commands: Dict[str, bytes] = {}
@@ -37,7 +38,10 @@ class RecordingSource(Source):
 
     def _error(self, path: str, error: Optional[str]) -> None:
         if error and error not in ABSENT:
-            self.errors[path] = error
+            self.errors[path] = str(error)
+            message, fields = getattr(error, "message", ""), getattr(error, "fields", ())
+            if message:
+                self.reasons[path] = {"message": message, "fields": dict(fields)}
 
     @property
     def damage(self) -> Any:
@@ -104,8 +108,7 @@ class RecordingSource(Source):
 
     def cpuid_error(self) -> Optional[str]:
         error = self.inner.cpuid_error()
-        if error:
-            self.errors["cpuid"] = error
+        self._error("cpuid", error)
         return error
 
     def msr(self, cpu: int, index: int) -> Tuple[Optional[int], Optional[str]]:
