@@ -52,9 +52,10 @@ def sample_report(hostile: bool = False) -> Report:
     marker = _e("/.dockerenv", "present", "container", "docker", Strength.WEAK,
                 "note.probe.container.docker-creates-it-images",
                 "container.markers")
-    denied = _e(h("/proc/1/environ"), "", error="EACCES", note=h("EACCES from the source"),
-                probe="container.environ")
-    failed = _e("probe:acpi.tables", "", error="EPROBE", note=h("the probe failed (ValueError: bad table)"),
+    # A source's reason is a message whose field quotes what the source said (an older capture's text).
+    denied = _e(h("/proc/1/environ"), "", error="EACCES", note="note.capture.error-text",
+                probe="container.environ", text=h("permission denied"))
+    failed = _e("probe:acpi.tables", h("ValueError: bad table"), error="EPROBE", note="note.probe-failed",
                 probe="acpi.tables")
     identity = _e("/sys/class/dmi/id", h("sys_vendor=QEMU, product_name=Standard PC"), probe="dmi.identity",
                   strength=Strength.HINT)
