@@ -34,9 +34,9 @@ def run_audit(source: Source, checks: Union[bool, Collection[str]] = True, cvm: 
     findings: List[Finding] = list(result.findings)
     damage = getattr(source, "damage", None)
     if damage:
-        findings.append(Finding("capture.damaged", "warning", "title.capture.damaged",
-                                fields={"where": "capture", "value": "; ".join(damage[:20]),
-                                        "count": str(len(damage))}))
+        # What is wrong, and where, is each item of evidence: its note says it in any language.
+        findings.append(Finding("capture.damaged", "warning", "title.capture.damaged", tuple(damage[:20]),
+                                fields={"where": "capture", "count": str(len(damage))}))
     capabilities: List[Check] = []
     if checks:
         from .capabilities import run_checks

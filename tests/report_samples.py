@@ -80,8 +80,9 @@ def sample_report(hostile: bool = False) -> Report:
                 {"value": "1", "count": "1"}),
         Finding("evidence.probe-error", "error", "title.evidence.probe-error", (failed,), (),
                 {"value": "1", "count": "1"}),
-        Finding("capture.damaged", "warning", "title.capture.damaged", (), (),
-                {"value": h("root/proc/cpuinfo: not a regular file"), "count": "1"}),
+        Finding("capture.damaged", "warning", "title.capture.damaged",
+                (_e(h("root/proc/cpuinfo"), "", note="note.damage.not-regular", probe="capture",
+                    path=h("root/proc/cpuinfo")),), (), {"where": "capture", "count": "1"}),
     )
     checks = (
         Check("cpu-hav", "pass", "cpu-hav.enabled", (_e("/proc/cpuinfo flags", h("vmx")),),

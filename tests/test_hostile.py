@@ -78,7 +78,8 @@ def check_outcome(capture: Path, expected: Dict[str, Any]) -> None:
             if "vm" in expected:
                 assert report["vm"] == expected["vm"], what
             if not detect and expected.get("damage"):
-                damage = next(f for f in report["findings"] if f["id"] == "capture.damaged")["fields"]["value"]
+                finding = next(f for f in report["findings"] if f["id"] == "capture.damaged")
+                damage = " ".join(e["note"] for e in finding["evidence"])
                 for text in expected["damage"]:
                     assert text in damage, (text, damage)
         if args[-1] == "text":

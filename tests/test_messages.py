@@ -165,6 +165,33 @@ def test_every_note_in_the_json_report_can_be_rendered_in_any_language(name: str
             assert item["note"] == messages.render(item["note_id"], "en", **fields), item["probe"]
 
 
+def _damaged_cases() -> List[Path]:
+    import json
+
+    cases = sorted((Path(__file__).parent.parent / "fixtures" / "hostile").iterdir())
+    return [c for c in cases if (c / "expected.json").is_file()
+            and "capture.damaged" in json.loads((c / "expected.json").read_text()).get("findings", [])]
+
+
+@pytest.mark.parametrize("capture", _damaged_cases(), ids=lambda p: p.name)
+def test_what_is_wrong_with_a_damaged_capture_is_said_in_portuguese(capture: Path) -> None:
+    from hvaudit.audit import run_audit
+    from hvaudit.sources.capture import CaptureSource
+
+    report = run_audit(CaptureSource(capture))
+    damaged = next(f for f in report.findings if f.id == "capture.damaged")
+    assert damaged.evidence and all(messages.known(e.note) for e in damaged.evidence)
+    fragments = _english_fragments()
+    said = [messages.render(e.note, "pt", **dict(e.note_fields)) for e in damaged.evidence]
+    for fmt in ("text", "markdown", "html"):
+        for detail in ("compact", "full"):
+            plain = _plain(render(report, fmt, lang="pt", detail=detail), fmt)
+            assert [f for f in fragments if f in plain] == [], (fmt, detail)
+            # Compact Markdown and HTML name the finding; their full detail, and text, say what is wrong.
+            if fmt == "text" or detail == "full":
+                assert all(s in plain for s in said), (fmt, detail)
+
+
 def test_the_english_layer_words_are_looked_for() -> None:
     words = _english_layer_words()
     assert {"layer.unidentified-hypervisor", "layer.root-partition", "layer.unidentified-container"} <= set(words)

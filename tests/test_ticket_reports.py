@@ -97,7 +97,8 @@ def test_the_host_name_comes_from_the_machine_and_from_a_capture_and_redaction_h
     (capture / "capture.json").write_text(json.dumps(doc))
     report = audit(capture)
     assert report.meta.host is None
-    assert any("'hostname' is not a string" in f.fields.get("value", "") for f in report.findings)
+    assert any((e.note, e.note_fields) == ("note.damage.not-a-string", (("key", "hostname"),))
+               for f in report.findings for e in f.evidence)
 
 
 def test_collect_records_the_host_name_and_the_time(tmp_path: Path) -> None:
@@ -180,7 +181,7 @@ def test_a_linux_capture_without_root_is_still_damaged(tmp_path: Path) -> None:
 
     copy = tmp_path / "linux"
     shutil.copytree(FIXTURES / "captures" / "docker-on-kvm", copy, ignore=shutil.ignore_patterns("root"))
-    assert any("root/ is missing" in d for d in CaptureSource(copy).damage)
+    assert [d.note for d in CaptureSource(copy).damage] == ["note.damage.root-missing"]
 
 
 def test_unknown_reads_as_unknown_except_for_the_hypervisor_type() -> None:

@@ -275,10 +275,16 @@ def _name(kind: str, id: str, t: Callable[[str], str]) -> str:
     return shown(id) if name == key else name
 
 
-def _fields(given: Mapping[str, Any], evidence: Sequence[Evidence], t: Callable[[str], str]) -> Dict[str, str]:
+def _fields(given: Mapping[str, Any], evidence: Sequence[Evidence], t: Callable[[str], str],
+            lang: str) -> Dict[str, str]:
     """The placeholders of an explanation: the finding's own fields, then what its
-    evidence says (the first observation's place), all shown as data."""
+    evidence says (the first observation's place; its notes, in `lang`, where the finding
+    gives no value), all shown as data."""
     fields = {k: _token(v, t, inline=True, key=k) for k, v in given.items() if v not in (None, "")}
+    if "value" not in fields:
+        notes = dict.fromkeys(note_text(e.note, e.note_fields, lang) for e in evidence if e.note)
+        if notes:
+            fields["value"] = shown("; ".join(notes))
     if "where" not in fields:
         where = next((e.where for e in evidence if e.where), None)
         if where:
@@ -294,7 +300,7 @@ def _finding(f: Finding, lang: str, t: Callable[[str], str], names: Mapping[str,
     """`names`: each layer's English name -> its name in `lang` (a finding names its layer
     as the classifier did, in English)."""
     fields = _fields({k: names.get(v, v) if isinstance(v, str) else v for k, v in f.fields.items()},
-                     tuple(f.evidence) + tuple(f.contradicted_by), t)
+                     tuple(f.evidence) + tuple(f.contradicted_by), t, lang)
     techs: List[str] = []
     if f.id in TECH_FINDINGS:
         for e in f.evidence:
@@ -314,7 +320,7 @@ def _check(c: Check, lang: str, t: Callable[[str], str]) -> ItemView:
     remedy = messages.render(c.remedy_id, lang, **data) if c.remedy_id else ""
     given: Dict[str, Any] = {k: c.details[k] for k in kb.PLACEHOLDERS if isinstance(c.details.get(k), str)}
     given.setdefault("value", summary)
-    fields = _fields(given, c.evidence, t)
+    fields = _fields(given, c.evidence, t, lang)
     explanation = kb.explanation(c.id, lang, **fields)
     return ItemView(
         id=shown(c.id), name=_name("check", c.id, t), level=c.status, level_label=t("status." + c.status),
@@ -505,6 +511,7 @@ def build(report: Report, lang: str = "en", detail: str = "compact") -> View:
                       if f.severity in SEVERITY_ORDER else len(SEVERITY_ORDER))
     checks = tuple(_check(c, lang, t) for c in report.checks)
     names = dict({name_of(tech): layer_name("other", tech, {}, lang) for tech in DESCRIBED},
+                 **{name_of("*"): messages.render("layer.an-unidentified-hypervisor", lang)},
                  **{layer.name: layer_name(layer.kind, layer.tech, layer.details, lang) for layer in report.layers})
     finding_views = tuple(_finding(f, lang, t, names) for f in findings)
     m = report.meta

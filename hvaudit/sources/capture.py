@@ -16,7 +16,7 @@ import os
 import stat as statmod
 
 from ..errors import CaptureError, Reason, errname
-from ..model import Listing, Read
+from ..model import Evidence, Listing, Read
 from ..parsers import TooDeep, load_json
 from ..plaintext import shown
 from ..privacy import filter_command, filter_read
@@ -162,8 +162,7 @@ class CaptureSource(Source):
         self._base_fd: Optional[int] = None
         self._beneath = open_beneath()
         self._folders: Dict[Tuple[str, ...], int] = {}  # in order of use, the latest last
-        self.damage: List[str] = []
-        self._noted: Set[str] = set()
+        self.damage: List[Evidence] = []
         try:
             info = os.stat(self.path)  # the folder the user named: a link to it is followed
         except (FileNotFoundError, NotADirectoryError, ValueError):
@@ -195,13 +194,13 @@ class CaptureSource(Source):
         user, captured = self._doc.get("user"), self._doc.get("captured_at")
         hostname = self._doc.get("hostname")
         if hostname is not None and not isinstance(hostname, str):
-            self.damage.append("capture.json: 'hostname' is not a string; ignored")
+            self._damaged("capture.json", "note.damage.not-a-string", key="hostname")
         if user is not None and not (isinstance(user, dict) and all(
                 isinstance(user.get(k), int) and not isinstance(user.get(k), bool) for k in ("uid", "euid")
                 if k in user)):
-            self.damage.append("capture.json: 'user' is not {\"uid\": N, \"euid\": N}; ignored")
+            self._damaged("capture.json", "note.damage.user")
         if captured is not None and not isinstance(captured, str):
-            self.damage.append("capture.json: 'captured_at' is not a string; ignored")
+            self._damaged("capture.json", "note.damage.not-a-string", key="captured_at")
 
     # -- capture.json -------------------------------------------------------------------
     def _load_document(self) -> Mapping[str, Any]:
@@ -250,11 +249,13 @@ class CaptureSource(Source):
             raise CaptureError("%s: unsupported format %s (this hvaudit reads %s)" % (doc_path, text, FORMAT))
         return doc
 
-    def _note(self, message: str) -> None:
-        """Record damage once (a link met by several reads is one damage)."""
-        if message not in self._noted:
-            self._noted.add(message)
-            self.damage.append(message)
+    def _damaged(self, where: str, message: str, **fields: object) -> None:
+        """Record damage once (a link met by several reads is one damage): where, and the
+        message that says what is wrong, its fields what the capture holds (shown as data)."""
+        item = Evidence("capture", shown(where), raw="", note=message,
+                        note_fields=tuple(sorted((k, shown(str(v), ERROR_TEXT_LIMIT)) for k, v in fields.items())))
+        if item not in self.damage:
+            self.damage.append(item)
 
     def _check_top(self, name: str, required: bool) -> Optional[str]:
         """None when root/ (or commands/) is a usable folder, else the error that every path
@@ -263,17 +264,17 @@ class CaptureSource(Source):
             info = os.lstat(self.path / name)
         except FileNotFoundError:
             if required:
-                self._note("root/ is missing: the capture holds no files")
+                self._damaged("root/", "note.damage.root-missing")
                 return "ENOTCAPTURED"
             return "ENOENT"
         except OSError as exc:
-            self._note("%s/ cannot be read: %s" % (name, exc.strerror or errname(exc)))
+            self._damaged(name + "/", "note.damage.top-unreadable", folder=name, error=errname(exc))
             return "ENOTCAPTURED"
         if statmod.S_ISLNK(info.st_mode):
-            self._note("%s/ is a symbolic link; not followed, nothing beneath it was read" % name)
+            self._damaged(name + "/", "note.damage.top-link", folder=name)
             return "ENOTCAPTURED"
         if not statmod.S_ISDIR(info.st_mode):
-            self._note("%s/ is not a folder; nothing beneath it was read" % name)
+            self._damaged(name + "/", "note.damage.top-not-folder", folder=name)
             return "ENOTCAPTURED"
         return None
 
@@ -282,29 +283,26 @@ class CaptureSource(Source):
         if value is None:
             return kind()
         if not isinstance(value, kind):
-            self.damage.append("capture.json: %r is not a JSON %s; ignored" % (key, kind.__name__))
+            self._damaged("capture.json", "note.damage.wrong-type", key=key, kind=kind.__name__)
             return kind()
         return convert(key, value)
 
     def _strings(self, key: str, table: Dict[str, Any]) -> Dict[str, str]:
         good = {k: v for k, v in table.items() if isinstance(v, str)}
         if len(good) != len(table):
-            self.damage.append("capture.json: %d entries of %r are not strings; ignored"
-                               % (len(table) - len(good), key))
+            self._damaged("capture.json", "note.damage.not-strings", key=key, count=len(table) - len(good))
         return good
 
     def _string_list(self, key: str, items: List[Any]) -> List[str]:
         good = [v for v in items if isinstance(v, str)]
         if len(good) != len(items):
-            self.damage.append("capture.json: %d entries of %r are not strings; ignored"
-                               % (len(items) - len(good), key))
+            self._damaged("capture.json", "note.damage.not-strings", key=key, count=len(items) - len(good))
         return good
 
     def _objects(self, key: str, table: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
         good = {k: v for k, v in table.items() if isinstance(v, dict)}
         if len(good) != len(table):
-            self.damage.append("capture.json: %d entries of %r are not objects; ignored"
-                               % (len(table) - len(good), key))
+            self._damaged("capture.json", "note.damage.not-objects", key=key, count=len(table) - len(good))
         return good
 
     def _identity_fields(self, key: str, table: Dict[str, Any]) -> Dict[str, Any]:
@@ -321,7 +319,7 @@ class CaptureSource(Source):
             if ok:
                 good[name] = value
         if len(good) != len(table):
-            self.damage.append("capture.json: %d fields of %r are malformed; ignored" % (len(table) - len(good), key))
+            self._damaged("capture.json", "note.damage.malformed-fields", key=key, count=len(table) - len(good))
         return good
 
     def _parse_cpuid(self, key: str, table: Dict[str, Any]) -> Dict[Tuple[int, int], Registers]:
@@ -340,7 +338,7 @@ class CaptureSource(Source):
                 continue
             leaves[(leaf, sub)] = (regs[0], regs[1], regs[2], regs[3])
         if bad:
-            self.damage.append("capture.json: %d CPUID entries are malformed; ignored" % bad)
+            self._damaged("capture.json", "note.damage.malformed-cpuid", count=bad)
         return leaves
 
     # -- root/ ----------------------------------------------------------------------------
@@ -387,7 +385,7 @@ class CaptureSource(Source):
             return os.open(names[-1], READ_FLAGS | kind, dir_fd=parent)
         except OSError as exc:
             if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK) and self._is_link(names[-1], parent):
-                self._note("%s is a symbolic link; not followed" % shown("/".join(names)))
+                self._damaged("/".join(names), "note.damage.link", path="/".join(names))
                 raise OSError(errno.ELOOP, "a symbolic link in the capture") from None
             raise
 
@@ -426,14 +424,13 @@ class CaptureSource(Source):
         try:
             info = os.fstat(fd)
             if statmod.S_ISDIR(info.st_mode):
-                self._note("%s is a folder where a file was expected; ignored" % shown(name))
+                self._damaged(name, "note.damage.folder-for-file", path=name)
                 return Read(where, error="EISDIR")
             if not statmod.S_ISREG(info.st_mode):
-                self._note("%s is not a regular file; ignored" % shown(name))
+                self._damaged(name, "note.damage.not-regular", path=name)
                 return Read(where, error="EFTYPE")
             if info.st_size > CAPTURE_FILE_LIMIT:
-                self._note("%s is %d bytes, larger than any file hvaudit captures; not read"
-                           % (shown(name), info.st_size))
+                self._damaged(name, "note.damage.too-large", path=name, size=info.st_size)
                 return Read(where, error="EFBIG")
             chunks = []
             size = 0
@@ -483,12 +480,12 @@ class CaptureSource(Source):
                     if entry.name == KEEP:
                         continue
                     if len(names) >= LISTING_LIMIT:
-                        self._note("root%s holds more than %d names; the rest were ignored"
-                                   % (shown(path), LISTING_LIMIT))
+                        self._damaged("root" + path, "note.damage.too-many-names", path="root" + path,
+                                      limit=LISTING_LIMIT)
                         break
                     if not _plausible_name(entry.name):
-                        self._note("root%s holds a name that no machine shows (%s); ignored"
-                                   % (shown(path), shown(entry.name)))
+                        self._damaged("root" + path, "note.damage.bad-name", path="root" + path,
+                                      name=entry.name)
                         continue
                     names.append(entry.name)
         except OSError as exc:
