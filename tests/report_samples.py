@@ -4,6 +4,8 @@ strings in every place a machine or a capture can put text; and the audits of fi
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -133,3 +135,13 @@ def browser_cases() -> List[Tuple[str, Optional[Path]]]:
               if (FIXTURES / "captures" / name).is_dir()]
     cases += [(p.name, p) for p in corpus_cases()]
     return cases
+
+
+def plain_text(text: str, fmt: str) -> str:
+    """A rendered report as the words a reader sees: tags and Markdown escapes removed,
+    white space collapsed."""
+    if fmt == "html":
+        text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    if fmt == "markdown":
+        text = re.sub(r"\\(.)", r"\1", text)
+    return " ".join(text.split())

@@ -3,7 +3,6 @@ the same in each, plurals by the language's rule, and Portuguese reports free of
 
 from __future__ import annotations
 
-import html
 import io
 import re
 from pathlib import Path
@@ -17,7 +16,7 @@ from babel.messages.pofile import read_po
 from hvaudit import messages
 from hvaudit.report import render
 
-from .report_samples import audit, fixture_cases, sample_report
+from .report_samples import audit, fixture_cases, plain_text, sample_report
 
 LOCALE = Path(messages.__file__).parent / "locale"
 FIELD = re.compile(r"\{([^{}]*)\}")
@@ -118,14 +117,6 @@ def _english_layer_words() -> Dict[str, re.Pattern[str]]:
     return out
 
 
-def _plain(text: str, fmt: str) -> str:
-    if fmt == "html":
-        text = html.unescape(re.sub(r"<[^>]+>", " ", text))
-    if fmt == "markdown":
-        text = re.sub(r"\\(.)", r"\1", text)
-    return " ".join(text.split())
-
-
 REPORTS = [("sample", None)] + [(p.name, p) for p in fixture_cases()]
 
 
@@ -135,7 +126,7 @@ def test_portuguese_reports_contain_no_english_message(name: str, capture: Path)
     fragments = _english_fragments()
     found: Set[Tuple[str, str, str]] = set()
     for fmt in ("text", "markdown", "html"):
-        plain = _plain(render(report, fmt, lang="pt"), fmt)
+        plain = plain_text(render(report, fmt, lang="pt"), fmt)
         found |= {(fmt, mid, fragment) for fragment, mid in fragments.items() if fragment in plain}
         found |= {(fmt, mid, words.pattern) for mid, words in _english_layer_words().items() if words.search(plain)}
     problems: List[str] = sorted("%s: %s (%r)" % f for f in found)
@@ -185,7 +176,7 @@ def test_what_is_wrong_with_a_damaged_capture_is_said_in_portuguese(capture: Pat
     said = [messages.render(e.note, "pt", **dict(e.note_fields)) for e in damaged.evidence]
     for fmt in ("text", "markdown", "html"):
         for detail in ("compact", "full"):
-            plain = _plain(render(report, fmt, lang="pt", detail=detail), fmt)
+            plain = plain_text(render(report, fmt, lang="pt", detail=detail), fmt)
             assert [f for f in fragments if f in plain] == [], (fmt, detail)
             # Compact Markdown and HTML name the finding; their full detail, and text, say what is wrong.
             if fmt == "text" or detail == "full":

@@ -5,7 +5,6 @@ keep it (`reasons`), and the English texts older captures hold read as the same 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from hvaudit.sources.cpuid import CpuidExecutor
 from hvaudit.sources.recording import RecordingSource
 
 from .conftest import FIXTURES
+from .report_samples import plain_text
 
 #: A macOS capture on Apple silicon written before message ids: errors.cpuid holds English.
 ARM64_CAPTURE = FIXTURES / "captures" / "macos-hvf-apple-silicon"
@@ -105,20 +105,10 @@ def _copy(tmp_path: Path, errors_cpuid: str) -> Path:
     return copy
 
 
-def _plain(text: str, fmt: str) -> str:
-    if fmt == "html":
-        import html
-
-        text = html.unescape(re.sub(r"<[^>]+>", " ", text))
-    if fmt == "markdown":
-        text = re.sub(r"\\(.)", r"\1", text)
-    return " ".join(text.split())
-
-
 def test_an_older_arm64_capture_reports_in_portuguese() -> None:
     report = run_audit(CaptureSource(ARM64_CAPTURE))
     for fmt in ("markdown", "html"):
-        plain = _plain(render(report, fmt, lang="pt"), fmt)
+        plain = plain_text(render(report, fmt, lang="pt"), fmt)
         assert "CPUID é uma instrução x86; esta máquina é arm64" in plain, fmt
         assert "this machine is" not in plain, fmt
     text = render(report, "text", lang="pt")
@@ -131,7 +121,7 @@ def test_an_older_arm64_capture_reports_in_portuguese() -> None:
 
 def test_unknown_older_text_is_quoted_as_data(tmp_path: Path) -> None:
     report = run_audit(CaptureSource(_copy(tmp_path, "EPERM: the machine was struck by lightning")))
-    plain = _plain(render(report, "markdown", lang="pt"), "markdown")
+    plain = plain_text(render(report, "markdown", lang="pt"), "markdown")
     assert "não foi possível executar CPUID; o erro informado: “the machine was struck by lightning”" in plain
 
 
