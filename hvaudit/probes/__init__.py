@@ -7,8 +7,6 @@ that it failed, and the other probes still run.
 
 from __future__ import annotations
 
-import importlib
-
 from ..model import Claim, Evidence, Strength
 from ..plaintext import shown
 from ..records import Record
@@ -57,7 +55,8 @@ def probe(probe_id: str, systems: Sequence[str] = SYSTEMS) -> Callable[[ProbeFun
 def load_all(system: Optional[str] = "Linux") -> List[Probe]:
     """The probes of one system (every probe for None), in module order."""
     for name in MODULES:
-        importlib.import_module("%s.%s" % (__name__, name))
+        # __import__, not importlib.import_module: importlib imports warnings, a cost on every start.
+        __import__("%s.%s" % (__name__, name))
     return [p for name in MODULES for p in REGISTRY if p.module == name and (system is None or system in p.systems)]
 
 
