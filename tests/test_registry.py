@@ -16,7 +16,7 @@ from hvaudit.audit import run_audit
 from hvaudit.capabilities import SHARED_DETAILS, registered
 from hvaudit.probes import load_all as load_probes
 from hvaudit.sources import open_source
-from hvaudit.views import SYSTEMS
+from hvaudit.views import SYSTEM_MODULES, SYSTEMS
 
 ROOT = Path(__file__).resolve().parent.parent
 CAPTURES = ROOT / "fixtures" / "captures"
@@ -40,6 +40,20 @@ def test_check_ids_are_unique_per_system_documented_and_explained() -> None:
         assert entry.doc, entry.id
         assert set(entry.systems) <= set(SYSTEMS), (entry.id, entry.systems)
         assert entry.id in knowledge.explanation_ids(), "%s has no explanation" % entry.id
+
+
+def test_a_module_named_after_a_system_serves_that_system_alone() -> None:
+    """An audit imports such a module only for its own system: a probe or check in it
+    that declared another would never run there."""
+    entries = [(p.function, p.systems) for p in load_probes(None)] + [
+        (r.function, r.systems) for r in registered(None)]
+    seen = set()
+    for function, systems in entries:
+        module = function.__module__.rsplit(".", 1)[-1]
+        if module in SYSTEM_MODULES:
+            seen.add(module)
+            assert tuple(systems) == (SYSTEM_MODULES[module],), (function.__qualname__, systems)
+    assert seen == set(SYSTEM_MODULES)
 
 
 def test_no_probe_or_check_asks_which_system_it_runs_on() -> None:

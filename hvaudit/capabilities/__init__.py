@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..model import Check, Evidence, Strength
 from ..probes import shorten
-from ..views import LINUX
+from ..views import LINUX, modules_for
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def check(systems: Sequence[str] = (LINUX,)) -> Callable[[CheckFunction], CheckF
 
 def registered(system: Optional[str] = LINUX) -> List[Registered]:
     """The checks of one system (of every system for None), in report order."""
-    for name in MODULES:
+    for name in modules_for(MODULES, system):
         # __import__, not importlib.import_module: importlib imports warnings, a cost on every start.
         __import__("%s.%s" % (__name__, name))
     rank = {cid: i for i, cid in enumerate(ORDER)}

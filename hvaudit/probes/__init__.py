@@ -11,7 +11,7 @@ from ..model import Claim, Evidence, Strength
 from ..plaintext import shown
 from ..records import Record
 from ..sources import Source
-from ..views import SYSTEMS, Views
+from ..views import SYSTEMS, Views, modules_for
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def probe(probe_id: str, systems: Sequence[str] = SYSTEMS) -> Callable[[ProbeFun
 
 def load_all(system: Optional[str] = "Linux") -> List[Probe]:
     """The probes of one system (every probe for None), in module order."""
-    for name in MODULES:
+    for name in modules_for(MODULES, system):
         # __import__, not importlib.import_module: importlib imports warnings, a cost on every start.
         __import__("%s.%s" % (__name__, name))
     return [p for name in MODULES for p in REGISTRY if p.module == name and (system is None or system in p.systems)]
