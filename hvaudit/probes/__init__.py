@@ -10,12 +10,13 @@ from __future__ import annotations
 from ..model import Claim, Evidence, Strength
 from ..plaintext import shown
 from ..records import Record
+from ..signatures import dmi_claims
 from ..sources import Source
 from ..views import SYSTEMS, Views, modules_for
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Collection, Iterable, Iterator, List, Optional, Sequence
+    from typing import Callable, Collection, Iterable, Iterator, List, Mapping, Optional, Sequence
 
     ProbeFunction = Callable[[Source, Views], Iterable[Evidence]]
 
@@ -115,3 +116,21 @@ def denied_note(src: Source, error: Optional[str], needs: str) -> str:
     if src.identity().get("euid") == 0:
         return "note.denied.root"
     return "note.denied.needs-root-or-owner" if "owner" in needs else "note.denied.needs-root"
+
+
+def firmware_identity(pid: str, origin: str, fields: Mapping[str, str]) -> Iterator[Evidence]:
+    """The firmware's identity, and the vendor table's claims, from fields named as Linux's
+    /sys/class/dmi/id names them (other systems' SMBIOS answers are mapped to these names):
+    shared by every system's firmware probe."""
+    if not fields:
+        return
+    summary = ", ".join("%s=%s" % (k, fields[k]) for k in ("sys_vendor", "product_name", "bios_vendor")
+                        if k in fields)
+    yield ev(pid, origin, summary, note="note.probe.firmware.the-machine-s-identity")
+    for (facet, value), (field_name, raw, hint) in dmi_claims(fields).items():
+        # Hint-only strings (SeaBIOS's "Bochs", "Amazon EC2" on metal) hint at a VM; the
+        # cloud or product they name is still plain.
+        strength = (Strength.HINT if hint else Strength.WEAK) if facet == "vm" else Strength.STRONG
+        yield ev(pid, "%s %s" % (origin, field_name), raw, facet, value, strength,
+                 "note.probe.firmware.a-string-that-bare" if hint and facet == "vm" else
+                 "note.probe.firmware.a-vendor-string-it")
