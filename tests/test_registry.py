@@ -91,3 +91,13 @@ def test_every_system_has_fixtures_and_defines_the_shared_checks() -> None:
         assert systems.get(system), "no fixture of %s" % system
         ids = {r.id for r in registered(system)}
         assert set(SHARED_DETAILS) <= ids, (system, set(SHARED_DETAILS) - ids)
+
+
+def test_every_check_that_several_systems_define_declares_its_shared_details() -> None:
+    """A check id defined for more than one system is the same question asked of each: it
+    must name the details every system's answer carries (SHARED_DETAILS)."""
+    systems_of: Dict[str, set] = {}
+    for entry in registered(None):
+        systems_of.setdefault(entry.id, set()).update(entry.systems)
+    shared = {cid for cid, systems in systems_of.items() if len(systems) > 1}
+    assert shared == set(SHARED_DETAILS)
