@@ -62,9 +62,14 @@ class Catalog:
     def _index(self, key: bytes, prefix: bool = False) -> int:
         """Where `key` is among the message ids (or the first id it begins, with `prefix`); -1
         when it is not."""
-        from bisect import bisect_left
-
-        i = bisect_left(self._originals, key)
+        low, high = 0, len(self._originals)
+        while low < high:  # bisect_left, without importing bisect on detect's path
+            middle = (low + high) // 2
+            if self._originals[middle] < key:
+                low = middle + 1
+            else:
+                high = middle
+        i = low
         if i < len(self._originals):
             found = self._originals[i]
             if found == key or (prefix and found.startswith(key)):
