@@ -24,6 +24,9 @@ WINDOWS = "Windows"
 DARWIN = "Darwin"
 SYSTEMS = (LINUX, FREEBSD, WINDOWS, DARWIN)
 
+#: The kernel's PCI devices, one folder (a link, on a live system) each.
+PCI_DEVICES = "/sys/bus/pci/devices"
+
 #: Where evidence from sysctl(8) (FreeBSD, macOS) is said to come from.
 SYSCTL = "cmd:sysctl"
 
@@ -93,6 +96,30 @@ class Views:
             return (read.text or "").splitlines(), None
 
         return self.cached("kernel_log", compute)
+
+    def pci_vendors(self) -> Tuple[Optional[List[Tuple[str, str]]], Optional[str]]:
+        """([(device, vendor id)], None) for each PCI device, in name order (the vendor id in
+        lower case as /sys/bus/pci/devices/DEVICE/vendor gives it, "" when unreadable), or
+        (None, errno name) when the devices cannot be listed. A host with SR-IOV has
+        thousands: their files are asked all at once, and a vendor id is decoded once."""
+
+        def compute() -> Tuple[Optional[List[Tuple[str, str]]], Optional[str]]:
+            listing = self.src.listdir(PCI_DEVICES)
+            if not listing.seen:
+                return None, listing.error
+            names = listing.names or ()
+            reads = self.src.read_many(["%s/%s/vendor" % (PCI_DEVICES, name) for name in names], limit=64)
+            decoded: Dict[Optional[bytes], str] = {None: ""}
+            vendors = []
+            for name, read in zip(names, reads):
+                vendor = decoded.get(read.data)
+                if vendor is None:
+                    vendor = decoded[read.data] = read.data.decode("utf-8", "replace").strip().lower() \
+                        if read.data is not None else ""
+                vendors.append((name, vendor))
+            return vendors, None
+
+        return self.cached("pci_vendors", compute)
 
     def sys_modules(self) -> Optional[frozenset]:
         """The names in /sys/module, or None when it cannot be listed (no sysfs here, or a
