@@ -97,26 +97,29 @@ class Views:
 
         return self.cached("kernel_log", compute)
 
-    def pci_vendors(self) -> Tuple[Optional[List[Tuple[str, str]]], Optional[str]]:
-        """([(device, vendor id)], None) for each PCI device, in name order (the vendor id in
-        lower case as /sys/bus/pci/devices/DEVICE/vendor gives it, "" when unreadable), or
-        (None, errno name) when the devices cannot be listed. A host with SR-IOV has
-        thousands: their files are asked all at once, and a vendor id is decoded once."""
+    def pci_vendors(self) -> Tuple[Optional[Dict[str, str]], Optional[str]]:
+        """({vendor id: the first device that has it}, None), in the order of the devices'
+        names (the id in lower case as /sys/bus/pci/devices/DEVICE/vendor gives it; a file
+        that cannot be read gives none), or (None, errno name) when the devices cannot be
+        listed. A host with SR-IOV has thousands of devices of a few vendors: their files
+        are asked all at once, and each different content is decoded once."""
 
-        def compute() -> Tuple[Optional[List[Tuple[str, str]]], Optional[str]]:
+        def compute() -> Tuple[Optional[Dict[str, str]], Optional[str]]:
             listing = self.src.listdir(PCI_DEVICES)
             if not listing.seen:
                 return None, listing.error
             names = listing.names or ()
-            reads = self.src.read_many(["%s/%s/vendor" % (PCI_DEVICES, name) for name in names], limit=64)
-            decoded: Dict[Optional[bytes], str] = {None: ""}
-            vendors = []
+            folder = PCI_DEVICES + "/"
+            reads = self.src.read_many([folder + name + "/vendor" for name in names], limit=64)
+            first: Dict[Optional[bytes], str] = {}
             for name, read in zip(names, reads):
-                vendor = decoded.get(read.data)
-                if vendor is None:
-                    vendor = decoded[read.data] = read.data.decode("utf-8", "replace").strip().lower() \
-                        if read.data is not None else ""
-                vendors.append((name, vendor))
+                first.setdefault(read.data, name)
+            first.pop(None, None)  # unreadable
+            vendors: Dict[str, str] = {}
+            for data, name in first.items():
+                vendor = data.decode("utf-8", "replace").strip().lower()  # type: ignore[union-attr]
+                if vendor:
+                    vendors.setdefault(vendor, name)
             return vendors, None
 
         return self.cached("pci_vendors", compute)

@@ -12,7 +12,7 @@ from . import ev, missing, probe
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Iterator, Set
+    from typing import Iterator
 
 
 XENFEAT_DOM0 = 11  # xen/include/public/features.h
@@ -125,16 +125,12 @@ def pci_vendors(src: Source, views: Views) -> Iterator[Evidence]:
     """PCI vendor ids of emulated or paravirtual devices (pci.ids): VMware's SVGA, VirtualBox's
     guest device, Xen's platform device, Hyper-V's, virtio's."""
     pid = "pci.vendors"
-    devices, error = views.pci_vendors()
-    if devices is None:
+    vendors, error = views.pci_vendors()
+    if vendors is None:
         yield from missing(pid, PCI_DEVICES, error)
         return
-    seen: Set[str] = set()
-    for name, vendor in devices:
-        if not vendor or vendor in seen:
-            continue
-        seen.add(vendor)
-        where = "%s/%s/vendor" % (PCI_DEVICES, name)
+    for vendor, device in vendors.items():
+        where = "%s/%s/vendor" % (PCI_DEVICES, device)
         for facet, value in PCI_VENDORS.get(vendor, ()):
             yield ev(pid, where, vendor, facet, value, Strength.WEAK, "note.probe.hypervisor.a-pci-vendor-id")
         if vendor in PARAVIRTUAL_PCI_VENDORS:

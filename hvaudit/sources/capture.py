@@ -608,7 +608,7 @@ def open_beneath() -> Optional[Callable[[int, bytes, int], int]]:
         if fd < 0:
             code = ctypes.get_errno()
             raise OSError(code, os.strerror(code))
-        return fd  # type: ignore[no-any-return]
+        return fd
 
     return open_beneath
 
