@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Mapping, Optional
 from ..facts import Facts
 from ..model import Check
 from ..parsers.windows import HyperVRequirements
-from ..probes.windows import HYPERVISOR_FEATURES
+from ..signatures import HYPERVISOR_FEATURES
 from ..views import WINDOWS
 from . import Notes, check
 from .platform import FIRMWARE_REMEDY, NESTED_REMEDY
