@@ -34,6 +34,7 @@ def modules_for(modules: Sequence[str], system: Optional[str]) -> List[str]:
 
 #: The kernel's PCI devices, one folder (a link, on a live system) each.
 PCI_DEVICES = "/sys/bus/pci/devices"
+PROC_PCI_DEVICES = "/proc/bus/pci/devices"
 
 #: Where evidence from sysctl(8) (FreeBSD, macOS) is said to come from.
 SYSCTL = "cmd:sysctl"
@@ -106,13 +107,23 @@ class Views:
         return self.cached("kernel_log", compute)
 
     def pci_vendors(self) -> Tuple[Optional[Dict[str, str]], Optional[str]]:
-        """({vendor id: the first device that has it}, None), in the order of the devices'
-        names (the id in lower case as /sys/bus/pci/devices/DEVICE/vendor gives it; a file
-        that cannot be read gives none), or (None, errno name) when the devices cannot be
-        listed. A host with SR-IOV has thousands of devices of a few vendors: their files
-        are asked all at once, and each different content is decoded once."""
+        """({vendor id: where its first device says so}, None), the id in lower case as
+        "0x1af4", or (None, errno name) when the devices cannot be listed.
+
+        /proc/bus/pci/devices lists every device's vendor in one file: one read, where a host
+        with SR-IOV has thousands of devices. Where it cannot be read (a capture made before
+        hvaudit read it, /proc/bus masked), each /sys/bus/pci/devices/DEVICE/vendor, in the
+        order of the devices' names, asked all at once, each different content decoded once."""
 
         def compute() -> Tuple[Optional[Dict[str, str]], Optional[str]]:
+            listed = self.src.read(PROC_PCI_DEVICES, limit=16 << 20)
+            if listed.seen:
+                from .parsers.procfs import parse_pci_devices
+
+                vendors: Dict[str, str] = {}
+                for device, vendor in parse_pci_devices(listed.text or ""):
+                    vendors.setdefault(vendor, "%s %s" % (PROC_PCI_DEVICES, device))
+                return vendors, None
             listing = self.src.listdir(PCI_DEVICES)
             if not listing.seen:
                 return None, listing.error
@@ -123,11 +134,11 @@ class Views:
             for name, read in zip(names, reads):
                 first.setdefault(read.data, name)
             first.pop(None, None)  # unreadable
-            vendors: Dict[str, str] = {}
+            vendors = {}
             for data, name in first.items():
                 vendor = data.decode("utf-8", "replace").strip().lower()  # type: ignore[union-attr]
                 if vendor:
-                    vendors.setdefault(vendor, name)
+                    vendors.setdefault(vendor, "%s%s/vendor" % (folder, name))
             return vendors, None
 
         return self.cached("pci_vendors", compute)

@@ -128,5 +128,33 @@ def test_each_vendor_file_is_read_once_per_audit(tmp_path: Path) -> None:
     views = Views(src)
     list(pci_vendors(src, views))
     list(pci_vendors(src, views))
-    assert len(asked) == 40 and len(set(asked)) == 40
-    assert json.dumps(views.pci_vendors()[0]) == json.dumps({"0x8086": "0000:00:00.0"})
+    assert asked[0] == "/proc/bus/pci/devices"  # absent here: each device's file instead
+    assert len(asked) == 41 and len(set(asked)) == 41
+    assert json.dumps(views.pci_vendors()[0]) == json.dumps({"0x8086": DEVICES + "/0000:00:00.0/vendor"})
+
+
+def test_pci_vendors_come_from_one_file_where_proc_lists_them() -> None:
+    """/proc/bus/pci/devices (Linux drivers/pci/proc.c: "BBDF<TAB>VVVVDDDD<TAB>..." per
+    device) answers for every device in one read; sysfs is then not walked."""
+    listing = ("0000\t80860d57\t0\t0\n"
+               "0008\t1af41045\t0\t4000000004\tvirtio-pci\n"
+               "0010\t1af41042\t0\t4000080004\tvirtio-pci\n"
+               "zz10\t1af41042\n"  # not hex: skipped
+               "0118\t15ad0405\t0\n")
+    asked: List[str] = []
+
+    class Counting(DictSource):
+        def read(self, path: str, limit: int = 1 << 20, partial: bool = False) -> Read:
+            asked.append(path)
+            return super().read(path, limit, partial)
+
+        def listdir(self, path: str):  # type: ignore[no-untyped-def]
+            asked.append("listdir " + path)
+            return super().listdir(path)
+
+    src = Counting({"/proc/bus/pci/devices": listing, DEVICES + "/0000:00:01.0/vendor": "0x8086\n"})
+    evidence = list(pci_vendors(src, Views(src)))
+    assert asked == ["/proc/bus/pci/devices"]
+    assert {(e.where, e.raw) for e in evidence} >= {("/proc/bus/pci/devices 00:01.0", "0x1af4"),
+                                                   ("/proc/bus/pci/devices 01:03.0", "0x15ad")}
+    assert {e.claim.value for e in evidence if e.claim} >= {"virtio", "vmware"}

@@ -125,3 +125,24 @@ def is_identity_map(entries: List[Tuple[int, int, int]]) -> bool:
 
 def parse_hex_mask(text: str) -> Optional[int]:
     return number(text, 16)
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def parse_pci_devices(text: str) -> List[Tuple[str, str]]:
+    """(device "BB:SS.F", vendor id "0x1af4") for each line of /proc/bus/pci/devices: the PCI
+    devices of every domain, one line each, "BBDF<TAB>VVVVDDDD<TAB>IRQ ..." in hex (Linux
+    drivers/pci/proc.c, show_device: bus and devfn, then vendor and device). The domain is
+    not written; lines of another shape are skipped."""
+    out: List[Tuple[str, str]] = []
+    for line in text.split("\n"):
+        fields = line.split("\t", 2)
+        if len(fields) < 2 or len(fields[0]) != 4 or len(fields[1]) != 8:
+            continue
+        location, ids = fields[0], fields[1]
+        if not _HEX.issuperset(location) or not _HEX.issuperset(ids):
+            continue
+        devfn = int(location[2:], 16)
+        out.append(("%s:%02x.%x" % (location[:2].lower(), devfn >> 3, devfn & 7), "0x" + ids[:4].lower()))
+    return out

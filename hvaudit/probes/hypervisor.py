@@ -129,8 +129,7 @@ def pci_vendors(src: Source, views: Views) -> Iterator[Evidence]:
     if vendors is None:
         yield from missing(pid, PCI_DEVICES, error)
         return
-    for vendor, device in vendors.items():
-        where = "%s/%s/vendor" % (PCI_DEVICES, device)
+    for vendor, where in vendors.items():
         for facet, value in PCI_VENDORS.get(vendor, ()):
             yield ev(pid, where, vendor, facet, value, Strength.WEAK, "note.probe.hypervisor.a-pci-vendor-id")
         if vendor in PARAVIRTUAL_PCI_VENDORS:
