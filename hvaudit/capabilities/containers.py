@@ -6,7 +6,6 @@ the build options Docker's check-config.sh asks for."""
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..facts import Facts
 from ..model import Check
@@ -34,6 +33,10 @@ from .common import (
     text,
     vendor,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 NAMESPACE_KINDS = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
 #: virt-host-validate (LXC) fails without these and warns without net and user.

@@ -4,13 +4,16 @@ KSM, the kernel same-page merging that lets many similar guests share memory."""
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
 
 from ..facts import Facts
 from ..model import Check
 from ..parsers import number
 from . import check
 from .common import Notes, cpuinfo, filesystems, first_line
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional
 
 HUGEPAGES = "/sys/kernel/mm/hugepages"
 THP = "/sys/kernel/mm/transparent_hugepage/enabled"

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, Optional
 
 #: A configuration is some 10 000 lines, about 300 KB; never inflate beyond this.
 MAX_TEXT = 4 << 20

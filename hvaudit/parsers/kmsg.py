@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from functools import cache
-from typing import Iterable, List, Optional, Pattern, Sequence, Tuple
 
 from . import number
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterable, List, Optional, Pattern, Sequence, Tuple
 
 #: Lines worth keeping: hardware virtualization, KVM and its backends, IOMMU and interrupt
 #: remapping, memory encryption and confidential guests, the hypervisor, security modules.

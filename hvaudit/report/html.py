@@ -15,10 +15,13 @@ import base64
 import hashlib
 import pkgutil
 from pathlib import Path
-from typing import Any, Optional
 
 from ..model import Report
 from .view import build
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 TEMPLATE = "report.html.j2"
 _PACKAGE = Path(__file__).resolve().parents[1]

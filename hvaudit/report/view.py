@@ -19,14 +19,16 @@ text, never markup.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
-
 from .. import knowledge as kb
 from .. import messages
 from ..model import CHECK_STATUSES, SEVERITIES, Check, Evidence, Finding, Layer, Report, note_text
 from ..plaintext import shown as plain_shown
 from ..records import Record
 from ..signatures import DESCRIBED, layer_name, name_of, type_reason
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 #: Finding severities and check statuses, most serious first (the order they are listed in).
 SEVERITY_ORDER = ("error", "warning", "info")

@@ -21,9 +21,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from typing import Any, Dict, List, Sequence, Tuple, Union
 
 from ..errors import errname
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Sequence, Tuple, Union
 
 TRIALS = ("userns", "userns-unprivileged")
 NOBODY = 65534
