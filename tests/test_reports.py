@@ -373,3 +373,45 @@ def test_detect_and_the_text_report_never_import_jinja2_or_the_notes() -> None:
                           capture_output=True, text=True, env=process_env(), cwd=str(ROOT), timeout=120)
     loaded = proc.stderr.split("LOADED", 1)[1]
     assert "jinja2" not in loaded and "markupsafe" not in loaded and "hvaudit.knowledge" in loaded
+
+
+# --- the JSON report's encoder -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("capture", [None, HOSTILE_CAPTURE] + fixture_cases()[:3], ids=str)
+def test_the_json_report_is_what_json_dumps_writes(capture: Optional[Path]) -> None:
+    import json
+
+    from hvaudit.report.json_report import indented_json
+
+    value = audit(capture).to_dict()
+    assert indented_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def test_the_json_encoder_writes_every_value_as_json_does() -> None:
+    import json
+    from collections import OrderedDict
+
+    from hvaudit.report.json_report import indented_json
+
+    class Text(str):
+        pass
+
+    class Count(int):
+        pass
+
+    values = [
+        {}, [], (), "", 0, -1, 10**30, 1.5, -0.0, 1e300, 5e-324, True, False, None,
+        {"a": [], "b": {}, "c": [[], [{}], {"d": [1, [2, [3]]]}], "e": (1, "x")},
+        {"\u202e\x00\"\\\n": "\ud800 caf\u00e9 \U0001f600 \x1f"},
+        OrderedDict([("z", 1), ("a", 2)]), Text("text"), Count(7), {"k": Text("v")},
+        {1: "a number as a key"}, {None: 1, True: 2, 2.5: 3}, float("nan"), [float("inf"), float("-inf")],
+    ]
+    for value in values:
+        assert indented_json(value) == json.dumps(value, indent=2, ensure_ascii=False), repr(value)
+    with pytest.raises(TypeError):
+        indented_json({"a": object()})
+    loop: List[object] = []
+    loop.append(loop)
+    with pytest.raises(ValueError):
+        indented_json(loop)
