@@ -341,9 +341,10 @@ def test_cli_writes_each_format_from_the_suffix(tmp_path: Path) -> None:
 
 
 def test_templates_resolve_in_a_checkout_and_ship_in_the_wheel() -> None:
-    assert (html_report.TEMPLATES / html_report.TEMPLATE).is_file()
-    assert (html_report.TEMPLATES / html_report.STYLESHEET).is_file()
-    assert html_report.TEMPLATES.resolve() in ((ROOT / "templates").resolve(),
+    templates = Path(html_report.TEMPLATES)
+    assert (templates / html_report.TEMPLATE).is_file()
+    assert (templates / html_report.STYLESHEET).is_file()
+    assert templates.resolve() in ((ROOT / "templates").resolve(),
                                                (ROOT / "hvaudit" / "templates").resolve())
     tomllib = pytest.importorskip("tomllib", reason="tomllib needs Python 3.11")
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
