@@ -30,9 +30,23 @@ def config_text(data: bytes) -> Optional[str]:
     return text if "CONFIG_" in text else None
 
 
+#: Both kinds of line, found in the whole text at once (a configuration has thousands).
+_LINES = re.compile(r"^[ \t]*(?:CONFIG_([A-Za-z0-9_]+)=(.*)|# CONFIG_([A-Za-z0-9_]+) is not set[ \t]*)$", re.M)
+#: What str.strip() and str.splitlines() treat as white space or a line break in ASCII,
+#: besides the space, the tab and "\n": a text without them splits and strips as _LINES reads it.
+_OTHER_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
+
+
 def parse_kconfig(text: str) -> Dict[str, str]:
     """{"KVM": "y", "KVM_INTEL": "m", "VFIO": "n", "NR_CPUS": "64"}: "n" for "is not set"."""
     out: Dict[str, str] = {}
+    if text.isascii() and not any(c in text for c in _OTHER_BREAKS):  # every real configuration
+        for name, value, unset in _LINES.findall(text):
+            if name:
+                out[name] = value.rstrip(" \t").strip('"')
+            else:
+                out[unset] = "n"
+        return out
     for line in text.splitlines():
         line = line.strip()
         match = _SET.match(line)
