@@ -144,7 +144,7 @@ def test_kernel_config_reads_every_line_as_the_line_by_line_reading_does() -> No
 
     pieces = ["CONFIG_", "# CONFIG_", " is not set", "=", "y", '"', " ", "\t", "\n", "A", "_", "1", "#", "\r",
               "\x0c", "\x1f", "\u00e9", "\u2028", "\x85", "CONFIG_A=y\n", "# CONFIG_B is not set\n",
-              "CONFIG_C=\"x\" \n"]
+              "CONFIG_C=\"x\" \n", "# CONFIG__ is not set", "CONFIG_="]
     rng = random.Random(11)
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from ..facts import Facts
 from ..model import Check, Claim
-from ..parsers.dmesg import BootCpu
 from ..sources import Source
 from ..views import FREEBSD, SYSCTL
 from . import Notes, check
@@ -20,6 +19,8 @@ from .platform import FIRMWARE_REMEDY, NESTED_REMEDY
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Dict, Mapping, Optional, Tuple
+
+    from ..parsers.dmesg import BootCpu
 
 DMESG = "/var/run/dmesg.boot"
 

@@ -9,10 +9,12 @@ and a program reads the same string.
 
 from __future__ import annotations
 
-import json
-from json.encoder import encode_basestring
-
 from ..model import Report
+
+try:  # json's own C string escaper, without the json package (which imports re)
+    from _json import encode_basestring
+except ImportError:  # an interpreter without the accelerator
+    from json.encoder import encode_basestring
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -45,6 +47,8 @@ def indented_json(value: object) -> str:
     try:
         _indented(value, parts, "\n")
     except (_Unusual, RecursionError):
+        import json
+
         return json.dumps(value, indent=2, ensure_ascii=False)
     return "".join(parts)
 
