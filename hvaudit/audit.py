@@ -6,7 +6,6 @@ import time
 
 from . import __version__
 from .classify import classify
-from .facts import Facts
 from .model import Check, Finding, Meta, Report
 from .probes import run_probes
 from .sources import Source
@@ -46,6 +45,7 @@ def run_audit(source: Source, checks: Union[bool, Collection[str]] = True, cvm: 
         capabilities: List[Check] = []
         if checks:
             from .capabilities import run_checks
+            from .facts import Facts
 
             capabilities = run_checks(Facts(views, evidence, result), None if checks is True else checks)
     finally:

@@ -39,6 +39,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             if plain is not None:  # `hvaudit` or a well-formed `hvaudit audit ...`: no click needed
                 run_audit_command(**plain)
             else:
+                import gc
+
+                gc.enable()  # off since start-up (hvaudit/__init__.py); fleets and diffs may run long
                 _click_main(args)
         except SystemExit as exc:
             code = exc.code

@@ -82,13 +82,17 @@ def collect(directory: Path, redact: bool) -> None:
 
 
 @cli.command()
-@click.option("--detect", "of_detect", is_flag=True, help="The schema of `hvaudit detect --json` instead.")
-def schema(of_detect: bool) -> None:
-    """Print the JSON Schema of the JSON report (or of `detect --json`)."""
+@click.argument("kind", required=False, type=click.Choice(("report", "detect", "fleet", "diff")))
+@click.option("--detect", "of_detect", is_flag=True, help="The same as KIND detect.")
+def schema(kind: Optional[str], of_detect: bool) -> None:
+    """Print the JSON Schema of the JSON report, or of KIND: `detect --json`, the fleet
+    report (`fleet --format json`) or `diff --format json`."""
     from .output import write_output
-    from .schema import DETECT_SCHEMA, REPORT_SCHEMA, schema_text
+    from .schema import SCHEMAS, schema_text
 
-    write_output(schema_text(DETECT_SCHEMA if of_detect else REPORT_SCHEMA), None)
+    if of_detect and kind not in (None, "detect"):
+        raise click.UsageError("--detect and %s: one schema at a time" % kind)
+    write_output(schema_text(SCHEMAS["detect" if of_detect else kind or "report"]), None)
 
 
 @cli.command()

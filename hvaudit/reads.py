@@ -4,8 +4,7 @@ answers, so captures replay."""
 
 from __future__ import annotations
 
-from .sources import Source
-from .sources.capture import cpuid_key
+from .sources import Source, cpuid_key
 from .sources.cpuid import X86
 
 TYPE_CHECKING = False

@@ -19,13 +19,55 @@ if TYPE_CHECKING:
 else:
     from _collections import _tuplegetter  # the C field accessor collections.namedtuple uses
 
-    _GLOBALS = {"_tuple_new": tuple.__new__}
-    _CODE_BY_ARITY: dict = {}
+    _tuple_new = tuple.__new__
+    _GLOBALS = {"_tuple_new": _tuple_new}
+
+    # `__new__(_cls, field, ...)` for each number of fields up to 12, written out so that
+    # they are compiled with this module's bytecode, not on every start (about 0.1 ms each).
+    def _new_1(_cls, _0):
+        return _tuple_new(_cls, (_0,))
+
+    def _new_2(_cls, _0, _1):
+        return _tuple_new(_cls, (_0, _1))
+
+    def _new_3(_cls, _0, _1, _2):
+        return _tuple_new(_cls, (_0, _1, _2))
+
+    def _new_4(_cls, _0, _1, _2, _3):
+        return _tuple_new(_cls, (_0, _1, _2, _3))
+
+    def _new_5(_cls, _0, _1, _2, _3, _4):
+        return _tuple_new(_cls, (_0, _1, _2, _3, _4))
+
+    def _new_6(_cls, _0, _1, _2, _3, _4, _5):
+        return _tuple_new(_cls, (_0, _1, _2, _3, _4, _5))
+
+    def _new_7(_cls, _0, _1, _2, _3, _4, _5, _6):
+        return _tuple_new(_cls, (_0, _1, _2, _3, _4, _5, _6))
+
+    def _new_8(_cls, _0, _1, _2, _3, _4, _5, _6, _7):
+        return _tuple_new(_cls, (_0, _1, _2, _3, _4, _5, _6, _7))
+
+    def _new_9(_cls, _0, _1, _2, _3, _4, _5, _6, _7, _8):
+        return _tuple_new(_cls, (_0, _1, _2, _3, _4, _5, _6, _7, _8))
+
+    def _new_10(_cls, _0, _1, _2, _3, _4, _5, _6, _7, _8, _9):
+        return _tuple_new(_cls, (_0, _1, _2, _3, _4, _5, _6, _7, _8, _9))
+
+    def _new_11(_cls, _0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10):
+        return _tuple_new(_cls, (_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10))
+
+    def _new_12(_cls, _0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11):
+        return _tuple_new(_cls, (_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11))
+
+    _CODE_BY_ARITY: dict = {n: f.__code__ for n, f in enumerate(
+        (None, _new_1, _new_2, _new_3, _new_4, _new_5, _new_6, _new_7, _new_8, _new_9, _new_10, _new_11, _new_12))
+        if f is not None}
 
     def _constructor(fields, defaults):
         """`__new__(_cls, field, ...)` with the fields as real parameters (the interpreter binds
-        them, fast, with the usual errors): one small function is compiled per number of
-        fields, and its parameters renamed for each class."""
+        them, fast, with the usual errors): one small function per number of fields (compiled
+        here past 12), its parameters renamed for each class."""
         code = _CODE_BY_ARITY.get(len(fields))
         if code is None:
             names = ", ".join("_%d" % i for i in range(len(fields)))

@@ -492,3 +492,9 @@ def dmi_claims(fields: Mapping[str, str]) -> Dict[Tuple[str, str], Tuple[str, st
             for claim in claims:
                 add(claim, f1 + "+" + f2, fields[f1] + " / " + fields[f2], False)
     return out
+
+
+#: Windows optional features that start its hypervisor at boot (the Hyper-V role, WSL 2's
+#: Virtual Machine Platform, the Windows Hypervisor Platform API, Windows Sandbox).
+HYPERVISOR_FEATURES = frozenset({"Microsoft-Hyper-V", "Microsoft-Hyper-V-Hypervisor", "VirtualMachinePlatform",
+                                 "HypervisorPlatform", "Containers-DisposableClientVM"})

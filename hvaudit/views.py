@@ -12,7 +12,7 @@ from .sources import Source
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, List, Optional, Tuple
+    from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
     from .model import Read
     from .parsers.cpuinfo import CpuInfo
@@ -23,6 +23,14 @@ FREEBSD = "FreeBSD"
 WINDOWS = "Windows"
 DARWIN = "Darwin"
 SYSTEMS = (LINUX, FREEBSD, WINDOWS, DARWIN)
+#: Probe and check modules named after one system serve that system alone (a test holds
+#: their declarations to it), so an audit of another system does not import them.
+SYSTEM_MODULES = {"freebsd": FREEBSD, "windows": WINDOWS, "macos": DARWIN}
+
+
+def modules_for(modules: Sequence[str], system: Optional[str]) -> List[str]:
+    """The modules of `modules` that may serve `system` (every one for None)."""
+    return [m for m in modules if system is None or SYSTEM_MODULES.get(m, system) == system]
 
 #: Where evidence from sysctl(8) (FreeBSD, macOS) is said to come from.
 SYSCTL = "cmd:sysctl"

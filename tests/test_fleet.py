@@ -190,3 +190,28 @@ def test_detect_json_matches_its_published_schema(capsys) -> None:
         code, out, _ = call(capsys, *args)
         assert code in (0, 1)
         jsonschema.validate(json.loads(out), schema)
+
+
+def test_fleet_and_diff_json_match_their_published_schemas(capsys, reports, tmp_path) -> None:
+    """Both JSON outputs carry a schema id; `hvaudit schema fleet|diff` prints that schema,
+    and the output holds to it, unreadable files and every kind of change included."""
+    schemas = {}
+    for kind in ("fleet", "diff"):
+        code, out, _ = call(capsys, "schema", kind)
+        assert code == 0
+        schemas[kind] = json.loads(out)
+        jsonschema.Draft202012Validator.check_schema(schemas[kind])
+    _damaged(tmp_path)
+    for lang in ("en", "pt"):
+        code, out, _ = call(capsys, "fleet", *map(str, reports.values()), str(tmp_path), "--format", "json",
+                            "--lang", lang)
+        data = json.loads(out)
+        assert data["schema"] == schemas["fleet"]["$id"] and data["unreadable"] and data["hosts"]
+        jsonschema.validate(data, schemas["fleet"])
+    names = sorted(reports)
+    for old, new in zip(names, names[1:] + names[:1]):
+        code, out, _ = call(capsys, "diff", str(reports[old]), str(reports[new]), "--format", "json")
+        data = json.loads(out)
+        assert code in (0, 1) and data["schema"] == schemas["diff"]["$id"]
+        jsonschema.validate(data, schemas["diff"])
+    assert call(capsys, "schema", "diff", "--detect")[0] == 2

@@ -40,6 +40,27 @@ def test_the_committed_mo_is_the_compiled_po(lang: str) -> None:
     assert committed == out.getvalue(), "run: pybabel compile -d hvaudit/messages/locale -D hvaudit"
 
 
+@pytest.mark.parametrize("lang", messages.LANGS)
+def test_the_reader_finds_every_message_of_the_po(lang: str) -> None:
+    """The reader looks messages up by binary search: it needs GNU's sorted ids, and must
+    find each message (plural ones by form) exactly as the .po states it."""
+    compiled = messages.catalog(lang)
+    assert compiled.sorted()
+    for message in _po(lang):
+        if not message.id:
+            continue
+        if isinstance(message.id, str):
+            assert compiled.gettext(message.id) == message.string, message.id
+            assert not compiled.has_plural(message.id)
+        else:
+            assert compiled.has_plural(message.id[0]), message.id
+            counts = {"en": (1, 2), "pt": (1, 2)}[lang]
+            for form, n in enumerate(counts):
+                assert compiled.ngettext(message.id[0], message.id[1], n) == message.string[form]
+    assert compiled.gettext("no.such.message") == "no.such.message"
+    assert compiled.ngettext("no.such", "no.suches", 2) == "no.suches"
+
+
 def test_every_message_exists_in_every_language_with_the_same_fields() -> None:
     catalogs = {lang: {m.id if isinstance(m.id, str) else m.id[0]: m for m in _po(lang) if m.id}
                 for lang in messages.LANGS}

@@ -70,6 +70,21 @@ def test_hostile_strings_stay_in_their_label() -> None:
     assert label_value('a"b\\c\nd') == 'a\\"b\\\\c \u23ce d'
 
 
+def test_help_lines_are_in_the_report_language() -> None:
+    """HELP is read by people (Prometheus' and Grafana's metric browsers): one language per
+    report, and the same metric families whichever it is."""
+    report = audit(None)
+    helps = {lang: dict(line.split(" ", 3)[2:] for line in render(report, lang).splitlines()
+                        if line.startswith("# HELP "))
+             for lang in ("en", "pt")}
+    assert set(helps["en"]) == set(helps["pt"]) and len(helps["en"]) >= 6
+    for family, english in helps["en"].items():
+        assert helps["pt"][family] != english, family
+    assert "veredito" in helps["pt"]["hvaudit_info"]
+    if PROMTOOL is not None:
+        assert promtool_check(render(report, "pt")).returncode == 0
+
+
 def test_one_series_per_check_and_status() -> None:
     report = audit(None)
     by_check: Dict[str, Dict[str, str]] = {}

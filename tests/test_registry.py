@@ -16,7 +16,7 @@ from hvaudit.audit import run_audit
 from hvaudit.capabilities import SHARED_DETAILS, registered
 from hvaudit.probes import load_all as load_probes
 from hvaudit.sources import open_source
-from hvaudit.views import SYSTEMS
+from hvaudit.views import SYSTEM_MODULES, SYSTEMS
 
 ROOT = Path(__file__).resolve().parent.parent
 CAPTURES = ROOT / "fixtures" / "captures"
@@ -40,6 +40,20 @@ def test_check_ids_are_unique_per_system_documented_and_explained() -> None:
         assert entry.doc, entry.id
         assert set(entry.systems) <= set(SYSTEMS), (entry.id, entry.systems)
         assert entry.id in knowledge.explanation_ids(), "%s has no explanation" % entry.id
+
+
+def test_a_module_named_after_a_system_serves_that_system_alone() -> None:
+    """An audit imports such a module only for its own system: a probe or check in it
+    that declared another would never run there."""
+    entries = [(p.function, p.systems) for p in load_probes(None)] + [
+        (r.function, r.systems) for r in registered(None)]
+    seen = set()
+    for function, systems in entries:
+        module = function.__module__.rsplit(".", 1)[-1]
+        if module in SYSTEM_MODULES:
+            seen.add(module)
+            assert tuple(systems) == (SYSTEM_MODULES[module],), (function.__qualname__, systems)
+    assert seen == set(SYSTEM_MODULES)
 
 
 def test_no_probe_or_check_asks_which_system_it_runs_on() -> None:
@@ -77,3 +91,13 @@ def test_every_system_has_fixtures_and_defines_the_shared_checks() -> None:
         assert systems.get(system), "no fixture of %s" % system
         ids = {r.id for r in registered(system)}
         assert set(SHARED_DETAILS) <= ids, (system, set(SHARED_DETAILS) - ids)
+
+
+def test_every_check_that_several_systems_define_declares_its_shared_details() -> None:
+    """A check id defined for more than one system is the same question asked of each: it
+    must name the details every system's answer carries (SHARED_DETAILS)."""
+    systems_of: Dict[str, set] = {}
+    for entry in registered(None):
+        systems_of.setdefault(entry.id, set()).update(entry.systems)
+    shared = {cid for cid, systems in systems_of.items() if len(systems) > 1}
+    assert shared == set(SHARED_DETAILS)

@@ -320,6 +320,8 @@ def test_every_fixture_renders_in_every_format_and_language(case: Path) -> None:
             assert (html.escape(expected, quote=False) if fmt == "html" else text(expected) if fmt == "markdown"
                     else expected) in out, (fmt, lang)
             assert "No explanation is available" not in out and "Não há explicação" not in out
+            # A message made of messages (`NAME_msgs` fields) is rendered, never its repr.
+            assert "'id': '" not in out and "&#39;id&#39;" not in out, (fmt, lang)
 
 
 # --- the command line, templates and import cost -------------------------------------------

@@ -12,7 +12,8 @@ from .conftest import ROOT, process_env
 
 #: Each of these costs milliseconds to import on a small VM (typing pulls re, which pulls enum).
 HEAVY = ("typing", "re", "enum", "argparse", "getopt", "gettext", "json", "dataclasses", "pathlib", "click",
-         "jinja2", "psutil", "cpuinfo", "subprocess", "inspect", "datetime", "collections")
+         "jinja2", "psutil", "cpuinfo", "subprocess", "inspect", "datetime", "collections", "importlib",
+         "warnings", "gettext", "hvaudit.sources.capture", "hvaudit.sources.kernel_log")
 
 # What the interpreter's start-up loaded already (site hooks, e.g. an editable install's
 # finder) is not hvaudit's cost: only what `detect` itself imports counts.
@@ -78,3 +79,28 @@ def test_a_live_json_audit_imports_nothing_heavy_but_re_for_the_kernel_log() -> 
     patterns, loaded = proc.stderr.strip().splitlines()[-1].split(" ", 1)
     allowed = {"re", "enum", "collections"} if patterns == "patterns" else set()
     assert set(loaded.split()) - {"-"} <= allowed, loaded
+
+
+# Run without site (-S): an editable install's finder would import `re` before the launcher.
+LAUNCHER_PROBE = """
+import sys
+sys.path.insert(0, %r)
+before = set(sys.modules)
+sys.argv = ["hvaudit", "detect", "-q"]
+try:
+    exec(compile(open(%r).read(), "hvaudit", "exec"), {"__name__": "__main__"})
+except SystemExit:
+    pass
+loaded = sorted(m for m in %r if m in sys.modules and m not in before)
+print(" ".join(loaded) or "-", file=sys.stderr)
+""" % (str(ROOT), str(ROOT / "bin" / "hvaudit"), HEAVY)
+
+
+@pytest.mark.slow
+def test_the_installed_command_imports_nothing_heavy_before_hvaudit() -> None:
+    """The `hvaudit` command is bin/hvaudit (pyproject's script-files), not a generated
+    entry-point script, whose template imports `re` first."""
+    proc = subprocess.run([sys.executable, "-S", "-c", LAUNCHER_PROBE], capture_output=True, text=True,
+                          env=process_env(), cwd=str(ROOT), timeout=60)
+    assert proc.stderr.strip().splitlines()[-1] == "-"
+    assert (ROOT / "bin" / "hvaudit").read_text().startswith("#!python\n")

@@ -87,3 +87,14 @@ def test_the_capture_format_is_named_in_one_module() -> None:
     naming = sorted(str(p.relative_to(ROOT)) for p in PACKAGE.rglob("*.py")
                     if "hvaudit-capture/" in p.read_text(encoding="utf-8"))
     assert naming == ["hvaudit/sources/capture.py"]
+
+
+def test_a_probe_module_leans_on_no_other_probe_module() -> None:
+    """Each system's probes stand alone: what they share lives in the probes package itself
+    (hvaudit/probes/__init__.py) or in the layers below, so that an audit of one system
+    imports nothing of another's."""
+    graph = import_graph()
+    for name, imported in graph.items():
+        if name.startswith("hvaudit.probes."):
+            others = {m for m in imported if m.startswith("hvaudit.probes.")}
+            assert not others, (name, others)

@@ -8,11 +8,9 @@ machine did. Every check builds its answer the same way, with `Notes`.
 
 from __future__ import annotations
 
-import importlib
-
 from ..model import Check, Evidence, Strength
 from ..probes import shorten
-from ..views import LINUX
+from ..views import LINUX, modules_for
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -81,8 +79,9 @@ def check(systems: Sequence[str] = (LINUX,)) -> Callable[[CheckFunction], CheckF
 
 def registered(system: Optional[str] = LINUX) -> List[Registered]:
     """The checks of one system (of every system for None), in report order."""
-    for name in MODULES:
-        importlib.import_module("%s.%s" % (__name__, name))
+    for name in modules_for(MODULES, system):
+        # __import__, not importlib.import_module: importlib imports warnings, a cost on every start.
+        __import__("%s.%s" % (__name__, name))
     rank = {cid: i for i, cid in enumerate(ORDER)}
     found = [r for r in REGISTRY if system is None or system in r.systems]
     return sorted(found, key=lambda r: rank.get(r.id, len(rank)))

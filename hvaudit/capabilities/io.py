@@ -279,6 +279,6 @@ def vhost_net(facts: Facts) -> Check:
     status = "fail" if any(p[0] == "fail" for p in problems) else "warn"
     ok = [node.rsplit("/", 1)[-1] for node, state in states.items() if state in ("ok", "present")]
     remedies = [r for i, r in enumerate(p[2] for p in problems) if r not in [q[2] for q in problems][:i]]
-    fields = {"problems_msgs": [p[1] for p in problems] + ([{"id": "vhost-net.ok", "ok": ok}] if ok else []),
-              "remedies_msgs": remedies}
+    available = [{"id": "vhost-net.ok", "ok": ok, "count": len(ok)}] if ok else []
+    fields = {"problems_msgs": [p[1] for p in problems] + available, "remedies_msgs": remedies}
     return n.done(status, "vhost-net.problems", "remedy.vhost-net", fields, **details)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from ..facts import Facts
 from ..model import Check
 from ..parsers.windows import HyperVRequirements
-from ..probes.windows import HYPERVISOR_FEATURES
+from ..signatures import HYPERVISOR_FEATURES
 from ..views import WINDOWS
 from . import Notes, check
 from .platform import FIRMWARE_REMEDY, NESTED_REMEDY

@@ -4,8 +4,8 @@ Probes, checks and the classifier never write prose: they give a message id (a c
 cause, a finding's title, an evidence note) and named fields, and a report renders it in
 its own language. The catalogue is GNU gettext's: `locale/LANG/LC_MESSAGES/hvaudit.po`,
 compiled to `hvaudit.mo` with Babel (`pybabel compile -d hvaudit/messages/locale -D
-hvaudit`), read at run time by the standard library's `gettext` through importlib.resources
-(so a zipapp works too).
+hvaudit`), read at run time by the small reader below through the package's loader (so a
+zipapp works too).
 
 Message ids are symbolic ("kvm-device.not-in-group", "label.verdict"): a check's cause id is
 its message id, so the JSON report's ids stay put while the wording changes, and English is
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, List, Mapping, Union
+    from typing import Any, Callable, Dict, List, Mapping, Sequence
 
 #: The languages of the catalogue; the first is the fallback.
 LANGS = ("en", "pt")
@@ -26,36 +26,83 @@ DOMAIN = "hvaudit"
 PLURAL_RULES: Dict[str, Callable[[int], int]] = {"en": lambda n: int(n != 1), "pt": lambda n: int(n > 1)}
 
 
+class _Originals:
+    """A catalogue's message ids in the order the file keeps them, each sliced from the
+    file only when compared: GNU's format sorts them, so that a lookup is a binary search
+    and loading a catalogue reads two tables, not a thousand strings."""
+
+    def __init__(self, data: bytes, table: Sequence[int]) -> None:
+        self._data = data
+        self._table = table  # length, offset, length, offset, ...
+
+    def __len__(self) -> int:
+        return len(self._table) // 2
+
+    def __getitem__(self, i: int) -> bytes:
+        length, offset = self._table[2 * i], self._table[2 * i + 1]
+        return self._data[offset:offset + length]
+
+
 class Catalog:
     """A compiled GNU gettext catalogue (.mo), read without the `gettext` module, whose
-    imports (re, locale, ...) `detect`'s start-up cannot afford; keys as GNUTranslations
-    keeps them: a message id, or (id, form) for a plural message."""
+    imports (re, locale, ...) `detect`'s start-up cannot afford. A plural message's id in the
+    file is "singular\\0plural" and its translation every form, joined by NUL."""
 
     def __init__(self, data: bytes, plural: Callable[[int], int]) -> None:
         import struct
 
         order = "<" if data[:4] == b"\xde\x12\x04\x95" else ">"
-        _, count, originals, translations = struct.unpack(order + "4I", data[4:20])
-        self._catalog: Dict[Union[str, tuple], str] = {}
+        _, count, originals, translations = struct.unpack_from(order + "4I", data, 4)
+        self._data = data
+        self._originals = _Originals(data, struct.unpack_from(order + "%dI" % (2 * count), data, originals))
+        self._translations = struct.unpack_from(order + "%dI" % (2 * count), data, translations)
         self._plural = plural
-        for i in range(count):
-            olen, ooff = struct.unpack(order + "2I", data[originals + 8 * i:originals + 8 * i + 8])
-            tlen, toff = struct.unpack(order + "2I", data[translations + 8 * i:translations + 8 * i + 8])
-            msgid = data[ooff:ooff + olen].decode("utf-8")
-            msgstr = data[toff:toff + tlen].decode("utf-8")
-            if "\x00" in msgid:
-                singular = msgid.split("\x00")[0]
-                for form, value in enumerate(msgstr.split("\x00")):
-                    self._catalog[(singular, form)] = value
+        self._decoded: Dict[str, str] = {}
+
+    def _index(self, key: bytes, prefix: bool = False) -> int:
+        """Where `key` is among the message ids (or the first id it begins, with `prefix`); -1
+        when it is not."""
+        low, high = 0, len(self._originals)
+        while low < high:  # bisect_left, without importing bisect on detect's path
+            middle = (low + high) // 2
+            if self._originals[middle] < key:
+                low = middle + 1
             else:
-                self._catalog[msgid] = msgstr
+                high = middle
+        i = low
+        if i < len(self._originals):
+            found = self._originals[i]
+            if found == key or (prefix and found.startswith(key)):
+                return i
+        return -1
+
+    def _translation(self, i: int) -> str:
+        length, offset = self._translations[2 * i], self._translations[2 * i + 1]
+        return self._data[offset:offset + length].decode("utf-8")
 
     def gettext(self, msgid: str) -> str:
-        return self._catalog.get(msgid, msgid)
+        if msgid not in self._decoded:
+            i = self._index(msgid.encode("utf-8", "surrogateescape"))
+            self._decoded[msgid] = self._translation(i) if i >= 0 else msgid
+        return self._decoded[msgid]
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
+        i = self._index(singular.encode("utf-8", "surrogateescape") + b"\x00", prefix=True)
+        forms = self._translation(i).split("\x00") if i >= 0 else []
         form = self._plural(n)
-        return self._catalog.get((singular, form), singular if n == 1 else plural)
+        return forms[form] if form < len(forms) else (singular if n == 1 else plural)
+
+    def has_plural(self, msgid: str) -> bool:
+        return self._index(msgid.encode("utf-8", "surrogateescape") + b"\x00", prefix=True) >= 0
+
+    def ids(self) -> List[str]:
+        """Every message id (a plural message's by its singular), the header's ("") too."""
+        return [self._originals[i].split(b"\x00", 1)[0].decode("utf-8") for i in range(len(self._originals))]
+
+    def sorted(self) -> bool:
+        """Whether the message ids are in the order a binary search needs (GNU's format)."""
+        keys = [self._originals[i] for i in range(len(self._originals))]
+        return keys == sorted(keys)
 
 
 _CATALOGS: Dict[str, Catalog] = {}
@@ -76,7 +123,7 @@ def catalog(lang: str) -> Catalog:
 
 def ids() -> List[str]:
     """Every message id (plural messages under their singular id)."""
-    return sorted(k if isinstance(k, str) else k[0] for k in catalog(LANGS[0])._catalog if k)
+    return sorted(k for k in catalog(LANGS[0]).ids() if k)
 
 
 def known(msgid: str) -> bool:
@@ -135,7 +182,7 @@ def plural(msgid: str, count: int, lang: str = "en", **fields: Any) -> str:
 
 
 def is_plural(msgid: str) -> bool:
-    return (msgid, 0) in catalog(LANGS[0])._catalog
+    return catalog(LANGS[0]).has_plural(msgid)
 
 
 def render(msgid: str, lang: str = "en", **fields: Any) -> str:

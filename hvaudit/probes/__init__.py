@@ -7,17 +7,16 @@ that it failed, and the other probes still run.
 
 from __future__ import annotations
 
-import importlib
-
 from ..model import Claim, Evidence, Strength
 from ..plaintext import shown
 from ..records import Record
+from ..signatures import dmi_claims
 from ..sources import Source
-from ..views import SYSTEMS, Views
+from ..views import SYSTEMS, Views, modules_for
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Collection, Iterable, Iterator, List, Optional, Sequence
+    from typing import Callable, Collection, Iterable, Iterator, List, Mapping, Optional, Sequence
 
     ProbeFunction = Callable[[Source, Views], Iterable[Evidence]]
 
@@ -56,8 +55,9 @@ def probe(probe_id: str, systems: Sequence[str] = SYSTEMS) -> Callable[[ProbeFun
 
 def load_all(system: Optional[str] = "Linux") -> List[Probe]:
     """The probes of one system (every probe for None), in module order."""
-    for name in MODULES:
-        importlib.import_module("%s.%s" % (__name__, name))
+    for name in modules_for(MODULES, system):
+        # __import__, not importlib.import_module: importlib imports warnings, a cost on every start.
+        __import__("%s.%s" % (__name__, name))
     return [p for name in MODULES for p in REGISTRY if p.module == name and (system is None or system in p.systems)]
 
 
@@ -116,3 +116,21 @@ def denied_note(src: Source, error: Optional[str], needs: str) -> str:
     if src.identity().get("euid") == 0:
         return "note.denied.root"
     return "note.denied.needs-root-or-owner" if "owner" in needs else "note.denied.needs-root"
+
+
+def firmware_identity(pid: str, origin: str, fields: Mapping[str, str]) -> Iterator[Evidence]:
+    """The firmware's identity, and the vendor table's claims, from fields named as Linux's
+    /sys/class/dmi/id names them (other systems' SMBIOS answers are mapped to these names):
+    shared by every system's firmware probe."""
+    if not fields:
+        return
+    summary = ", ".join("%s=%s" % (k, fields[k]) for k in ("sys_vendor", "product_name", "bios_vendor")
+                        if k in fields)
+    yield ev(pid, origin, summary, note="note.probe.firmware.the-machine-s-identity")
+    for (facet, value), (field_name, raw, hint) in dmi_claims(fields).items():
+        # Hint-only strings (SeaBIOS's "Bochs", "Amazon EC2" on metal) hint at a VM; the
+        # cloud or product they name is still plain.
+        strength = (Strength.HINT if hint else Strength.WEAK) if facet == "vm" else Strength.STRONG
+        yield ev(pid, "%s %s" % (origin, field_name), raw, facet, value, strength,
+                 "note.probe.firmware.a-string-that-bare" if hint and facet == "vm" else
+                 "note.probe.firmware.a-vendor-string-it")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ..model import Evidence, Strength
 from ..signatures import CPUID_PRODUCTS, CPUID_SIGNATURES, plausible_signature, signature_text
-from ..sources import Source
-from ..sources.capture import cpuid_key
+from ..sources import Source, cpuid_key
 from ..sources.cpuid import X86
 from ..views import LINUX, Views
 from . import ev, missing, probe
@@ -74,11 +73,13 @@ def hypervisor_leaves(src: Source) -> List[Tuple[int, str, Tuple[int, int, int, 
     """(base, signature, registers) for every plausible signature in the hypervisor range."""
     found: List[Tuple[int, str, Tuple[int, int, int, int]]] = []
     seen_texts = set()
+    previous = None
     for n in range(HYPERVISOR_LEAVES):
         base = HYPERVISOR_BASE + n * HYPERVISOR_STEP
         regs = src.cpuid(base)
-        if regs is None:
+        if regs is None or regs == previous:  # most bases answer alike: judge each answer once
             continue
+        previous = regs
         text = signature_text(regs[1], regs[2], regs[3])
         if not plausible_signature(text) or text in seen_texts:
             continue

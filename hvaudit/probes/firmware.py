@@ -9,14 +9,14 @@ from __future__ import annotations
 from ..model import Evidence, Strength
 from ..parsers.acpi import fadt_hypervisor_vendor, parse_header
 from ..parsers.dmidecode import DmiStructure, dmi_fields, parse_dmidecode, smbios_raw_vm_bit, vm_bit
-from ..signatures import ACPI_OEM_IDS, FADT_HYPERVISOR_VENDORS, dmi_claims
+from ..signatures import ACPI_OEM_IDS, FADT_HYPERVISOR_VENDORS
 from ..sources import Source
 from ..views import LINUX, Views
-from . import denied_note, ev, missing, probe
+from . import denied_note, ev, firmware_identity, missing, probe
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Dict, Iterator, List, Mapping, Optional
+    from typing import Dict, Iterator, List, Optional
 
 
 DMI_DIR = "/sys/class/dmi/id"
@@ -87,23 +87,6 @@ def dmi_identity(src: Source, views: Views) -> Iterator[Evidence]:
     elif bit is False:
         yield ev(pid, where, "VM bit clear", "vm", "none", Strength.HINT,
                  "note.probe.firmware.many-hypervisors-leave-this")
-
-
-def firmware_identity(pid: str, origin: str, fields: Mapping[str, str]) -> Iterator[Evidence]:
-    """The firmware's identity, and the vendor table's claims, from fields named as Linux's
-    /sys/class/dmi/id names them (other systems' SMBIOS answers are mapped to these names)."""
-    if not fields:
-        return
-    summary = ", ".join("%s=%s" % (k, fields[k]) for k in ("sys_vendor", "product_name", "bios_vendor")
-                        if k in fields)
-    yield ev(pid, origin, summary, note="note.probe.firmware.the-machine-s-identity")
-    for (facet, value), (field_name, raw, hint) in dmi_claims(fields).items():
-        # Hint-only strings (SeaBIOS's "Bochs", "Amazon EC2" on metal) hint at a VM; the
-        # cloud or product they name is still plain.
-        strength = (Strength.HINT if hint else Strength.WEAK) if facet == "vm" else Strength.STRONG
-        yield ev(pid, "%s %s" % (origin, field_name), raw, facet, value, strength,
-                 "note.probe.firmware.a-string-that-bare" if hint and facet == "vm" else
-                 "note.probe.firmware.a-vendor-string-it")
 
 
 @probe("acpi.tables", systems=(LINUX,))

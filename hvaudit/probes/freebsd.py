@@ -12,8 +12,7 @@ from __future__ import annotations
 from ..model import Evidence, Strength
 from ..sources import Source
 from ..views import FREEBSD, SYSCTL, Views
-from . import ev, missing, probe
-from .firmware import firmware_identity
+from . import ev, firmware_identity, missing, probe
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -15,20 +15,14 @@ class", "Windows 10 Hyper-V System Requirements" (systeminfo's block), "Hyper-V 
 from __future__ import annotations
 
 from ..model import Evidence, Strength
+from ..signatures import HYPERVISOR_FEATURES
 from ..sources import Source
 from ..views import WINDOWS, Views
-from . import ev, missing, probe
-from .firmware import firmware_identity
+from . import ev, firmware_identity, missing, probe
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Dict, Iterator, List, Optional, Tuple
-
-#: Optional features that start Windows' hypervisor at boot (the Hyper-V role, WSL 2's
-#: Virtual Machine Platform, the Windows Hypervisor Platform API, Windows Sandbox).
-HYPERVISOR_FEATURES = frozenset({"Microsoft-Hyper-V", "Microsoft-Hyper-V-Hypervisor", "VirtualMachinePlatform",
-                                 "HypervisorPlatform", "Containers-DisposableClientVM"})
-
 
 def firmware_fields(views: Views) -> Tuple[str, Dict[str, str]]:
     """(where, DMI-named fields) from CIM, else from systeminfo."""

@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 from .. import __version__
 from .. import knowledge as kb
@@ -37,6 +37,15 @@ def _can_host_text(row: Row, t: Callable[[str], str]) -> str:
 
 def _failed(row: Row) -> List[str]:
     return [check for check, status in row.checks.items() if status == "fail"]
+
+
+def _status_counts(row: Row) -> List[Tuple[str, int]]:
+    """(status, how many checks have it), worst first, statuses no check has left out."""
+    counts = {status: 0 for status in ("fail", "warn", "unknown", "pass", "info")}
+    for status in row.checks.values():
+        if status in counts:
+            counts[status] += 1
+    return [(status, n) for status, n in counts.items() if n]
 
 
 def _cell(value: object) -> str:
@@ -93,15 +102,14 @@ class FleetView:
         self.lang = lang
         self.version = __version__
         self.generated = _now()
-        self.checks = fleet.check_ids
-        self.check_names = {c: t("check." + c) for c in self.checks}
         self.rows = [{
             "host": shown(r.host), "generated": shown(r.generated),
             "classification": self._value("by-classification", r.classification),
             "vm": shown(r.vm), "container": shown(r.container), "hypervisor": shown(r.hypervisor) or "—",
             "cloud": shown(r.cloud) or "—", "can_host": _can_host_text(r, t),
             "failed": ", ".join(shown(c) for c in _failed(r)) or "—",
-            "statuses": [(c, r.checks.get(c, "")) for c in self.checks],
+            "status_counts": _status_counts(r),
+            "failed_ids": [(shown(c), t("check." + c)) for c in _failed(r)],
         } for r in sorted(fleet.rows, key=lambda r: (r.host, r.path))]
         self.questions = [(name, t("fleet.group." + name), [shown(r.host) for r in rows])
                           for name, rows in host_groups(fleet.rows).items() if name in HOST_GROUPS]

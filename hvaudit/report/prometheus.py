@@ -68,32 +68,38 @@ def _timestamp(report: Report) -> Optional[float]:
 
 
 def render(report: Report, lang: str = "en", color: bool = False) -> str:
+    """The metrics; each family's HELP line in the report's language."""
+    from ..messages import text
+
+    def help(family: str) -> str:  # noqa: A001 - the exposition format's word
+        return text("prometheus.help." + family, lang)
+
     out: List[str] = []
     vm_layers = [layer for layer in report.layers if layer.kind == "vm"]
     hypervisor = vm_layers[-1].name if vm_layers else ""
     cloud = next((str(layer.details["cloud"]) for layer in vm_layers if layer.details.get("cloud")), "")
-    _family(out, "info", "gauge", "The audit's verdict: the systemd-detect-virt identifiers and the classification.",
+    _family(out, "info", "gauge", help("info"),
             [({"classification": report.classification, "vm": report.vm, "container": report.container,
                "cvm": report.cvm, "hypervisor": hypervisor, "cloud": cloud, "version": __version__}, 1)])
-    _family(out, "layer_info", "gauge", "The layers of the machine, from the hardware (position 0) up.",
+    _family(out, "layer_info", "gauge", help("layer-info"),
             [({"position": i, "kind": layer.kind, "tech": layer.tech, "name": layer.name}, 1)
              for i, layer in enumerate(report.layers)])
-    _family(out, "check_status", "gauge", "1 for the status of each capability check, 0 for its other statuses.",
+    _family(out, "check_status", "gauge", help("check-status"),
             [({"check": check.id, "status": status}, 1 if check.status == status else 0)
              for check in report.checks for status in CHECK_STATUSES])
     hosts = can_host(report.checks)
-    _family(out, "can_host", "gauge", "1 when the checks show the machine can host this kind of guest, else 0.",
+    _family(out, "can_host", "gauge", help("can-host"),
             [({"kind": key}, 1 if key in hosts else 0) for key in CAN_HOST_KEYS])
     counts = {severity: 0 for severity in SEVERITIES}
     for finding in report.findings:
         counts[finding.severity] = counts.get(finding.severity, 0) + 1
-    _family(out, "findings", "gauge", "The audit's findings, by severity.",
+    _family(out, "findings", "gauge", help("findings"),
             [({"severity": severity}, n) for severity, n in counts.items()])
-    _family(out, "unseen_sources", "gauge", "What the audit could not read (see the JSON report's unseen list).",
+    _family(out, "unseen_sources", "gauge", help("unseen-sources"),
             [({}, len(report.unseen))])
     when = _timestamp(report)
     if when is not None:
-        _family(out, "audit_timestamp_seconds", "gauge", "When the audit ran (or the capture was made), Unix time.",
+        _family(out, "audit_timestamp_seconds", "gauge", help("audit-timestamp"),
                 [({}, when)])
     return "\n".join(out) + "\n"
 

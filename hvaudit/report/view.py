@@ -118,6 +118,17 @@ def shown(value: object) -> str:
     return plain_shown(str(value), limit=None, replace=REPORT_BREAKS)
 
 
+def shown_fields(value: object) -> object:
+    """A message's field, every value in it shown (see shown) and its shape kept: a
+    `NAME_msgs` field is a list of message ids or of {"id": ..., field: ...} objects, which
+    the catalogue renders one by one."""
+    if isinstance(value, dict):
+        return {k: shown_fields(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [shown_fields(v) for v in value]
+    return shown(value)
+
+
 class CorrectionView(Record):
     kind: str  # error, dated, caveat
     kind_label: str
@@ -311,7 +322,7 @@ def _finding(f: Finding, lang: str, t: Callable[[str], str], names: Mapping[str,
 
 
 def _check(c: Check, lang: str, t: Callable[[str], str]) -> ItemView:
-    data = {k: shown(v) for k, v in c.fields.items()}
+    data = {k: shown_fields(v) for k, v in c.fields.items()}
     summary = messages.render(c.cause, lang, **data)
     remedy = messages.render(c.remedy_id, lang, **data) if c.remedy_id else ""
     given: Dict[str, Any] = {k: c.details[k] for k in kb.PLACEHOLDERS if isinstance(c.details.get(k), str)}

@@ -1,5 +1,7 @@
-"""The published JSON Schemas: of the JSON report (`hvaudit schema`) and of `detect --json`
-(`hvaudit schema --detect`). Read through the package's loader, so they work from a zip archive."""
+"""The published JSON Schemas of everything hvaudit prints as JSON: the report (`hvaudit
+schema`), `detect --json` (`hvaudit schema detect`), the fleet report (`hvaudit schema fleet`)
+and `diff --format json` (`hvaudit schema diff`). Read through the package's loader, so they
+work from a zip archive."""
 
 from __future__ import annotations
 
@@ -7,6 +9,9 @@ import pkgutil
 
 REPORT_SCHEMA = "report.schema.json"
 DETECT_SCHEMA = "detect.schema.json"
+#: `hvaudit schema KIND`: each kind's file.
+SCHEMAS = {"report": REPORT_SCHEMA, "detect": DETECT_SCHEMA, "fleet": "fleet.schema.json",
+           "diff": "diff.schema.json"}
 
 
 def schema_text(name: str = REPORT_SCHEMA) -> str:

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 DEFAULT_LIMIT = 1 << 20
 
 
+def cpuid_key(leaf: int, subleaf: int = 0) -> str:
+    """A CPUID leaf's name in captures and evidence: "0x40000000", or "0x7.0x1" for a subleaf."""
+    return "0x%x" % leaf if subleaf == 0 else "0x%x.0x%x" % (leaf, subleaf)
+
+
 class StatInfo(Record):
     """Identity and ownership of a path (for chroot and permission reasoning)."""
 

@@ -87,11 +87,6 @@ def command_file(name: str) -> str:
     return name + (".json" if name.startswith(JSON_COMMAND_PREFIXES) else ".txt")
 
 
-def cpuid_key(leaf: int, subleaf: int = 0) -> str:
-    """The capture's name for a CPUID leaf: "0x40000000", or "0x7.0x1" for a subleaf."""
-    return "0x%x" % leaf if subleaf == 0 else "0x%x.0x%x" % (leaf, subleaf)
-
-
 def _plausible_name(name: str) -> bool:
     """Names in /proc, /sys and /dev are UTF-8 without control characters."""
     try:

@@ -34,7 +34,6 @@ from .helper_programs import (
     process_names,
     run_helper,
 )
-from .kernel_log import from_dmesg, read_kmsg
 from .system import current_user, system_hostname, system_uname
 from .watchdog import READ_TIMEOUT, Watchdog, foreign_mounts, on_mounts, risky
 
@@ -320,6 +319,8 @@ class LiveSource(Source):
         if argv is None:
             return Read(where, error="EINVAL")
         if name == "dmesg":
+            from .kernel_log import read_kmsg  # only where the kernel log is asked for
+
             kernel_log = read_kmsg(where)
             if kernel_log.error != "ENOENT":
                 return kernel_log
@@ -352,6 +353,8 @@ class LiveSource(Source):
             # "Operation not permitted" under kernel.dmesg_restrict=1: not an answer.
             return Read(where, error=failure(result.stderr))
         if name == "dmesg":
+            from .kernel_log import from_dmesg
+
             return from_dmesg(where, result.stdout)
         return Read(where, data=filter_command(name, result.stdout)[:DEFAULT_LIMIT])
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from ..model import Listing, Read
 from ..privacy import filter_environ, is_environ_path
-from . import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo
-from .capture import ABSENT, cpuid_key
+from . import DEFAULT_LIMIT, DeviceInfo, Source, StatInfo, cpuid_key
+from .capture import ABSENT
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
