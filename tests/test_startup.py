@@ -57,7 +57,7 @@ def test_a_plain_audit_does_not_import_click() -> None:
 #: What a live audit's start-up does without (subprocess, psutil and the like it may need on
 #: some machines: dmidecode as root, a system without /proc).
 AUDIT_HEAVY = ("typing", "re", "enum", "functools", "contextlib", "json", "pathlib", "argparse", "gettext",
-               "dataclasses", "inspect", "click", "jinja2")
+               "dataclasses", "inspect", "click", "jinja2", "importlib", "warnings")
 
 LIVE_AUDIT_PROBE = """
 import sys
