@@ -418,3 +418,27 @@ def test_the_json_encoder_writes_every_value_as_json_does() -> None:
     loop.append(loop)
     with pytest.raises(ValueError):
         indented_json(loop)
+
+
+def test_first_sentence_ends_at_the_first_full_stop_outside_brackets() -> None:
+    import random
+
+    def walked(text: str) -> str:  # character by character: what first_sentence must equal
+        depth = 0
+        for i, c in enumerate(text):
+            if c in "([":
+                depth += 1
+            elif c in ")]":
+                depth = max(0, depth - 1)
+            elif c == "." and depth == 0 and (i + 1 == len(text) or text[i + 1] == " ") \
+                    and not text[:i + 1].endswith(("e.g.", "i.e.", "ex.", "vs.")):
+                return text[:i + 1]
+        return text
+
+    pieces = ["word", " ", ".", ". ", "(", ")", "[", "]", "e.g.", "i.e.", "ex.", "vs.", "a.b", "é", "…", "\n"]
+    rng = random.Random(7)
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        assert first_sentence(text) == walked(text), repr(text)
+    assert first_sentence("Needs KVM (e.g. kvm_intel). Then more.") == "Needs KVM (e.g. kvm_intel)."
+    assert first_sentence("A long sentence that goes on.", limit=10) == "A long se…"
