@@ -75,24 +75,25 @@ def make_captures(hv: Sequence[str], folder: Path, sizes: Sequence[int]) -> Dict
     base = folder / "base"
     subprocess.run(list(hv) + ["collect", str(base)], check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
-    out: Dict[int, Path] = {}
-    for size in sizes:
-        target = folder / ("pci-%d" % size)
-        shutil.copytree(base, target, symlinks=True)
-        devices = target / "root" / "sys" / "bus" / "pci" / "devices"
-        shutil.rmtree(devices, ignore_errors=True)
-        devices.mkdir(parents=True)
-        for i in range(size):
-            device = devices / ("0000:%02x:%02x.%x" % (i // 256, (i // 8) % 32, i % 8))
-            device.mkdir()
-            (device / "vendor").write_text((PCI_VENDORS[0] if i < 4 else PCI_VENDORS[1]) + "\n")
-            (device / "device").write_text("0x%04x\n" % (0x1000 + i % 64))
-            (device / "class").write_text("0x020000\n")
-        doc = json.loads((target / "capture.json").read_text())
-        doc["unread"] = [p for p in doc.get("unread", []) if not p.startswith("/sys/bus/pci/devices/")]
-        (target / "capture.json").write_text(json.dumps(doc))
-        out[size] = target
-    return out
+    return {size: with_pci_devices(base, folder / ("pci-%d" % size), size) for size in sizes}
+
+
+def with_pci_devices(base: Path, target: Path, size: int) -> Path:
+    """A copy of the capture `base` whose /sys/bus/pci/devices holds `size` devices."""
+    shutil.copytree(base, target, symlinks=True)
+    devices = target / "root" / "sys" / "bus" / "pci" / "devices"
+    shutil.rmtree(devices, ignore_errors=True)
+    devices.mkdir(parents=True)
+    for i in range(size):
+        device = devices / ("0000:%02x:%02x.%x" % (i // 256, (i // 8) % 32, i % 8))
+        device.mkdir()
+        (device / "vendor").write_text((PCI_VENDORS[0] if i < 4 else PCI_VENDORS[1]) + "\n")
+        (device / "device").write_text("0x%04x\n" % (0x1000 + i % 64))
+        (device / "class").write_text("0x020000\n")
+    doc = json.loads((target / "capture.json").read_text())
+    doc["unread"] = [p for p in doc.get("unread", []) if not p.startswith("/sys/bus/pci/devices/")]
+    (target / "capture.json").write_text(json.dumps(doc))
+    return target
 
 
 def time_once(argv: Sequence[str]) -> Tuple[float, float]:

@@ -121,6 +121,8 @@ def filter_read(path: str, data: bytes) -> bytes:
     """What may be kept of a file's content: environments reduced to runtime names, command
     lines to the program, the kernel's command line to known parameters, FreeBSD's boot
     messages to the CPU's lines; everything else as read."""
+    if "environ" not in path and "cmdline" not in path and path != DMESG_BOOT:  # most reads: kept whole
+        return data
     if is_environ_path(path):
         return filter_environ(data)
     if is_cmdline_path(path):

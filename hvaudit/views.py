@@ -32,6 +32,9 @@ def modules_for(modules: Sequence[str], system: Optional[str]) -> List[str]:
     """The modules of `modules` that may serve `system` (every one for None)."""
     return [m for m in modules if system is None or SYSTEM_MODULES.get(m, system) == system]
 
+#: The kernel's PCI devices, one folder (a link, on a live system) each.
+PCI_DEVICES = "/sys/bus/pci/devices"
+
 #: Where evidence from sysctl(8) (FreeBSD, macOS) is said to come from.
 SYSCTL = "cmd:sysctl"
 
@@ -101,6 +104,33 @@ class Views:
             return (read.text or "").splitlines(), None
 
         return self.cached("kernel_log", compute)
+
+    def pci_vendors(self) -> Tuple[Optional[Dict[str, str]], Optional[str]]:
+        """({vendor id: the first device that has it}, None), in the order of the devices'
+        names (the id in lower case as /sys/bus/pci/devices/DEVICE/vendor gives it; a file
+        that cannot be read gives none), or (None, errno name) when the devices cannot be
+        listed. A host with SR-IOV has thousands of devices of a few vendors: their files
+        are asked all at once, and each different content is decoded once."""
+
+        def compute() -> Tuple[Optional[Dict[str, str]], Optional[str]]:
+            listing = self.src.listdir(PCI_DEVICES)
+            if not listing.seen:
+                return None, listing.error
+            names = listing.names or ()
+            folder = PCI_DEVICES + "/"
+            reads = self.src.read_many([folder + name + "/vendor" for name in names], limit=64)
+            first: Dict[Optional[bytes], str] = {}
+            for name, read in zip(names, reads):
+                first.setdefault(read.data, name)
+            first.pop(None, None)  # unreadable
+            vendors: Dict[str, str] = {}
+            for data, name in first.items():
+                vendor = data.decode("utf-8", "replace").strip().lower()  # type: ignore[union-attr]
+                if vendor:
+                    vendors.setdefault(vendor, name)
+            return vendors, None
+
+        return self.cached("pci_vendors", compute)
 
     def sys_modules(self) -> Optional[frozenset]:
         """The names in /sys/module, or None when it cannot be listed (no sysfs here, or a

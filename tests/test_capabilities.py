@@ -482,6 +482,27 @@ def test_vfio_ready_and_not_loaded() -> None:
     assert run(idle, "vfio").status == "warn"
 
 
+def test_vfio_lists_a_few_devices_and_counts_them_all() -> None:
+    """A host with SR-IOV binds thousands of functions: the evidence lists the first few and
+    says how many there are, the summary counts them, the details keep every one."""
+    bound = ["0000:01:%02x.%d" % (i // 8, i % 8) for i in range(20)]
+    files = {"/sys/module/vfio/initstate": "live", "/sys/module/vfio_pci/initstate": "live",
+             **{"/sys/kernel/iommu_groups/%d/type" % i: "DMA" for i in range(12)},
+             **{"/sys/bus/pci/drivers/vfio-pci/%s/vendor" % d: "0x8086" for d in bound}}
+    devices = {"/dev/vfio/vfio": {"type": "char", "open": "ok"},
+               **{"/dev/vfio/%d" % i: {"type": "char"} for i in range(12)}}
+    files.update({"/dev/vfio/%d" % i: "" for i in range(12)})
+    result = run(DictSource(files, devices=devices), "vfio")
+    raws = {e.where: e.raw for e in result.evidence}
+    assert raws["/sys/bus/pci/drivers/vfio-pci"] == " ".join(bound[:8]) + " ... (20)"
+    assert raws["/dev/vfio"] == " ".join(sorted(str(i) for i in range(12))[:8]) + " ... (12)"
+    assert result.status == "pass" and "20 devices" in result.summary
+    assert result.details["devices"] == bound
+    three = {k: v for k, v in files.items() if "vfio-pci" not in k or any(d in k for d in bound[:3])}
+    few = run(DictSource(three, devices=devices), "vfio")
+    assert {e.where: e.raw for e in few.evidence}["/sys/bus/pci/drivers/vfio-pci"] == " ".join(bound[:3])
+
+
 def test_vhost_nodes() -> None:
     nodes = {"/dev/net/tun": {"type": "char", "major": 10, "minor": 200, "open": "ok"},
              "/dev/vhost-net": {"type": "char", "major": 10, "minor": 238, "open": "ok"},

@@ -23,7 +23,7 @@ from .common import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, List, Optional, Tuple
+    from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 #: ACPI tables that describe an IOMMU: DMAR (Intel VT-d), IVRS (AMD-Vi), IORT (Arm SMMU);
 #: VIOT describes a virtio-iommu for guests (ACPI 6.4).
@@ -55,6 +55,18 @@ def interrupt_remapping(facts: Facts, n: Notes) -> Tuple[List[str], List[str]]:
     for line in (remap_on + remap_off)[:2]:
         n.add("cmd:dmesg", line, "note.io.interrupt-remapping-keeps-an")
     return remap_on, remap_off
+
+
+#: Names one evidence value lists at most (a host with SR-IOV has thousands of devices).
+NAMES_LISTED = 8
+
+
+def listed(names: Sequence[str]) -> str:
+    """Names for an evidence value: a few in full, else the first NAMES_LISTED, "..." and
+    how many there are in all (the check's fields and details count them too)."""
+    if len(names) <= NAMES_LISTED:
+        return " ".join(names)
+    return "%s ... (%d)" % (" ".join(names[:NAMES_LISTED]), len(names))
 
 
 def _iommu_groups(src) -> Tuple[Optional[List[str]], Optional[str]]:
@@ -164,11 +176,11 @@ def vfio(facts: Facts) -> Check:
     nodes = src.listdir("/dev/vfio")
     group_nodes = [g for g in nodes.names or () if g.isdigit() or g.startswith("noiommu-")] if nodes.seen else []
     if group_nodes:
-        n.add("/dev/vfio", " ".join(group_nodes), "note.io.iommu-groups-handed-to")
+        n.add("/dev/vfio", listed(group_nodes), "note.io.iommu-groups-handed-to")
     bound = src.listdir("/sys/bus/pci/drivers/vfio-pci")
     devices = [d for d in bound.names or () if ":" in d] if bound.seen else []
     if devices:
-        n.add("/sys/bus/pci/drivers/vfio-pci", " ".join(devices[:8]), "note.vfio.bound")
+        n.add("/sys/bus/pci/drivers/vfio-pci", listed(devices), "note.vfio.bound")
     unsafe, unsafe_raw, unsafe_path = param_on(src, "vfio_iommu_type1", "allow_unsafe_interrupts")
     if unsafe:
         n.add(unsafe_path, unsafe_raw, "note.io.vfio-accepts-devices-without")

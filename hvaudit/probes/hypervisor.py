@@ -7,12 +7,12 @@ from ..model import Evidence, Strength
 from ..parsers.procfs import parse_hex_mask
 from ..signatures import CLOCKSOURCES, PARAVIRTUAL_PCI_VENDORS, PCI_VENDORS
 from ..sources import Source
-from ..views import LINUX, Views
+from ..views import LINUX, PCI_DEVICES, Views
 from . import ev, missing, probe
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Iterator, Set
+    from typing import Iterator
 
 
 XENFEAT_DOM0 = 11  # xen/include/public/features.h
@@ -125,18 +125,12 @@ def pci_vendors(src: Source, views: Views) -> Iterator[Evidence]:
     """PCI vendor ids of emulated or paravirtual devices (pci.ids): VMware's SVGA, VirtualBox's
     guest device, Xen's platform device, Hyper-V's, virtio's."""
     pid = "pci.vendors"
-    listing = src.listdir("/sys/bus/pci/devices")
-    if not listing.seen:
-        yield from missing(pid, "/sys/bus/pci/devices", listing.error)
+    vendors, error = views.pci_vendors()
+    if vendors is None:
+        yield from missing(pid, PCI_DEVICES, error)
         return
-    seen: Set[str] = set()
-    for name in listing.names or ():
-        read = src.read("/sys/bus/pci/devices/%s/vendor" % name, limit=64)
-        vendor = (read.text or "").strip().lower() if read.seen else ""
-        if not vendor or vendor in seen:
-            continue
-        seen.add(vendor)
-        where = "/sys/bus/pci/devices/%s/vendor" % name
+    for vendor, device in vendors.items():
+        where = "%s/%s/vendor" % (PCI_DEVICES, device)
         for facet, value in PCI_VENDORS.get(vendor, ()):
             yield ev(pid, where, vendor, facet, value, Strength.WEAK, "note.probe.hypervisor.a-pci-vendor-id")
         if vendor in PARAVIRTUAL_PCI_VENDORS:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import stat as statmod
+from itertools import chain, islice
 
 from ..errors import CaptureError, errname
 from ..model import Listing, Read
@@ -26,7 +27,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from os import PathLike
     from pathlib import Path
-    from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Set, Tuple, Union
+    from typing import AbstractSet, Any, Callable, Dict, Iterable, List, Mapping, Optional, Protocol, Set, Tuple, Union
 
     from ..model import Report
     from . import Registers
@@ -296,21 +297,28 @@ class CaptureSource(Source):
     def _open(self, path: str, directory: bool, top: str = "root") -> int:
         """Open <capture>/<top>/<path> without following any link beneath the capture folder;
         raises OSError (ELOOP for a link, noted as damage). The caller closes what it gets."""
-        parts = [p for p in path.split("/") if p]
-        if not path.startswith("/") or "." in parts or ".." in parts or "\0" in path:
+        if not path.startswith("/") or "\0" in path:
             raise OSError(errno.EINVAL, "not an absolute, normal path")
-        names = (top,) + tuple(parts)
-        kind = os.O_DIRECTORY if directory else 0
+        if "/." in path or "//" in path or path.endswith("/"):  # a spelling to check part by part
+            parts = [p for p in path.split("/") if p]
+            if "." in parts or ".." in parts:
+                raise OSError(errno.EINVAL, "not an absolute, normal path")
+            relative = "/".join([top] + parts)
+        else:  # the usual spelling, already normal: no list of its parts is built
+            relative = top + path
+        flags = READ_FLAGS | os.O_DIRECTORY if directory else READ_FLAGS
         if self._beneath is not None:
             try:
-                return self._beneath(self._folder(()), os.fsencode("/".join(names)), READ_FLAGS | kind)
+                return self._beneath(self._base_fd if self._base_fd is not None else self._folder(()),
+                                     relative.encode("utf-8", "surrogateescape"), flags)
             except OSError as exc:
                 if exc.errno in (errno.ENOSYS, errno.EPERM, errno.EINVAL):  # no openat2 here (or seccomp)
                     self._beneath = None
                 elif exc.errno not in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
                     raise
                 # Perhaps a link on the way: the walk below tells, and notes which.
-        return self._open_at(self._folder(names[:-1]), names, kind)
+        names = tuple(relative.split("/"))
+        return self._open_at(self._folder(names[:-1]), names, flags & os.O_DIRECTORY)
 
     def _folder(self, names: Tuple[str, ...]) -> int:
         """A descriptor of the folder <capture>/<names...>, opened component by component
@@ -360,61 +368,79 @@ class CaptureSource(Source):
         except OSError:
             return False
 
-    def _read_file(self, path: str, limit: int, partial: bool, top: str = "root", where: Optional[str] = None) -> Read:
-        """A regular file beneath the capture's root/ (or commands/), bounded: special files,
-        links and oversized files are never read. `where` names it in the answer."""
-        where = where or path
+    def _read_files(self, paths: Iterable[str], limit: int, partial: bool = False, top: str = "root") -> List[Read]:
+        """Regular files beneath the capture's root/ (or commands/), bounded: special files,
+        links and oversized files are never read; what capture.json says of a root/ path
+        (an error, unread) answers for it. One loop for many files: a capture of thousands
+        of devices costs their system calls, not a chain of calls per file."""
+        reads: List[Read] = []
         top_error = self._tops[top]
-        if top_error is not None:
-            return Read(where, error=top_error)
-        name = "%s%s" % (top, path)
-        try:
-            fd = self._open(path, directory=False, top=top)
-        except OSError as exc:
-            return Read(where, error=errname(exc))
-        try:
-            info = os.fstat(fd)
-            if statmod.S_ISDIR(info.st_mode):
-                self._note("%s is a folder where a file was expected; ignored" % shown(name))
-                return Read(where, error="EISDIR")
-            if not statmod.S_ISREG(info.st_mode):
-                self._note("%s is not a regular file; ignored" % shown(name))
-                return Read(where, error="EFTYPE")
-            if info.st_size > CAPTURE_FILE_LIMIT:
-                self._note("%s is %d bytes, larger than any file hvaudit captures; not read"
-                           % (shown(name), info.st_size))
-                return Read(where, error="EFBIG")
-            chunks = []
-            size = 0
-            while size <= limit:
-                chunk = os.read(fd, min(1 << 20, limit + 1 - size))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-                if size == info.st_size:  # the whole file (a capture is not written while read)
-                    break
-            data = b"".join(chunks)
-        except OSError as exc:
-            return Read(where, error=errname(exc))
-        finally:
-            os.close(fd)
-        if len(data) > limit:
-            if not partial:
-                return Read(where, error="EFBIG")
-            data = data[:limit]
-        return Read(where, data=data)
+        errors: Mapping[str, str] = self._errors if top == "root" else {}
+        unread: AbstractSet[str] = self._unread if top == "root" else frozenset()
+        first = min(1 << 20, limit + 1)
+        for path in paths:
+            error = errors.get(path) or ("ENOTCAPTURED" if path in unread else top_error)
+            if error is not None:
+                reads.append(Read(path, None, error))
+                continue
+            try:
+                fd = self._open(path, False, top)
+            except OSError as exc:
+                reads.append(Read(path, None, errname(exc)))
+                continue
+            try:
+                info = os.fstat(fd)
+                if not statmod.S_ISREG(info.st_mode) or info.st_size > CAPTURE_FILE_LIMIT:
+                    reads.append(Read(path, None, self._not_read(top + path, info)))
+                    continue
+                data = os.read(fd, first)  # the whole file, for one within the limit
+                if data and len(data) != info.st_size and len(data) <= limit:
+                    data = self._read_rest(fd, data, limit, info.st_size)
+            except OSError as exc:
+                reads.append(Read(path, None, errname(exc)))
+                continue
+            finally:
+                os.close(fd)
+            if len(data) > limit:
+                if not partial:
+                    reads.append(Read(path, None, "EFBIG"))
+                    continue
+                data = data[:limit]
+            reads.append(Read(path, filter_read(path, data) if top == "root" else data))
+        return reads
+
+    @staticmethod
+    def _read_rest(fd: int, data: bytes, limit: int, size: int) -> bytes:
+        """The rest of a file after its first read, up to limit + 1 bytes in all."""
+        chunks = [data]
+        read = len(data)
+        while read <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - read))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            read += len(chunk)
+            if read == size:  # the whole file (a capture is not written while read)
+                break
+        return b"".join(chunks)
+
+    def _not_read(self, name: str, info: os.stat_result) -> str:
+        """Why a file of the capture is not read (noted as damage): a folder, a special file,
+        or one larger than any file hvaudit captures."""
+        if statmod.S_ISDIR(info.st_mode):
+            self._note("%s is a folder where a file was expected; ignored" % shown(name))
+            return "EISDIR"
+        if not statmod.S_ISREG(info.st_mode):
+            self._note("%s is not a regular file; ignored" % shown(name))
+            return "EFTYPE"
+        self._note("%s is %d bytes, larger than any file hvaudit captures; not read" % (shown(name), info.st_size))
+        return "EFBIG"
 
     def read(self, path: str, limit: int = DEFAULT_LIMIT, partial: bool = False) -> Read:
-        if path in self._errors:
-            return Read(path, error=self._errors[path])
-        if path in self._unread:
-            return Read(path, error="ENOTCAPTURED")
-        read = self._read_file(path, limit, partial)
-        if read.data is None:
-            return read
-        kept = filter_read(path, read.data)
-        return read if kept is read.data else read._replace(data=kept)
+        return self._read_files((path,), limit, partial)[0]
+
+    def read_many(self, paths: Iterable[str], limit: int = DEFAULT_LIMIT) -> List[Read]:
+        return self._read_files(paths, limit)
 
     def listdir(self, path: str) -> Listing:
         if path in self._errors and self._errors[path] != "EISDIR":  # EISDIR: what reading it gave
@@ -425,26 +451,33 @@ class CaptureSource(Source):
             fd = self._open(path, directory=True)
         except OSError as exc:
             return Listing(path, error=errname(exc))
-        names: List[str] = []
         try:
             with os.scandir(fd) as entries:
-                for entry in entries:
-                    if entry.name == KEEP:
-                        continue
-                    if len(names) >= LISTING_LIMIT:
-                        self._note("root%s holds more than %d names; the rest were ignored"
-                                   % (shown(path), LISTING_LIMIT))
-                        break
-                    if not _plausible_name(entry.name):
-                        self._note("root%s holds a name that no machine shows (%s); ignored"
-                                   % (shown(path), shown(entry.name)))
-                        continue
-                    names.append(entry.name)
+                first = [entry.name for entry in islice(entries, LISTING_LIMIT + 2)]
+                if len(first) <= LISTING_LIMIT and "".join(first).isprintable():  # every name, each plausible
+                    names = [name for name in first if name != KEEP]
+                else:
+                    names = self._plausible_names(path, chain(first, (entry.name for entry in entries)))
         except OSError as exc:
             return Listing(path, error=errname(exc))
         finally:
             os.close(fd)
         return Listing(path, names=tuple(sorted(names)))
+
+    def _plausible_names(self, path: str, names: Iterable[str]) -> List[str]:
+        """The names a machine could show, LISTING_LIMIT at most (what is left out is noted)."""
+        kept: List[str] = []
+        for name in names:
+            if name == KEEP:
+                continue
+            if len(kept) >= LISTING_LIMIT:
+                self._note("root%s holds more than %d names; the rest were ignored" % (shown(path), LISTING_LIMIT))
+                break
+            if not _plausible_name(name):
+                self._note("root%s holds a name that no machine shows (%s); ignored" % (shown(path), shown(name)))
+                continue
+            kept.append(name)
+        return kept
 
     def exists(self, path: str) -> bool:
         if self._tops["root"] is not None:
@@ -503,8 +536,8 @@ class CaptureSource(Source):
             return Read(where, error=self._errors[where])
         if "/" in name or name in ("", ".", ".."):
             return Read(where, error="EINVAL")
-        read = self._read_file("/" + command_file(name), DEFAULT_LIMIT, False, top="commands", where=where)
-        return read._replace(data=filter_command(name, read.data)) if read.data is not None else read
+        read = self._read_files(("/" + command_file(name),), DEFAULT_LIMIT, top="commands")[0]
+        return Read(where, filter_command(name, read.data) if read.data is not None else None, read.error)
 
     def identity(self) -> Mapping[str, Any]:
         return dict(self._identity)
@@ -550,23 +583,27 @@ def open_beneath() -> Optional[Callable[[int, bytes, int], int]]:
     except (OSError, AttributeError, ImportError):
         return None
     syscall.restype = ctypes.c_long
-    syscall.argtypes = (ctypes.c_long, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_size_t)
+    # No argtypes: the arguments are handed over already converted (a C long, a pointer, a
+    # size_t) or as an int and bytes, which is cheaper per call than converting each through
+    # argtypes; the kernel reads the descriptor as an int.
+    number = ctypes.c_long(SYS_OPENAT2)
 
     class OpenHow(ctypes.Structure):
         _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]
 
-    hows: Dict[int, Tuple[Any, int, int]] = {}  # flags -> (open_how, its address, its size)
+    size = ctypes.c_size_t(ctypes.sizeof(OpenHow))
+    hows: Dict[int, Tuple[Any, Any]] = {}  # flags -> (open_how, a pointer to it)
 
     def open_beneath(dir_fd: int, path: bytes, flags: int) -> int:
         how = hows.get(flags)
         if how is None:
             how_struct = OpenHow(flags, 0, RESOLVE_NO_LINKS_BENEATH)
-            how = hows[flags] = (how_struct, ctypes.addressof(how_struct), ctypes.sizeof(how_struct))
-        fd = syscall(SYS_OPENAT2, dir_fd, path, how[1], how[2])
+            how = hows[flags] = (how_struct, ctypes.byref(how_struct))
+        fd = syscall(number, dir_fd, path, how[1], size)
         if fd < 0:
-            number = ctypes.get_errno()
-            raise OSError(number, os.strerror(number))
-        return int(fd)
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code))
+        return fd
 
     return open_beneath
 
