@@ -25,32 +25,23 @@ def run_audit(source: Source, checks: Union[bool, Collection[str]] = True, cvm: 
     need them."""
     from .probes import HOST_ROLE_PROBES
 
-    # A whole audit of a live Linux system runs the trials (forked children): they start
-    # first and work while the probes read, and are reaped whatever happens.
-    start_trials = getattr(source, "start_trials", None) if checks is True else None
-    if start_trials is not None and source.uname().get("sysname") == "Linux":
-        start_trials()
-    try:
-        views = Views(source)
-        skip = (() if cvm else ("cvm.guest",)) + (() if host_role else tuple(HOST_ROLE_PROBES))
-        evidence = run_probes(views, skip=skip)
-        uname = source.uname()
-        result = classify(evidence, uname)
-        findings: List[Finding] = list(result.findings)
-        damage = getattr(source, "damage", None)
-        if damage:
-            findings.append(Finding("capture.damaged", "warning", "title.capture.damaged",
-                                    fields={"where": "capture", "value": "; ".join(damage[:20]),
-                                            "count": str(len(damage))}))
-        capabilities: List[Check] = []
-        if checks:
-            from .capabilities import run_checks
-            from .facts import Facts
+    views = Views(source)
+    skip = (() if cvm else ("cvm.guest",)) + (() if host_role else tuple(HOST_ROLE_PROBES))
+    evidence = run_probes(views, skip=skip)
+    uname = source.uname()
+    result = classify(evidence, uname)
+    findings: List[Finding] = list(result.findings)
+    damage = getattr(source, "damage", None)
+    if damage:
+        # What is wrong, and where, is each item of evidence: its note says it in any language.
+        findings.append(Finding("capture.damaged", "warning", "title.capture.damaged", tuple(damage[:20]),
+                                fields={"where": "capture", "count": str(len(damage))}))
+    capabilities: List[Check] = []
+    if checks:
+        from .capabilities import run_checks
+        from .facts import Facts
 
-            capabilities = run_checks(Facts(views, evidence, result), None if checks is True else checks)
-    finally:
-        if start_trials is not None:
-            source.finish_trials()  # type: ignore[attr-defined]
+        capabilities = run_checks(Facts(views, evidence, result), None if checks is True else checks)
     meta = source.meta()
     report_meta = Meta(
         hvaudit_version=__version__,

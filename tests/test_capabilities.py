@@ -5,7 +5,6 @@ the /dev/kvm errno table."""
 from __future__ import annotations
 
 import gzip
-import sys
 from typing import Any, Dict, Optional
 
 import pytest
@@ -764,40 +763,6 @@ def test_trials_run_side_by_side_and_a_capture_keeps_only_those_asked() -> None:
     recording.trial("userns")
     assert set(source._trials) == {"userns", "userns-unprivileged"}  # started beside it
     assert set(recording.trials) == {"userns"}
-
-
-def _children_of_this_process() -> set:
-    import os
-
-    try:
-        with open("/proc/self/task/%d/children" % os.getpid()) as f:
-            return set(f.read().split())
-    except OSError:
-        return set()
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked trials are Linux's")
-def test_an_audit_starts_the_trials_first_and_reaps_them_even_when_it_fails(monkeypatch) -> None:
-    from hvaudit import audit as audit_module
-    from hvaudit.audit import run_audit
-    from hvaudit.sources.live import LiveSource
-
-    before = _children_of_this_process()
-    source = LiveSource()
-    source.start_trials()
-    assert source._started is not None and set(source._started.runs) == {"userns", "userns-unprivileged"}
-    assert source.trial("userns") == source._trials["userns"] and source._started is None  # collected
-    assert _children_of_this_process() == before
-
-    def broken(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("a defect while probing")
-
-    monkeypatch.setattr(audit_module, "run_probes", broken)
-    broken_source = LiveSource()
-    with pytest.raises(RuntimeError):
-        run_audit(broken_source)
-    assert set(broken_source._trials) == {"userns", "userns-unprivileged"}  # started, then reaped
-    assert _children_of_this_process() == before
 
 
 def test_userns_trial_reports_steps_or_an_error() -> None:

@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 
     from . import Registers
     from .helper_programs import Runner
-    from .trials import Started
 
     T = TypeVar("T")
 
@@ -148,7 +147,6 @@ class LiveSource(Source):
         self._devices: Dict[str, DeviceInfo] = {}
         self._commands: Dict[str, Read] = {}
         self._trials: Dict[str, Mapping[str, Any]] = {}
-        self._started: Optional[Started] = None
         self._identity: Optional[Dict[str, Any]] = None
         self.watchdog = Watchdog(READ_TIMEOUT if read_timeout is None else read_timeout)
         self._visible: Dict[str, bool] = {}
@@ -397,8 +395,6 @@ class LiveSource(Source):
         return ident
 
     def trial(self, name: str) -> Mapping[str, Any]:
-        if name not in self._trials and self._started is not None and name in self._started.runs:
-            self.finish_trials()
         if name not in self._trials:
             from .trials import TRIALS, run_trials
 
@@ -406,21 +402,6 @@ class LiveSource(Source):
             names = [n for n in TRIALS if n not in self._trials] if name in TRIALS else [name]
             self._trials.update(run_trials(names))
         return self._trials[name]
-
-    def start_trials(self) -> None:
-        """Start every trial not run yet, so that their children work while the audit reads
-        everything else; trial() then only collects an outcome. finish_trials() (which
-        trial() calls) reaps them: call it when done, whatever happened."""
-        if self._started is None:
-            from .trials import TRIALS, start_trials
-
-            self._started = start_trials([n for n in TRIALS if n not in self._trials])
-
-    def finish_trials(self) -> None:
-        """Wait for the trials start_trials() started, and reap their children."""
-        if self._started is not None:
-            started, self._started = self._started, None
-            self._trials.update(started.finish())
 
     def uname(self) -> Mapping[str, str]:
         if self._uname is None:

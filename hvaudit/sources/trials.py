@@ -25,7 +25,7 @@ from ..errors import errname
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+    from typing import Any, Dict, List, Sequence, Tuple, Union
 
 TRIALS = ("userns", "userns-unprivileged")
 NOBODY = 65534
@@ -52,34 +52,11 @@ def run_trial(name: str) -> Dict[str, Any]:
 def run_trials(names: Sequence[str]) -> Dict[str, Dict[str, Any]]:
     """Run the trials named, side by side (each in its own child, all started before any is
     waited for), and return each one's outcome."""
-    return start_trials(names).finish()
-
-
-class Started:
-    """Trials whose children run while the caller does something else; finish() waits for
-    their outcomes (TIMEOUT after they started) and reaps every child."""
-
-    def __init__(self, runs: Dict[str, Union[Dict[str, Any], Tuple[int, int]]], deadline: float) -> None:
-        self.runs = runs
-        self.deadline = deadline
-        self._outcomes: Optional[Dict[str, Dict[str, Any]]] = None
-
-    def finish(self) -> Dict[str, Dict[str, Any]]:
-        if self._outcomes is None:
-            outcomes: Dict[str, Dict[str, Any]] = {}
-            for name, run in self.runs.items():
-                outcomes[name] = _finish(run, self.deadline) if isinstance(run, tuple) else run
-                self.runs[name] = outcomes[name]  # reaped: never waited for twice
-            self._outcomes = outcomes
-        return self._outcomes
-
-
-def start_trials(names: Sequence[str]) -> Started:
-    """Start the trials named, each in its own child; finish() the result for the outcomes."""
     import time
 
-    runs = {name: _start(name) for name in names}
-    return Started(runs, time.monotonic() + TIMEOUT)
+    started = {name: _start(name) for name in names}
+    deadline = time.monotonic() + TIMEOUT
+    return {name: _finish(run, deadline) if isinstance(run, tuple) else run for name, run in started.items()}
 
 
 def _start(name: str) -> Union[Dict[str, Any], Tuple[int, int]]:
