@@ -11,9 +11,12 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-from typing import Any, Dict, Mapping
 
 from .errors import errname
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Mapping
 
 KVMIO = 0xAE
 KVM_GET_API_VERSION = 0xAE00  # _IO(KVMIO, 0x00)

@@ -124,6 +124,32 @@ def test_cgroup_mode_from_the_mounts() -> None:
         ("cpu", 2, True), ("rdma", 0, False)]
 
 
+def test_kernel_config_reads_every_line_as_the_line_by_line_reading_does() -> None:
+    import random
+    import re
+
+    def line_by_line(text: str) -> Dict[str, str]:
+        out: Dict[str, str] = {}
+        for line in text.splitlines():
+            line = line.strip()
+            match = re.match(r"^CONFIG_([A-Za-z0-9_]+)=(.*)$", line)
+            if match:
+                out[match.group(1)] = match.group(2).strip('"')
+                continue
+            match = re.match(r"^# CONFIG_([A-Za-z0-9_]+) is not set$", line)
+            if match:
+                out[match.group(1)] = "n"
+        return out
+
+    pieces = ["CONFIG_", "# CONFIG_", " is not set", "=", "y", '"', " ", "\t", "\n", "A", "_", "1", "#", "\r",
+              "\x0c", "\x1f", "\u00e9", "\u2028", "\x85", "CONFIG_A=y\n", "# CONFIG_B is not set\n",
+              "CONFIG_C=\"x\" \n", "# CONFIG__ is not set", "CONFIG_="]
+    rng = random.Random(11)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        assert parse_kconfig(text) == line_by_line(text), repr(text)
+
+
 def test_kernel_config_plain_and_gzip() -> None:
     text = "# comment\nCONFIG_KVM=y\nCONFIG_KVM_INTEL=m\n# CONFIG_VFIO is not set\nCONFIG_NR_CPUS=64\n"
     assert parse_kconfig(text) == {"KVM": "y", "KVM_INTEL": "m", "VFIO": "n", "NR_CPUS": "64"}

@@ -4,6 +4,7 @@ not compile it on every run: the compiled module must be the template's, and ren
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import jinja2
 import pytest
@@ -24,7 +25,8 @@ def test_the_compiled_template_is_what_this_jinja2_makes_of_it() -> None:
         # Another jinja2 may compile it otherwise: the template is then compiled at run time.
         assert html.template().filename.endswith(html.TEMPLATE)
         return
-    assert html.COMPILED.read_text(encoding="utf-8") == html.compiled_source(), "run: python -m hvaudit.report.html"
+    compiled = Path(html.COMPILED).read_text(encoding="utf-8")
+    assert compiled == html.compiled_source(), "run: python -m hvaudit.report.html"
     assert html.template().filename == html_template.__file__
 
 

@@ -343,9 +343,10 @@ def test_cli_writes_each_format_from_the_suffix(tmp_path: Path) -> None:
 
 
 def test_templates_resolve_in_a_checkout_and_ship_in_the_wheel() -> None:
-    assert (html_report.TEMPLATES / html_report.TEMPLATE).is_file()
-    assert (html_report.TEMPLATES / html_report.STYLESHEET).is_file()
-    assert html_report.TEMPLATES.resolve() in ((ROOT / "templates").resolve(),
+    templates = Path(html_report.TEMPLATES)
+    assert (templates / html_report.TEMPLATE).is_file()
+    assert (templates / html_report.STYLESHEET).is_file()
+    assert templates.resolve() in ((ROOT / "templates").resolve(),
                                                (ROOT / "hvaudit" / "templates").resolve())
     tomllib = pytest.importorskip("tomllib", reason="tomllib needs Python 3.11")
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
@@ -375,3 +376,69 @@ def test_detect_and_the_text_report_never_import_jinja2_or_the_notes() -> None:
                           capture_output=True, text=True, env=process_env(), cwd=str(ROOT), timeout=120)
     loaded = proc.stderr.split("LOADED", 1)[1]
     assert "jinja2" not in loaded and "markupsafe" not in loaded and "hvaudit.knowledge" in loaded
+
+
+# --- the JSON report's encoder -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("capture", [None, HOSTILE_CAPTURE] + fixture_cases()[:3], ids=str)
+def test_the_json_report_is_what_json_dumps_writes(capture: Optional[Path]) -> None:
+    import json
+
+    from hvaudit.report.json_report import indented_json
+
+    value = audit(capture).to_dict()
+    assert indented_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def test_the_json_encoder_writes_every_value_as_json_does() -> None:
+    import json
+    from collections import OrderedDict
+
+    from hvaudit.report.json_report import indented_json
+
+    class Text(str):
+        pass
+
+    class Count(int):
+        pass
+
+    values = [
+        {}, [], (), "", 0, -1, 10**30, 1.5, -0.0, 1e300, 5e-324, True, False, None,
+        {"a": [], "b": {}, "c": [[], [{}], {"d": [1, [2, [3]]]}], "e": (1, "x")},
+        {"\u202e\x00\"\\\n": "\ud800 caf\u00e9 \U0001f600 \x1f"},
+        OrderedDict([("z", 1), ("a", 2)]), Text("text"), Count(7), {"k": Text("v")},
+        {1: "a number as a key"}, {None: 1, True: 2, 2.5: 3}, float("nan"), [float("inf"), float("-inf")],
+    ]
+    for value in values:
+        assert indented_json(value) == json.dumps(value, indent=2, ensure_ascii=False), repr(value)
+    with pytest.raises(TypeError):
+        indented_json({"a": object()})
+    loop: List[object] = []
+    loop.append(loop)
+    with pytest.raises(ValueError):
+        indented_json(loop)
+
+
+def test_first_sentence_ends_at_the_first_full_stop_outside_brackets() -> None:
+    import random
+
+    def walked(text: str) -> str:  # character by character: what first_sentence must equal
+        depth = 0
+        for i, c in enumerate(text):
+            if c in "([":
+                depth += 1
+            elif c in ")]":
+                depth = max(0, depth - 1)
+            elif c == "." and depth == 0 and (i + 1 == len(text) or text[i + 1] == " ") \
+                    and not text[:i + 1].endswith(("e.g.", "i.e.", "ex.", "vs.")):
+                return text[:i + 1]
+        return text
+
+    pieces = ["word", " ", ".", ". ", "(", ")", "[", "]", "e.g.", "i.e.", "ex.", "vs.", "a.b", "é", "…", "\n"]
+    rng = random.Random(7)
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        assert first_sentence(text) == walked(text), repr(text)
+    assert first_sentence("Needs KVM (e.g. kvm_intel). Then more.") == "Needs KVM (e.g. kvm_intel)."
+    assert first_sentence("A long sentence that goes on.", limit=10) == "A long se…"

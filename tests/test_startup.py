@@ -54,6 +54,38 @@ def test_a_plain_audit_does_not_import_click() -> None:
     assert proc.stderr.strip().splitlines()[-1] == "-"
 
 
+#: What a live audit's start-up does without (subprocess, psutil and the like it may need on
+#: some machines: dmidecode as root, a system without /proc).
+AUDIT_HEAVY = ("typing", "re", "enum", "functools", "contextlib", "json", "pathlib", "argparse", "gettext",
+               "dataclasses", "inspect", "click", "jinja2", "importlib", "warnings")
+
+LIVE_AUDIT_PROBE = """
+import sys
+before = set(sys.modules)
+from hvaudit.cli import main
+from hvaudit.parsers import kmsg
+try:
+    main(["audit", "--format", "json"])
+except SystemExit:
+    pass
+sys.stdout.flush()
+patterns = "patterns" if kmsg._PATTERNS else "-"
+print(patterns, " ".join(sorted(m for m in %r if m in sys.modules and m not in before)) or "-", file=sys.stderr)
+""" % (AUDIT_HEAVY,)
+
+
+@pytest.mark.slow
+def test_a_live_json_audit_imports_nothing_heavy_but_re_for_the_kernel_log() -> None:
+    """re (with enum and functools) only when the kernel log holds a line worth a regular
+    expression; typing, json, pathlib and the rest never."""
+    proc = subprocess.run([sys.executable, "-c", LIVE_AUDIT_PROBE], capture_output=True, text=True,
+                          env=process_env(), cwd=str(ROOT), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    patterns, loaded = proc.stderr.strip().splitlines()[-1].split(" ", 1)
+    allowed = {"re", "enum", "functools"} if patterns == "patterns" else set()
+    assert set(loaded.split()) - {"-"} <= allowed, loaded
+
+
 # Run without site (-S): an editable install's finder would import `re` before the launcher.
 LAUNCHER_PROBE = """
 import sys

@@ -7,8 +7,6 @@ parse is parsed once per audit, by the Views.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Tuple
-
 from ..parsers.cpuinfo import CpuInfo
 from ..parsers.kmod import parse_param_bool
 from ..reads import (
@@ -27,6 +25,10 @@ from ..reads import (
 from ..sources import Source
 from ..views import Views
 from . import Notes
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 __all__ = ["Notes", "X86", "cpuid_bit", "cpuid_vendor", "cpuid_where", "exists", "first_line", "identity", "is_root",
            "machine", "msr_note", "text"]

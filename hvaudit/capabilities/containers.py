@@ -5,9 +5,6 @@ the build options Docker's check-config.sh asks for."""
 
 from __future__ import annotations
 
-import re
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
-
 from ..facts import Facts
 from ..model import Check
 from ..parsers import number
@@ -35,6 +32,10 @@ from .common import (
     vendor,
 )
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
 NAMESPACE_KINDS = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
 #: virt-host-validate (LXC) fails without these and warns without net and user.
 REQUIRED_NS = ("ipc", "mnt", "pid", "uts")
@@ -42,7 +43,18 @@ RECOMMENDED_NS = ("net", "user")
 
 
 def _release_tuple(release: str) -> Tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"[0-9]{1,9}", release.split("-")[0])[:3])
+    """The first three numbers of a release ("6.1.0-18-amd64" -> (6, 1, 0)): runs of ASCII
+    digits, each cut into pieces of at most nine."""
+    numbers: List[int] = []
+    run = ""
+    for c in release.split("-")[0] + " ":
+        if "0" <= c <= "9" and len(run) < 9:
+            run += c
+            continue
+        if run:
+            numbers.append(int(run))
+        run = c if "0" <= c <= "9" else ""
+    return tuple(numbers[:3])
 
 
 @check()
@@ -500,6 +512,8 @@ def lsm(facts: Facts) -> Check:
         n.unseen("/sys/kernel/security/lsm", error, "note.containers.securityfs-may-not-be")
         for line in log_lines(facts, "LSM: initializing lsm="):
             n.add("cmd:dmesg", line, "note.containers.the-security-modules-the")
+            import re  # only for such a line (kept off the import path of every audit)
+
             match = re.search(r"lsm=([\w,]+)", line)
             if match:
                 active = [x for x in match.group(1).split(",") if x]

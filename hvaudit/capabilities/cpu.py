@@ -9,8 +9,6 @@ enabled. A feature in CPUID but not in the flags was disabled, not missing: the 
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Tuple
-
 from ..facts import Facts
 from ..model import Check
 from . import check
@@ -31,6 +29,10 @@ from .common import (
     param_on,
     vendor,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 # Model-specific registers (Intel SDM vol. 4; AMD APM vol. 2 §15.30).
 IA32_FEAT_CTL = 0x3A

@@ -10,8 +10,6 @@ comes from the hypervisor and can lie; only attestation proves a CVM (intel/tdx-
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
-
 from ..facts import Facts
 from ..kvmapi import VM_TYPES
 from ..model import Check
@@ -33,6 +31,10 @@ from .common import (
     param_on,
     vendor,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional
 
 
 @check()

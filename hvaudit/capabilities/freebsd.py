@@ -9,15 +9,18 @@ hw.vmm.vmx.* and hw.vmm.svm.* sysctls); jail(8) and kern_jail.c (security.jail.*
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Tuple
-
 from ..facts import Facts
 from ..model import Check, Claim
-from ..parsers.dmesg import BootCpu
 from ..sources import Source
 from ..views import FREEBSD, SYSCTL
 from . import Notes, check
 from .platform import FIRMWARE_REMEDY, NESTED_REMEDY
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Mapping, Optional, Tuple
+
+    from ..parsers.dmesg import BootCpu
 
 DMESG = "/var/run/dmesg.boot"
 

@@ -4,8 +4,6 @@ VMMs use for networking and sockets (vhost-net, vhost-vsock, tun)."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
-
 from ..facts import Facts
 from ..model import Check
 from . import check
@@ -22,6 +20,10 @@ from .common import (
     param_on,
     vendor,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 #: ACPI tables that describe an IOMMU: DMAR (Intel VT-d), IVRS (AMD-Vi), IORT (Arm SMMU);
 #: VIOT describes a virtio-iommu for guests (ACPI 6.4).

@@ -4,8 +4,6 @@ nested virtualization on both sides (can this host's guests run KVM; can this gu
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence
-
 from ..facts import Facts
 from ..kvmapi import VM_TYPES
 from ..model import Check
@@ -28,6 +26,10 @@ from .common import (
     param_on,
     vendor,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 #: Documentation/virt/kvm/api.rst: applications should refuse to run if KVM_GET_API_VERSION
 #: returns a value other than 12.

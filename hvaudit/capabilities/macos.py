@@ -10,14 +10,16 @@ VZGenericPlatformConfiguration.isNestedVirtualizationSupported).
 
 from __future__ import annotations
 
-from typing import Dict, Optional
-
 from ..facts import Facts
 from ..model import Check
 from ..sources import Source
 from ..views import DARWIN, SYSCTL
 from . import Notes, check
 from .platform import NESTED_REMEDY
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, Optional
 
 
 def _apple_silicon(src: Source, values: Dict[str, str]) -> bool:

@@ -3,14 +3,15 @@ KSM, the kernel same-page merging that lets many similar guests share memory."""
 
 from __future__ import annotations
 
-import re
-from typing import Any, Dict, List, Optional
-
 from ..facts import Facts
 from ..model import Check
 from ..parsers import number
 from . import check
 from .common import Notes, cpuinfo, filesystems, first_line
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional
 
 HUGEPAGES = "/sys/kernel/mm/hugepages"
 THP = "/sys/kernel/mm/transparent_hugepage/enabled"
@@ -62,8 +63,7 @@ def hugepages(facts: Facts) -> Check:
     thp_raw, thp_error = first_line(src, THP)
     thp = None
     if thp_raw is not None:
-        match = re.search(r"\[(\w+)\]", thp_raw)
-        thp = match.group(1) if match else None
+        thp = bracketed(thp_raw)
         n.add(THP, thp_raw, "note.memory.always-every-large-mapping")
     else:
         n.unseen(THP, thp_error)
@@ -95,3 +95,17 @@ def hugepages(facts: Facts) -> Check:
     if thp in ("always", "madvise"):
         return n.done("pass", "hugepages.thp-only", None, fields, **details)
     return n.done("warn", "hugepages.small-pages", "remedy.hugepages", fields, **details)
+
+
+def bracketed(line: str) -> Optional[str]:
+    """The first word in brackets, as sysfs marks the chosen one ("always [madvise] never"
+    -> "madvise"); a word is letters, digits and "_" (re's \\w)."""
+    start = line.find("[")
+    while start != -1:
+        end = start + 1
+        while end < len(line) and (line[end].isalnum() or line[end] == "_"):
+            end += 1
+        if end > start + 1 and line[end:end + 1] == "]":
+            return line[start + 1:end]
+        start = line.find("[", start + 1)
+    return None

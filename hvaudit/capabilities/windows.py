@@ -13,8 +13,6 @@ Server", "Install WSL" (Virtual Machine Platform).
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional
-
 from ..facts import Facts
 from ..model import Check
 from ..parsers.windows import HyperVRequirements
@@ -22,6 +20,10 @@ from ..signatures import HYPERVISOR_FEATURES
 from ..views import WINDOWS
 from . import Notes, check
 from .platform import FIRMWARE_REMEDY, NESTED_REMEDY
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Mapping, Optional
 
 ENABLE_HYPERV = "remedy.enable-hyperv"
 START_HYPERVISOR = "remedy.start-hypervisor"

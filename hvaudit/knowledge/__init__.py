@@ -22,9 +22,12 @@ import json
 import pkgutil
 import re
 from functools import cache
-from typing import Any, Dict, List, Mapping, Tuple
 
 from ..records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Mapping, Tuple
 
 __all__ = [
     "LANGS",

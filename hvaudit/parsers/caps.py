@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
-
 from .procfs import parse_hex_mask
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Tuple
 
 #: Bit number -> name, from include/uapi/linux/capability.h (CAP_CHECKPOINT_RESTORE = 40,
 #: the last one as of Linux 6.x; /proc/sys/kernel/cap_last_cap says which the kernel knows).

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
-
+from ..records import Record
 from . import number
 from .procfs import Mount
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, List, Optional, Sequence, Tuple
 
 CGROUP_ROOT = "/sys/fs/cgroup"
 
 
-class CgroupLayout(NamedTuple):
+class CgroupLayout(Record):
     """mode: "unified" (v2 only), "hybrid" (v1 controllers with a v2 hierarchy beside them),
     "legacy" (v1 only), or "none"; v2_path: where the v2 hierarchy is mounted;
     v1: controller -> mount point of the v1 hierarchies."""

@@ -16,17 +16,22 @@ Features2 is CPUID.1:ECX[31], the hypervisor bit.
 from __future__ import annotations
 
 import re
-from typing import FrozenSet, List, NamedTuple, Optional, Set
+
+from ..records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import FrozenSet, List, Optional, Set
 
 
-class VirtExtensions(NamedTuple):
+class VirtExtensions(Record):
     kind: str  # "VT-x" or "SVM"
     disabled: bool  # "(disabled in BIOS)"
     features: FrozenSet[str]  # EPT, UG, VPID, NP, NRIP, ... as printed
     raw: str
 
 
-class BootCpu(NamedTuple):
+class BootCpu(Record):
     model: str = ""
     features: FrozenSet[str] = frozenset()  # every name in a Features...=0x...<...> list
     virt: Optional[VirtExtensions] = None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import List, NamedTuple
-
+from ..records import Record
 from . import number
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List
 
-class SubIdRange(NamedTuple):
+
+class SubIdRange(Record):
     owner: str  # a user name or a numeric uid
     start: int
     length: int  # ids in the range ("count" would hide the tuple's own count())

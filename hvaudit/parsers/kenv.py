@@ -3,7 +3,10 @@ firmware's SMBIOS strings there as smbios.*; see smbios(4) and loader.efi(8)).""
 
 from __future__ import annotations
 
-from typing import Dict, Mapping
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, Mapping
+
 
 #: smbios.* kenv variables -> the names of Linux's /sys/class/dmi/id fields, so that one
 #: table of vendor strings (hvaudit/signatures.py) serves both systems.

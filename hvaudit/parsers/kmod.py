@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from . import number
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 #: How the kernel prints module parameters (kernel/params.c): bool and invbool as "Y"/"N",
 #: int and uint as decimal. KVM mixes both: kvm_intel.nested is a bool ("Y"), kvm_amd.nested

@@ -3,12 +3,13 @@ and which of its lines say something about virtualization."""
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
-from functools import cache
-from typing import Iterable, List, Optional, Pattern, Sequence, Tuple
 
 from . import number
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterable, List, Optional, Pattern, Sequence, Tuple
 
 #: Lines worth keeping: hardware virtualization, KVM and its backends, IOMMU and interrupt
 #: remapping, memory encryption and confidential guests, the hypervisor, security modules.
@@ -75,11 +76,18 @@ def format_line(usec: int, text: str) -> str:
     return "[%5d.%06d] %s" % (usec // 1000000, usec % 1000000, text)
 
 
-@cache
+_PATTERNS: List[Pattern[str]] = []
+
+
 def patterns() -> Tuple[Pattern[str], Pattern[str]]:
     """RELEVANT and NOISE compiled, on first use: most logs have no line that needs them,
-    and compiling the first costs milliseconds."""
-    return re.compile(RELEVANT), re.compile(NOISE)
+    and compiling the first costs milliseconds. Neither re nor functools (for a cache) is
+    imported before: each costs an audit milliseconds of start-up."""
+    if not _PATTERNS:
+        import re
+
+        _PATTERNS.extend((re.compile(RELEVANT), re.compile(NOISE)))
+    return _PATTERNS[0], _PATTERNS[1]
 
 
 def relevant_lines(lines: Iterable[str]) -> List[str]:
@@ -100,4 +108,6 @@ def relevant_lines(lines: Iterable[str]) -> List[str]:
 
 def message(line: str) -> str:
     """The text of a dmesg line without its "[ time]" prefix."""
+    import re
+
     return re.sub(r"^\[\s*\d+\.\d+\]\s?", "", line)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, FrozenSet, List, Mapping, Optional
 
 from . import number
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, FrozenSet, List, Mapping, Optional
 
 _LINE = re.compile(r"^([A-Za-z_][\w.%-]*)(?::| =) ?(.*)$")
 

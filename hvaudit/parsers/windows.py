@@ -3,9 +3,12 @@ instances and cmdlet objects, and `wsl --list --verbose`."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
-
+from ..records import Record
 from . import load_json, number
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 
 def decode_output(data: bytes) -> str:
@@ -33,7 +36,7 @@ def parse_systeminfo(text: str) -> Dict[str, List[str]]:
     return out
 
 
-class HyperVRequirements(NamedTuple):
+class HyperVRequirements(Record):
     """systeminfo's "Hyper-V Requirements": four answers, or that a hypervisor already runs
     (then Windows does not show them: "A hypervisor has been detected. Features required
     for Hyper-V will not be displayed.")."""
@@ -93,7 +96,7 @@ def cim_bool(value: Any) -> Optional[bool]:
     return value if isinstance(value, bool) else None
 
 
-class WslDistribution(NamedTuple):
+class WslDistribution(Record):
     name: str
     state: str  # "Running", "Stopped", "Installing", ...
     version: Optional[int]  # 1 or 2

@@ -7,7 +7,7 @@ are named in its `OPTIONS`, and only those are passed to it.
 
 from __future__ import annotations
 
-import importlib
+import sys
 
 from ..model import Report
 
@@ -26,7 +26,9 @@ DETAILS = ("compact", "full")
 
 def render(report: Report, fmt: str, lang: str = "en", color: bool = False, detail: str = "compact",
            width: int = 80) -> str:
-    module = importlib.import_module(FORMATS[fmt])
+    # __import__, not importlib.import_module: importlib imports warnings, a cost on every start.
+    __import__(FORMATS[fmt])
+    module = sys.modules[FORMATS[fmt]]
     accepted = getattr(module, "OPTIONS", ())  # the options besides lang and color that the format takes
     options = {k: val for k, val in (("detail", detail), ("width", width)) if k in accepted}
     return module.render(report, lang=lang, color=color, **options)

@@ -9,10 +9,13 @@ reads as it should; the values are those of the JSON report and of `hvaudit flee
 from __future__ import annotations
 
 import json
-from typing import Any, Dict
 
 from ..fleet import CAN_HOST_KEYS, row_from_report
 from ..model import SEVERITIES, Report
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict
 
 FACTS_VERSION = 1
 

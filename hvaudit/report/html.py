@@ -11,27 +11,31 @@ in one environment with autoescape on: every string of the report is text, never
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import pkgutil
-from pathlib import Path
-from typing import Any, Optional
+import os
+from binascii import b2a_base64
 
 from ..model import Report
 from .view import build
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
+
 TEMPLATE = "report.html.j2"
-_PACKAGE = Path(__file__).resolve().parents[1]
+# Paths are strings here: pathlib (with urllib and ipaddress, which it imports) is a cost
+# every HTML report would pay for three joins.
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 #: The templates folder: hvaudit/templates/ when installed, <checkout>/templates/ otherwise
 #: (in the single file, where no folder exists, template_source reads the archive).
-TEMPLATES = next((p for p in (_PACKAGE / "templates", _PACKAGE.parent / "templates")
-                  if (p / TEMPLATE).is_file()), _PACKAGE.parent / "templates")
+TEMPLATES = next((p for p in (os.path.join(_PACKAGE, "templates"), os.path.join(os.path.dirname(_PACKAGE), "templates"))
+                  if os.path.isfile(os.path.join(p, TEMPLATE))), os.path.join(os.path.dirname(_PACKAGE), "templates"))
 STYLESHEET = "report.css"
 
 #: The template compiled to Python by jinja2 (`python -m hvaudit.report.html` writes it), so
 #: that a report does not compile it again on every run; used while it matches the
 #: template and the installed jinja2, which a test keeps so.
-COMPILED = Path(__file__).with_name("html_template.py")
+COMPILED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "html_template.py")
 COMPILED_HEADER = ('''"""report.html.j2 compiled by jinja2 %s (`python -m hvaudit.report.html`); do not edit."""
 # mypy: ignore-errors
 # ruff: noqa
@@ -57,8 +61,11 @@ def environment() -> Any:
 def template_source(name: str = TEMPLATE) -> str:
     """A template or stylesheet: from the folder, else through the package's loader (a zip
     archive), as importlib.resources would, without importing it."""
-    if TEMPLATES.is_dir():
-        return (TEMPLATES / name).read_text(encoding="utf-8")
+    if os.path.isdir(TEMPLATES):
+        with open(os.path.join(TEMPLATES, name), encoding="utf-8") as f:
+            return f.read()
+    import pkgutil
+
     data = pkgutil.get_data("hvaudit", "templates/" + name)
     if data is None:
         raise FileNotFoundError(name)
@@ -99,11 +106,12 @@ def render(report: Report, lang: str = "en", color: bool = False, detail: str = 
     css = template_source(STYLESHEET)
     if "</" in css:
         raise ValueError("%s must not contain '</'" % STYLESHEET)
-    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+    digest = b2a_base64(hashlib.sha256(css.encode("utf-8")).digest(), newline=False).decode("ascii")
     view = build(report, lang, detail)
     return template().render(v=view, t=view.t, css=markupsafe.Markup(css), css_hash="sha256-" + digest)
 
 
 if __name__ == "__main__":
-    COMPILED.write_text(compiled_source(), encoding="utf-8")
+    with open(COMPILED, "w", encoding="utf-8") as out:
+        out.write(compiled_source())
     print("wrote %s" % COMPILED)

@@ -14,10 +14,13 @@ code span (escapes do not stop the e-mail match; code spans are never linked).
 from __future__ import annotations
 
 import re
-from typing import Iterable, List, Sequence, Tuple
 
 from ..model import Report
 from . import view as v
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterable, List, Sequence, Tuple
 
 STATUS_MARKS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "unknown": "❔", "info": "ℹ️"}
 SEVERITY_MARKS = {"info": "ℹ️", "warning": "⚠️", "error": "❌"}

@@ -18,12 +18,15 @@ strings, hypervisor names) first have their control characters made visible.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Iterable, List, Mapping, Optional, Tuple
 
 from .. import __version__
 from ..fleet import CAN_HOST_KEYS, can_host
 from ..model import CHECK_STATUSES, SEVERITIES, Report
 from .view import shown
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterable, List, Mapping, Optional, Tuple
 
 PREFIX = "hvaudit_"
 

@@ -11,10 +11,13 @@ sequence from a DMI field or a capture reaches the terminal."""
 from __future__ import annotations
 
 import textwrap
-from typing import List, Sequence
 
 from ..model import Report
 from . import view as v
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Sequence
 
 STATUS_COLORS = {"pass": "32", "warn": "33", "fail": "31", "unknown": "90", "info": "36"}
 SEVERITY_COLORS = {"info": "36", "warning": "33", "error": "31"}

@@ -19,14 +19,16 @@ text, never markup.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
-
 from .. import knowledge as kb
 from .. import messages
 from ..model import CHECK_STATUSES, SEVERITIES, Check, Evidence, Finding, Layer, Report, note_text
 from ..plaintext import shown as plain_shown
 from ..records import Record
 from ..signatures import DESCRIBED, layer_name, name_of, type_reason
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 #: Finding severities and check statuses, most serious first (the order they are listed in).
 SEVERITY_ORDER = ("error", "warning", "info")
@@ -549,28 +551,44 @@ def brief(text: str, enough: int = 80) -> str:
     """The opening of a text: its first sentence, and the next ones while shorter than
     `enough` characters (a sentence of four words says too little alone)."""
     parts: List[str] = []
+    joined = -1  # len(" ".join(parts)), kept as parts grow
     pos = 0
-    while pos < len(text.rstrip()) and len(" ".join(parts)) < enough:
+    end = len(text.rstrip())
+    while pos < end and max(joined, 0) < enough:
         rest = text[pos:].lstrip()
         pos = len(text) - len(rest)
         sentence = first_sentence(rest)
         parts.append(sentence)
+        joined += len(sentence) + 1
         pos += len(sentence)
     return " ".join(parts)
 
 
+#: Abbreviations whose full stop ends no sentence.
+ABBREVIATIONS = ("e.g.", "i.e.", "ex.", "vs.")
+
+
 def first_sentence(text: str, limit: Optional[int] = None) -> str:
-    """The first sentence of an explanation (up to `limit` characters), for a one-line summary."""
+    """The first sentence of an explanation (up to `limit` characters), for a one-line summary:
+    up to the first full stop outside brackets that ends the text or precedes a space."""
     depth = 0
-    for i, c in enumerate(text):
-        if c in "([":
-            depth += 1
-        elif c in ")]":
-            depth = max(0, depth - 1)
-        elif c == "." and depth == 0 and (i + 1 == len(text) or text[i + 1] == " ") \
-                and not text[:i + 1].endswith(("e.g.", "i.e.", "ex.", "vs.")):
-            text = text[:i + 1]
+    start = 0
+    while True:
+        stop = text.find(".", start)
+        if stop == -1:
             break
+        between = text[start:stop]
+        if "(" in between or "[" in between or ")" in between or "]" in between:  # seldom: walk it
+            for c in between:
+                if c in "([":
+                    depth += 1
+                elif c in ")]":
+                    depth = max(0, depth - 1)
+        if depth == 0 and (stop + 1 == len(text) or text[stop + 1] == " ") \
+                and not text.endswith(ABBREVIATIONS, 0, stop + 1):
+            text = text[:stop + 1]
+            break
+        start = stop + 1
     if limit and len(text) > limit:
         text = text[:limit - 1].rstrip(" ,;:") + "…"
     return text
