@@ -177,3 +177,32 @@ def test_live_vm_process_names_count_by_prefix() -> None:
     source = LiveSource(uname={"sysname": "Linux", "machine": "x86_64", "release": "", "version": ""},
                         process_names=lambda: ["qemu-system-x86", "qemu-system-aar", "bash", "firecracker"])
     assert source.command("vm-processes").text == "firecracker 1\nqemu-system- 2\n"
+
+
+class _Processor(DictSource):
+    """A processor's CPUID as AMD answers it: zeros for a leaf no interface defines; each
+    leaf asked is noted."""
+
+    def __init__(self, leaves: dict) -> None:
+        super().__init__({"/proc/cpuinfo": GUEST_CPUINFO}, cpuid=leaves)
+        self.asked: list = []
+
+    def cpuid(self, leaf: int, subleaf: int = 0):  # type: ignore[no-untyped-def]
+        self.asked.append(leaf)
+        return self.cpuid_leaves.get((leaf, subleaf), (0, 0, 0, 0))
+
+
+def test_the_hypervisor_range_is_scanned_up_to_its_first_empty_boundary() -> None:
+    """Interfaces sit at consecutive 0x100 boundaries: the scan reads the first two, then
+    stops at the first without a signature, instead of making 256 exits to the hypervisor."""
+    from hvaudit.probes.cpu import hypervisor_leaves
+
+    stacked = _Processor({(1, 0): HYPERVISOR_BIT, (0x40000000, 0): signature("Microsoft Hv"),
+                          (0x40000100, 0): signature("KVMKVMKVM")})
+    assert [text for _, text, _ in hypervisor_leaves(stacked)] == ["Microsoft Hv", "KVMKVMKVM"]
+    assert stacked.asked == [0x40000000, 0x40000100, 0x40000200]
+    hidden_first = _Processor({(0x40000100, 0): signature("XenVMMXenVMM")})
+    assert [base for base, _, _ in hypervisor_leaves(hidden_first)] == [0x40000100]
+    alone = _Processor({(0x40000000, 0): signature("KVMKVMKVM")})
+    hypervisor_leaves(alone)
+    assert alone.asked == [0x40000000, 0x40000100]

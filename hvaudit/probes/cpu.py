@@ -70,18 +70,24 @@ def kernel_view(src: Source, views: Views) -> Iterator[Evidence]:
 
 
 def hypervisor_leaves(src: Source) -> List[Tuple[int, str, Tuple[int, int, int, int]]]:
-    """(base, signature, registers) for every plausible signature in the hypervisor range."""
+    """(base, signature, registers) for every plausible signature in the hypervisor range.
+
+    Interfaces sit at consecutive 0x100 boundaries from 0x40000000: another hypervisor's
+    first (Hyper-V's, TLFS 2.4), then the hypervisor's own at "the first otherwise unused
+    0x100 aligned boundary" (Xen's public cpuid.h; KVM behind Hyper-V enlightenments at
+    0x40000100). So past the second boundary the first one without a signature ends the
+    scan: in a VM every CPUID is an exit to the hypervisor, and most of the 256 are empty."""
     found: List[Tuple[int, str, Tuple[int, int, int, int]]] = []
     seen_texts = set()
-    previous = None
     for n in range(HYPERVISOR_LEAVES):
         base = HYPERVISOR_BASE + n * HYPERVISOR_STEP
         regs = src.cpuid(base)
-        if regs is None or regs == previous:  # most bases answer alike: judge each answer once
+        if regs is None:  # not asked when the capture was made: the next may have been
             continue
-        previous = regs
         text = signature_text(regs[1], regs[2], regs[3])
         if not plausible_signature(text) or text in seen_texts:
+            if n >= 1:
+                break
             continue
         seen_texts.add(text)
         found.append((base, text, regs))
@@ -90,7 +96,8 @@ def hypervisor_leaves(src: Source) -> List[Tuple[int, str, Tuple[int, int, int, 
 
 @probe("cpu.hypervisor-leaves")
 def cpuid_view(src: Source, views: Views) -> Iterator[Evidence]:
-    """CPUID.1:ECX[31] and every vendor signature in leaves 0x40000000-0x4000FF00. A
+    """CPUID.1:ECX[31] and every vendor signature in leaves 0x40000000-0x4000FF00 (up to the
+    first empty boundary past the second, see hypervisor_leaves). A
     hypervisor that offers another's interface puts it at 0x40000000 and its own above
     (TLFS §2.4): KVM with Hyper-V enlightenments sits at 0x40000100, Xen behind Viridian too."""
     pid = "cpu.hypervisor-leaves"
