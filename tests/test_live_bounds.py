@@ -89,6 +89,40 @@ def test_kernel_paths_pay_no_thread(monkeypatch) -> None:
     assert len(calls) == 1 and len(started) == 1  # through the watchdog, on its one thread
 
 
+def test_prefetch_learns_absent_risky_paths_in_one_hand_over(monkeypatch, tmp_path: Path) -> None:
+    """Markers are mostly absent: one call on the watchdog's thread says so for all of them;
+    what exists, or could not be told apart from absent, is still asked on its own, and
+    every answer is the one the path gives without prefetch."""
+    present = tmp_path / "present"
+    present.write_text("x")
+    (tmp_path / "folder").mkdir()
+    absent = [str(tmp_path / name) for name in ("a", "b", "folder/c")]
+    source = LiveSource()
+    source.read("/.no-such-marker")  # the watchdog started
+    source._foreign_mounts()  # the mount table read
+    calls: List[object] = []
+    guard = source.watchdog
+    monkeypatch.setattr(source, "watchdog", lambda function, *args: calls.append(function) or guard(function, *args))
+    source.prefetch(absent + [str(present), "/proc/self/status"])
+    assert calls == [live._missing_paths]
+    for path in absent:
+        assert source.read(path).error == "ENOENT" and source.listdir(path).error == "ENOENT"
+        assert source.stat(path).error == "ENOENT" and source.readlink(path).error == "ENOENT"
+    assert calls == [live._missing_paths]  # none of them asked again
+    assert source.read(str(present)).data == b"x" and len(calls) == 2
+    plain = LiveSource()
+    for path in absent + [str(present)]:
+        assert plain.read(path) == source.read(path)
+
+
+def test_a_prefetch_that_hangs_leaves_each_path_to_its_own_call(monkeypatch) -> None:
+    monkeypatch.setattr(live, "_missing_paths", lambda paths: never_returns())
+    source = LiveSource(read_timeout=0.2)
+    source.prefetch(["/.no-such-marker"])
+    assert source.watchdog.stuck == 1
+    assert source.read("/.no-such-marker").error == "ENOENT"
+
+
 @pytest.mark.slow
 def test_a_read_that_hangs_is_timed_out(monkeypatch) -> None:
     real = live._read_path
@@ -146,6 +180,12 @@ def hanging(path, limit):
         os.open(fifo, os.O_RDONLY)  # a FIFO without a writer: open() blocks in the kernel
     return real(path, limit)
 live._read_path = hanging
+real_missing = live._missing_paths
+def hanging_lstat(paths):  # the same file system hangs a look-up as it hangs a read
+    if "/.dockerenv" in paths or "/run/.containerenv" in paths:
+        os.open(fifo, os.O_RDONLY)
+    return real_missing(paths)
+live._missing_paths = hanging_lstat
 live.READ_TIMEOUT = 0.5
 from hvaudit.cli import main
 main(["audit", "--format", "json"])

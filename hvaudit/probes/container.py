@@ -324,6 +324,8 @@ def markers(src: Source, views: Views) -> Iterator[Evidence]:
     /run/host/container-manager, Apptainer's and Flatpak's files, WSL's, Kubernetes' service
     account folder (listed, never read). Claims, which the runtime's traces must corroborate."""
     pid_ = "container.markers"
+    # Most markers are absent: learnt for all at once, not path by path.
+    src.prefetch([m[0] for m in MARKERS] + ["/run/systemd/container", "/run/host/container-manager"])
     for path, base in ENVIRONMENTS:
         read = src.read(path, limit=1 << 20)
         if not read.seen:

@@ -70,6 +70,11 @@ class Source:
         device's vendor), which a source may answer faster all at once than one by one."""
         return [self.read(path, limit) for path in paths]
 
+    def prefetch(self, paths: Iterable[str]) -> None:
+        """A hint: these paths will be asked next, and most of them are usually absent (a
+        runtime's marker files). A source may learn their absence at once; the answers to
+        the questions that follow are the same either way."""
+
     def listdir(self, path: str) -> Listing:
         raise NotImplementedError
 

@@ -39,7 +39,7 @@ from .watchdog import READ_TIMEOUT, Watchdog, foreign_mounts, on_mounts, risky
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple, TypeVar
+    from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple, TypeVar
 
     from . import Registers
     from .helper_programs import Runner
@@ -92,6 +92,20 @@ def _read_path(path: str, limit: int) -> Tuple[Optional[bytes], Optional[str]]:
     finally:
         os.close(fd)
     return b"".join(chunks), None
+
+
+def _missing_paths(paths: Tuple[str, ...]) -> Tuple[str, ...]:
+    """Those of `paths` that do not exist (lstat says ENOENT); any other answer is left to
+    the call that asks for the path itself."""
+    out = []
+    for path in paths:
+        try:
+            os.lstat(path)
+        except FileNotFoundError:
+            out.append(path)
+        except OSError:
+            pass
+    return tuple(out)
 
 
 def _list_path(path: str) -> Tuple[str, ...]:
@@ -151,6 +165,7 @@ class LiveSource(Source):
         self.watchdog = Watchdog(READ_TIMEOUT if read_timeout is None else read_timeout)
         self._visible: Dict[str, bool] = {}
         self._foreign: Optional[Tuple[str, ...]] = None
+        self._missing: set = set()  # risky paths prefetch() found absent
 
     def _exists(self, path: str) -> bool:
         if path not in self._visible:
@@ -174,10 +189,27 @@ class LiveSource(Source):
 
     def _bounded(self, path: str, function: Callable[..., T], *args: Any) -> T:
         """function(*args), on the watchdog's thread when the path is risky; raises
-        TimeoutError when it did not answer in time."""
-        if risky(path) or on_mounts(path, self._foreign_mounts()):
+        TimeoutError when it did not answer in time, FileNotFoundError for a risky path
+        prefetch() found absent."""
+        if self._risky(path):
+            if path in self._missing:
+                raise FileNotFoundError(2, "No such file or directory", path)
             return self.watchdog(function, *args)
         return function(*args)
+
+    def _risky(self, path: str) -> bool:
+        return risky(path) or on_mounts(path, self._foreign_mounts())
+
+    def prefetch(self, paths: Iterable[str]) -> None:
+        """One hand-over to the watchdog's thread for all the risky paths, not one each:
+        which of them are absent (the answer for most markers) is learnt at once."""
+        wanted = tuple(p for p in paths if p not in self._missing and self._risky(p))
+        if not wanted:
+            return
+        try:  # noqa: SIM105 - contextlib is not imported on detect's path
+            self._missing.update(self.watchdog(_missing_paths, wanted))
+        except TimeoutError:
+            pass  # each is then asked, and bounded, on its own
 
     def _foreign_mounts(self) -> Tuple[str, ...]:
         """What is mounted under /proc, /sys and /dev from another file system, read once
@@ -197,6 +229,8 @@ class LiveSource(Source):
             data, error = self._bounded(path, _read_path, path, limit)
         except TimeoutError as exc:
             return Read(path, error=errname(exc))
+        except FileNotFoundError:  # prefetch() found it absent
+            return Read(path, error="ENOENT")
         if data is None:
             return Read(path, error=self._absent(path, error or "EIO"))
         if len(data) > limit:

@@ -10,7 +10,7 @@ from .capture import ABSENT
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, Mapping, Optional, Set, Tuple
+    from typing import Any, Dict, Iterable, Mapping, Optional, Set, Tuple
 
     from . import Registers
 
@@ -47,6 +47,9 @@ class RecordingSource(Source):
     def damage(self) -> Any:
         """The damage the inner source met (a capture's), so that it is still reported."""
         return getattr(self.inner, "damage", None)
+
+    def prefetch(self, paths: Iterable[str]) -> None:
+        self.inner.prefetch(paths)
 
     def read(self, path: str, limit: int = DEFAULT_LIMIT, partial: bool = False) -> Read:
         read = self.inner.read(path, limit, partial)
