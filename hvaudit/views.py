@@ -32,6 +32,7 @@ def modules_for(modules: Sequence[str], system: Optional[str]) -> List[str]:
     """The modules of `modules` that may serve `system` (every one for None)."""
     return [m for m in modules if system is None or SYSTEM_MODULES.get(m, system) == system]
 
+
 #: The kernel's PCI devices, one folder (a link, on a live system) each.
 PCI_DEVICES = "/sys/bus/pci/devices"
 PROC_PCI_DEVICES = "/proc/bus/pci/devices"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Sequence
 
 import pytest
 
@@ -13,21 +14,19 @@ from .conftest import ROOT, process_env
 #: Each of these costs milliseconds to import on a small VM (typing pulls re, which pulls enum).
 HEAVY = ("typing", "re", "enum", "argparse", "getopt", "gettext", "json", "dataclasses", "pathlib", "click",
          "jinja2", "psutil", "cpuinfo", "subprocess", "inspect", "datetime", "collections", "importlib",
-         "warnings", "gettext", "hvaudit.sources.capture", "hvaudit.sources.kernel_log")
+         "warnings", "hvaudit.sources.capture", "hvaudit.sources.kernel_log")
 
-# What the interpreter's start-up loaded already (site hooks, e.g. an editable install's
-# finder) is not hvaudit's cost: only what `detect` itself imports counts.
-PROBE = """
-import sys
-before = set(sys.modules)
-from hvaudit.cli import main
-try:
-    main(["detect", "-q"])
-except SystemExit:
-    pass
-loaded = sorted(m for m in %r if m in sys.modules and m not in before)
-print(" ".join(loaded) or "-", file=sys.stderr)
-""" % (HEAVY,)
+
+def import_probe(run: str, heavy: Sequence[str], setup: str = "", after: str = "") -> str:
+    """Python that runs `run` and prints, last on standard error, which modules of `heavy` it
+    imported beyond what the interpreter's start-up (and `setup`) had loaded, or "-": what
+    site hooks load (an editable install's finder) is not hvaudit's cost."""
+    return ("import sys\n%s\nbefore = set(sys.modules)\ntry:\n    %s\nexcept SystemExit:\n    pass\n%s\n"
+            "loaded = sorted(m for m in %r if m in sys.modules and m not in before)\n"
+            "print(' '.join(loaded) or '-', file=sys.stderr)\n" % (setup, run, after, tuple(heavy)))
+
+
+PROBE = import_probe("from hvaudit.cli import main; main(['detect', '-q'])", HEAVY)
 
 
 @pytest.mark.slow
@@ -59,19 +58,10 @@ def test_a_plain_audit_does_not_import_click() -> None:
 AUDIT_HEAVY = ("typing", "re", "enum", "functools", "contextlib", "json", "pathlib", "argparse", "gettext",
                "dataclasses", "inspect", "click", "jinja2", "importlib", "warnings")
 
-LIVE_AUDIT_PROBE = """
-import sys
-before = set(sys.modules)
-from hvaudit.cli import main
-from hvaudit.parsers import kmsg
-try:
-    main(["audit", "--format", "json"])
-except SystemExit:
-    pass
-sys.stdout.flush()
-patterns = "patterns" if kmsg._PATTERNS else "-"
-print(patterns, " ".join(sorted(m for m in %r if m in sys.modules and m not in before)) or "-", file=sys.stderr)
-""" % (AUDIT_HEAVY,)
+LIVE_AUDIT_PROBE = import_probe(
+    "from hvaudit.cli import main; from hvaudit.parsers import kmsg; main(['audit', '--format', 'json'])",
+    AUDIT_HEAVY, after="sys.stdout.flush()\nprint('patterns' if sys.modules['hvaudit.parsers.kmsg']._PATTERNS "
+                       "else '-', end=' ', file=sys.stderr)")
 
 
 @pytest.mark.slow
@@ -87,18 +77,9 @@ def test_a_live_json_audit_imports_nothing_heavy_but_re_for_the_kernel_log() -> 
 
 
 # Run without site (-S): an editable install's finder would import `re` before the launcher.
-LAUNCHER_PROBE = """
-import sys
-sys.path.insert(0, %r)
-before = set(sys.modules)
-sys.argv = ["hvaudit", "detect", "-q"]
-try:
-    exec(compile(open(%r).read(), "hvaudit", "exec"), {"__name__": "__main__"})
-except SystemExit:
-    pass
-loaded = sorted(m for m in %r if m in sys.modules and m not in before)
-print(" ".join(loaded) or "-", file=sys.stderr)
-""" % (str(ROOT), str(ROOT / "bin" / "hvaudit"), HEAVY)
+LAUNCHER_PROBE = import_probe(
+    "exec(compile(open(%r).read(), 'hvaudit', 'exec'), {'__name__': '__main__'})" % str(ROOT / "bin" / "hvaudit"),
+    HEAVY, setup="sys.path.insert(0, %r)\nsys.argv = ['hvaudit', 'detect', '-q']" % str(ROOT))
 
 
 @pytest.mark.slow

@@ -315,6 +315,9 @@ MARKERS: Tuple[Tuple[str, str, str, str, str], ...] = (
     ("/run/secrets/kubernetes.io/serviceaccount", "dir", "orchestrator", "kubernetes",
      "note.probe.container.the-kubelet-mounts-the"),
 )
+#: Files that name the container manager: (path, note).
+MANAGER_FILES = (("/run/systemd/container", "note.probe.container.written-by-systemd-as"),
+                 ("/run/host/container-manager", "note.probe.container.written-by-the-container"))
 
 
 @probe("container.markers", systems=(LINUX,))
@@ -325,7 +328,7 @@ def markers(src: Source, views: Views) -> Iterator[Evidence]:
     account folder (listed, never read). Claims, which the runtime's traces must corroborate."""
     pid_ = "container.markers"
     # Most markers are absent: learnt for all at once, not path by path.
-    src.prefetch([m[0] for m in MARKERS] + ["/run/systemd/container", "/run/host/container-manager"])
+    src.prefetch([path for path, *_ in MARKERS + MANAGER_FILES])
     for path, base in ENVIRONMENTS:
         read = src.read(path, limit=1 << 20)
         if not read.seen:
@@ -356,8 +359,7 @@ def markers(src: Source, views: Views) -> Iterator[Evidence]:
             yield ev(pid_, path, "present", facet, value, strength, note)
         else:
             yield from missing(pid_, path, error if error not in ("EISDIR", "ENOTDIR") else None)
-    for path, note in (("/run/systemd/container", "note.probe.container.written-by-systemd-as"),
-                       ("/run/host/container-manager", "note.probe.container.written-by-the-container")):
+    for path, note in MANAGER_FILES:
         read = src.read(path, limit=4096)
         if read.seen:
             name = (read.text or "").strip()

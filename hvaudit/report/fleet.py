@@ -11,12 +11,12 @@ import csv
 import io
 import json
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List
 
 from .. import __version__
 from .. import knowledge as kb
 from ..fleet import FLEET_SCHEMA, HOST_GROUPS, Fleet, Row, host_groups, value_groups
-from .view import shown
+from .view import STATUS_ORDER, level_counts, shown
 
 CSV_COLUMNS = ("host", "generated", "classification", "vm", "container", "cvm", "hypervisor", "cloud", "can_host",
                "findings_error", "findings_warning", "findings_info", "hvaudit_version", "source", "file", "error")
@@ -37,15 +37,6 @@ def _can_host_text(row: Row, t: Callable[[str], str]) -> str:
 
 def _failed(row: Row) -> List[str]:
     return [check for check, status in row.checks.items() if status == "fail"]
-
-
-def _status_counts(row: Row) -> List[Tuple[str, int]]:
-    """(status, how many checks have it), worst first, statuses no check has left out."""
-    counts = {status: 0 for status in ("fail", "warn", "unknown", "pass", "info")}
-    for status in row.checks.values():
-        if status in counts:
-            counts[status] += 1
-    return [(status, n) for status, n in counts.items() if n]
 
 
 def _cell(value: object) -> str:
@@ -108,7 +99,7 @@ class FleetView:
             "vm": shown(r.vm), "container": shown(r.container), "hypervisor": shown(r.hypervisor) or "—",
             "cloud": shown(r.cloud) or "—", "can_host": _can_host_text(r, t),
             "failed": ", ".join(shown(c) for c in _failed(r)) or "—",
-            "status_counts": _status_counts(r),
+            "status_counts": level_counts(list(r.checks.values()), STATUS_ORDER, "status.", t),
             "failed_ids": [(shown(c), t("check." + c)) for c in _failed(r)],
         } for r in sorted(fleet.rows, key=lambda r: (r.host, r.path))]
         self.questions = [(name, t("fleet.group." + name), [shown(r.host) for r in rows])

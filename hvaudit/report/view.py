@@ -468,7 +468,10 @@ def header(view: View) -> Tuple[Tuple[str, str], ...]:
              or view.t("token.none")))
 
 
-def _counts(values: Sequence[str], order: Sequence[str], prefix: str, t: Callable[[str], str]) -> Tuple[Count, ...]:
+def level_counts(values: Sequence[str], order: Sequence[str], prefix: str,
+                 t: Callable[[str], str]) -> Tuple[Count, ...]:
+    """How many of `values` have each level, in `order`, levels none has left out; each
+    labelled by t(prefix + level)."""
     return tuple(Count(level, t(prefix + level), values.count(level)) for level in order if level in values)
 
 
@@ -533,8 +536,8 @@ def build(report: Report, lang: str = "en", detail: str = "compact") -> View:
         lang=lang, t=t, verdict=verdict(report, lang), vm=shown(report.vm), container=shown(report.container),
         classification=shown(report.classification), tiers=_tiers(report, lang, t),
         checks=checks, findings=finding_views,
-        check_counts=_counts(statuses, STATUS_ORDER, "status.", t),
-        finding_counts=_counts([f.severity for f in report.findings], tuple(reversed(SEVERITIES)), "severity.", t),
+        check_counts=level_counts(statuses, STATUS_ORDER, "status.", t),
+        finding_counts=level_counts([f.severity for f in report.findings], tuple(reversed(SEVERITIES)), "severity.", t),
         meta=_meta(report, t), machine=_machine(report, t),
         source=t("live-audit") if m.source == "live" else t("from-capture"),
         when=shown(m.captured_at or m.audited_at or ""),
